@@ -1,0 +1,58 @@
+/**
+ * The ingest handler, built from its dependencies (tests pass their own; handler.ts the real ones).
+ * SQS → validate → store → partial batch response: only records hit by a transient failure are
+ * returned, so SQS delivers just those again.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { clients } from '#shared/aws.ts';
+import { ingestBatch, type IngestDeps } from '#shared/ingest.ts';
+import { makeLogger, makeMetrics } from '#shared/observability.ts';
+import { RollupBucket } from '#shared/store/bucket.ts';
+import { EventStore } from '#shared/store/events.ts';
+import { StatsStore } from '#shared/store/stats.ts';
+import type { IngestConfig } from './config.ts';
+
+export const logger = makeLogger('ingest');
+export const metrics = makeMetrics('ingest');
+
+/** Real dependencies from configuration; SDK clients are made once per process. */
+export function defaultDeps(config: IngestConfig): IngestDeps {
+  const { ddb, s3 } = clients();
+  return {
+    events: new EventStore(ddb, { tableName: config.EVENTS_TABLE_NAME, shards: config.GSI_SHARDS, retentionDays: config.RETENTION_DAYS }),
+    stats: new StatsStore(ddb, config.STATS_TABLE_NAME),
+    bucket: new RollupBucket(s3, config.ROLLUP_BUCKET_NAME),
+    latenessMs: config.LATENESS_SECONDS * 1000,
+    dirtyMarginMs: config.DIRTY_MARGIN_SECONDS * 1000,
+    concurrency: config.WRITE_CONCURRENCY,
+    log: { warn: (msg, extra) => logger.warn(msg, { ...extra }) },
+  };
+}
+
+export function makeHandler(deps: IngestDeps) {
+  return middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const messages = event.Records.map((r) => ({
+      messageId: r.messageId,
+      body: r.body,
+      receivedAtMs: Number(r.attributes.SentTimestamp) || Date.now(),
+      source: 'sqs' as const,
+    }));
+    const result = await ingestBatch(messages, deps);
+    metrics.addMetric('ReportsStored', MetricUnit.Count, result.stored);
+    metrics.addMetric('ReportsDuplicate', MetricUnit.Count, result.duplicates);
+    metrics.addMetric('ReportsConflict', MetricUnit.Count, result.conflicts);
+    metrics.addMetric('EventsRejected', MetricUnit.Count, result.rejected);
+    metrics.addMetric('MessagesRetried', MetricUnit.Count, result.failedMessageIds.length);
+    logger.info('batch ingested', {
+      messages: messages.length, stored: result.stored, duplicates: result.duplicates,
+      conflicts: result.conflicts, rejected: result.rejected, retried: result.failedMessageIds.length,
+    });
+    return { batchItemFailures: result.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}

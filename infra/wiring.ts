@@ -1,0 +1,94 @@
+/**
+ * The wiring table: each function declared once — entry, trigger, the resources it binds and
+ * its settings. The CDK stack (infra/stack.ts) and the local stack (local/) both read it, so
+ * local and cloud cannot drift apart.
+ */
+
+/** Resources a function can bind; each binding sets one environment variable and one grant. */
+export type ResourceName = 'eventsTable' | 'statsTable' | 'keysTable' | 'bucket' | 'ingestQueue' | 'deadLetterQueue';
+
+export type Access = 'read' | 'write' | 'readWrite' | 'send' | 'consume';
+
+export interface Binding {
+  resource: ResourceName;
+  access: Access;
+  /** For the bucket: the key prefixes the grant is limited to. */
+  prefixes?: string[];
+}
+
+/** Environment variable that carries each bound resource's name or URL. */
+export const RESOURCE_ENV: Record<ResourceName, string> = {
+  eventsTable: 'EVENTS_TABLE_NAME',
+  statsTable: 'STATS_TABLE_NAME',
+  keysTable: 'KEYS_TABLE_NAME',
+  bucket: 'ROLLUP_BUCKET_NAME',
+  ingestQueue: 'INGEST_QUEUE_URL',
+  deadLetterQueue: 'DEAD_LETTER_QUEUE_URL',
+};
+
+export type Trigger =
+  | { kind: 'sqs'; queue: 'ingestQueue'; batchSize: number; maxBatchingWindowSeconds: number; maxConcurrency: number }
+  | { kind: 'schedule'; everyMinutes: number }
+  | { kind: 'http' };
+
+export interface FunctionDecl {
+  /** Also the folder under functions/. */
+  name: 'ingest' | 'rollup' | 'api';
+  description: string;
+  /** Entry file, relative to the repository root. */
+  entry: string;
+  /** Exported handler name in the entry file. */
+  handler: 'handler';
+  trigger: Trigger;
+  binds: Binding[];
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** Settings (not resource names): passed as environment variables everywhere. */
+  settings: Record<string, string>;
+  /** Reserved concurrency (the rollup must not run twice at once). */
+  reservedConcurrency?: number;
+}
+
+/** Ingest queue settings: the DLQ takes a message after this many receives. */
+export const MAX_RECEIVE_COUNT = 5;
+
+export const FUNCTIONS: readonly FunctionDecl[] = [
+  {
+    name: 'ingest',
+    description: 'Validates exchange events from the ingest queue, stores reports idempotently, keeps rejects in rejected/',
+    entry: 'functions/ingest/handler.ts',
+    handler: 'handler',
+    trigger: { kind: 'sqs', queue: 'ingestQueue', batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 50 },
+    binds: [
+      { resource: 'eventsTable', access: 'readWrite' },
+      { resource: 'statsTable', access: 'write' },
+      { resource: 'bucket', access: 'write', prefixes: ['rejected/'] },
+    ],
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    settings: { LATENESS_SECONDS: '120', DIRTY_MARGIN_SECONDS: '30', GSI_SHARDS: '8', WRITE_CONCURRENCY: '32', RETENTION_DAYS: '400' },
+  },
+  {
+    name: 'rollup',
+    description: 'Rolls due and dirty minutes and days from the event store into S3 rollups and stats items',
+    entry: 'functions/rollup/handler.ts',
+    handler: 'handler',
+    trigger: { kind: 'schedule', everyMinutes: 1 },
+    binds: [
+      { resource: 'eventsTable', access: 'read' },
+      { resource: 'statsTable', access: 'readWrite' },
+      { resource: 'bucket', access: 'write', prefixes: ['rollups/'] },
+    ],
+    timeoutSeconds: 300,
+    memoryMb: 1024,
+    reservedConcurrency: 1,
+    settings: { LATENESS_SECONDS: '120', GSI_SHARDS: '8', ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60' },
+  },
+];
+
+/** Looks a function up by name. */
+export function functionDecl(name: FunctionDecl['name']): FunctionDecl {
+  const f = FUNCTIONS.find((d) => d.name === name);
+  if (!f) throw new Error(`no function named ${name} in the wiring table`);
+  return f;
+}

@@ -1,0 +1,197 @@
+/**
+ * The whole pipeline on this machine: emulators, resources, and one worker process per function
+ * of the wiring table, each restarted if it dies (as Lambda would start a new container).
+ * Used by `npm start` and by the integration tests.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { FUNCTIONS, RESOURCE_ENV, type FunctionDecl, type ResourceName } from '#infra/wiring.ts';
+import type { Clients } from '#shared/aws.ts';
+import { bootstrap, stackNames, type StackResources } from './bootstrap.ts';
+import { emulatorEnv, startEmulators, type Endpoints, type RunningEmulators } from './emulators.ts';
+
+export interface LocalStackOptions {
+  /** Persistent data directory (`.local/` for npm start); undefined = throwaway. */
+  dataDir?: string;
+  /** Resource name prefix. @default 'ngsp' */
+  prefix?: string;
+  region?: string;
+  ports?: Partial<Record<keyof Endpoints, number>>;
+  /** Port of the local API. @default 0 (any free port) */
+  apiPort?: number;
+  /** Functions to run as workers. @default every function of the wiring table */
+  functions?: FunctionDecl['name'][];
+  /** Ingest queue visibility timeout; defaults to 6x the ingest timeout, as in AWS. */
+  visibilityTimeoutSeconds?: number;
+  /** Extra environment for every worker (settings overrides, e.g. LATENESS_SECONDS). */
+  workerEnv?: Record<string, string>;
+  /** Respect AWS_ENDPOINT_URL_* from the environment. @default true */
+  useEnvironment?: boolean;
+  /** Print worker output. @default false */
+  verbose?: boolean;
+}
+
+export interface StackJson {
+  region: string;
+  sqs: { endpoint: string; queueUrl: string; dlqUrl: string };
+  s3: { endpoint: string; bucket: string };
+  dynamodb: { endpoint: string; tables: { events: string; stats: string; keys: string } };
+  api: { url: string; keys: { analyst: string; ops: string; lgsp: Record<string, string> } };
+}
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+export class LocalStack {
+  private readonly workers = new Map<FunctionDecl['name'], ChildProcess>();
+  private stopping = false;
+  readonly env: NodeJS.ProcessEnv;
+  readonly clients: Clients;
+  apiUrl = '';
+
+  private constructor(
+    readonly opts: LocalStackOptions,
+    readonly emulators: RunningEmulators,
+    readonly resources: StackResources,
+    readonly region: string,
+  ) {
+    this.env = emulatorEnv(emulators.endpoints, region);
+    this.clients = makeLocalClients(emulators.endpoints, region);
+  }
+
+  static async start(opts: LocalStackOptions = {}): Promise<LocalStack> {
+    const region = opts.region ?? 'ap-southeast-1';
+    const emulators = await startEmulators({ dataDir: opts.dataDir, ports: opts.ports, useEnvironment: opts.useEnvironment });
+    try {
+      const clients = makeLocalClients(emulators.endpoints, region);
+      const resources = await bootstrap(clients, stackNames(opts.prefix ?? 'ngsp'), { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
+      const stack = new LocalStack(opts, emulators, resources, region);
+      for (const name of opts.functions ?? FUNCTIONS.map((f) => f.name)) await stack.startWorker(name);
+      return stack;
+    } catch (err) {
+      await emulators.stop();
+      throw err;
+    }
+  }
+
+  /** Value of each bindable resource, as its environment variable carries it. */
+  resourceValue(resource: ResourceName): string {
+    const n = this.resources.names;
+    switch (resource) {
+      case 'eventsTable': return n.tables.Events;
+      case 'statsTable': return n.tables.Stats;
+      case 'keysTable': return n.tables.Keys;
+      case 'bucket': return n.bucket;
+      case 'ingestQueue': return this.resources.queueUrl;
+      case 'deadLetterQueue': return this.resources.dlqUrl;
+    }
+  }
+
+  /** The environment a function sees: emulator endpoints, its bound resources, its settings. */
+  functionEnv(decl: FunctionDecl): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...this.env,
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? (this.opts.verbose ? 'INFO' : 'WARN'),
+      ...decl.settings,
+      ...(this.opts.apiPort !== undefined ? { NGSP_API_PORT: String(this.opts.apiPort) } : { NGSP_API_PORT: '0' }),
+      ...this.opts.workerEnv,
+    };
+    for (const b of decl.binds) env[RESOURCE_ENV[b.resource]] = this.resourceValue(b.resource);
+    return env;
+  }
+
+  /** Starts (or restarts) a function's worker; resolves once it is serving. */
+  async startWorker(name: FunctionDecl['name']): Promise<void> {
+    const decl = FUNCTIONS.find((f) => f.name === name);
+    if (!decl) throw new Error(`unknown function ${name}`);
+    const child = fork(WORKER, [name], {
+      env: this.functionEnv(decl),
+      execArgv: ['--import', 'tsx'],
+      stdio: this.opts.verbose ? 'inherit' : ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    this.workers.set(name, child);
+    await new Promise<void>((resolve, reject) => {
+      const want = decl.trigger.kind === 'http' ? 'listening' : 'ready';
+      child.on('message', (m: { type?: string; url?: string }) => {
+        if (m.type === 'listening' && m.url) this.apiUrl = m.url;
+        if (m.type === want) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`worker ${name} exited (${code}) before it was ready: ${stderr}`)));
+    });
+    child.on('exit', (code, signal) => {
+      if (this.workers.get(name) !== child || this.stopping) return;
+      this.workers.delete(name);
+      if (this.opts.verbose) console.error(`worker ${name} exited (${code ?? signal}); restarting`);
+      setTimeout(() => {
+        if (!this.stopping && !this.workers.has(name)) void this.startWorker(name).catch((err) => console.error(String(err)));
+      }, 500);
+    });
+  }
+
+  /** The worker process of a function (tests kill it to prove nothing is lost). */
+  worker(name: FunctionDecl['name']): ChildProcess | undefined {
+    return this.workers.get(name);
+  }
+
+  /** Waits until the supervisor has a running worker for the function again. */
+  async waitForWorker(name: FunctionDecl['name'], timeoutMs = 30_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!this.workers.get(name)?.connected) {
+      if (Date.now() > end) throw new Error(`worker ${name} did not come back`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  stackJson(keys: StackJson['api']['keys']): StackJson {
+    const n = this.resources.names;
+    return {
+      region: this.region,
+      sqs: { endpoint: this.emulators.endpoints.sqs, queueUrl: this.resources.queueUrl, dlqUrl: this.resources.dlqUrl },
+      s3: { endpoint: this.emulators.endpoints.s3, bucket: n.bucket },
+      dynamodb: { endpoint: this.emulators.endpoints.dynamodb, tables: { events: n.tables.Events, stats: n.tables.Stats, keys: n.tables.Keys } },
+      api: { url: this.apiUrl, keys },
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      [...this.workers.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 4000).unref();
+          }),
+      ),
+    );
+    this.workers.clear();
+    this.clients.ddb.destroy();
+    this.clients.s3.destroy();
+    this.clients.sqs.destroy();
+    await this.emulators.stop();
+  }
+}
+
+/** SDK clients pointed at the given endpoints (explicitly, so tests need not touch process.env). */
+export function makeLocalClients(endpoints: Endpoints, region: string): Clients {
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  return {
+    ddb: new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials, maxAttempts: 4 }),
+    s3: new S3Client({
+      endpoint: endpoints.s3, region, credentials, forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 4,
+    }),
+    sqs: new SQSClient({ endpoint: endpoints.sqs, region, credentials, maxAttempts: 4 }),
+  };
+}

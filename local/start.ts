@@ -1,0 +1,71 @@
+// The SDK warns on Node 20 (supported here until 2027); keep the console readable.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/**
+ * `npm start`: the whole pipeline on this machine (CONTRACT.md section 4). Prints a line starting
+ * with `READY ` and writes `.local/stack.json` when ready. `-- --no-demo` skips the seed traffic.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readConfig } from '#shared/config.ts';
+import { KeyStore } from '#shared/auth/keys.ts';
+import { ensureLocalKeys, KeyFileError } from './keys.ts';
+import { LocalStack } from './stack.ts';
+
+async function main(): Promise<void> {
+  const args = new Set(process.argv.slice(2));
+  const cfg = readConfig({
+    NGSP_LOCAL_DIR: { type: 'string', default: '.local' },
+    NGSP_SQS_PORT: { type: 'int', default: 4566, min: 0 },
+    NGSP_DYNAMODB_PORT: { type: 'int', default: 4567, min: 0 },
+    NGSP_S3_PORT: { type: 'int', default: 4568, min: 0 },
+    NGSP_API_PORT: { type: 'int', default: 3000, min: 0 },
+    NGSP_VERBOSE: { type: 'bool', default: false },
+  });
+  const started = Date.now();
+  const dataDir = resolve(cfg.NGSP_LOCAL_DIR);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  const stack = await LocalStack.start({
+    dataDir,
+    ports: { sqs: cfg.NGSP_SQS_PORT, dynamodb: cfg.NGSP_DYNAMODB_PORT, s3: cfg.NGSP_S3_PORT },
+    apiPort: cfg.NGSP_API_PORT,
+    verbose: cfg.NGSP_VERBOSE,
+  });
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack (data stays in ${cfg.NGSP_LOCAL_DIR}/)`);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  let keys;
+  try {
+    keys = await ensureLocalKeys(join(dataDir, 'keys.json'), new KeyStore(stack.clients.ddb, stack.resources.names.tables.Keys));
+  } catch (err) {
+    await stack.stop();
+    if (err instanceof KeyFileError) {
+      console.error(`error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const json = stack.stackJson(keys);
+  writeFileSync(join(dataDir, 'stack.json'), JSON.stringify(json, null, 2) + '\n', { mode: 0o600 });
+  console.log(
+    `READY in ${((Date.now() - started) / 1000).toFixed(1)}s — queue ${json.sqs.queueUrl}, bucket ${json.s3.bucket}, API ${json.api.url || '(none yet)'}; details in ${cfg.NGSP_LOCAL_DIR}/stack.json`,
+  );
+  if (!args.has('--no-demo')) {
+    const demo = await import('./demo.ts').catch(() => undefined);
+    if (demo) await demo.runDemo(stack, json);
+  }
+}
+
+main().catch((err) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

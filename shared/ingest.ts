@@ -1,0 +1,190 @@
+/**
+ * The ingest step, independent of Lambda: validate each message, keep what is invalid in
+ * `rejected/` with its reasons, store valid reports idempotently, mark late minutes dirty, and
+ * report which messages must be delivered again (transient failures only).
+ */
+import { parseBody, type BodyItem } from '#shared/contract/validate.ts';
+import { isTransient, type FieldError } from '#shared/errors.ts';
+import { toReport, type Report } from '#shared/report.ts';
+import type { EventStore } from '#shared/store/events.ts';
+import type { StatsStore } from '#shared/store/stats.ts';
+import { keys, type RollupBucket } from '#shared/store/bucket.ts';
+import { dayOf, dayStartMs, DAY_MS, MINUTE_MS, minuteStartMs, toIct } from '#shared/time.ts';
+
+/** One received message: from SQS, or one HTTP request. */
+export interface IncomingMessage {
+  messageId: string;
+  body: string;
+  /** When the message was first received (SQS SentTimestamp): stable across redeliveries. */
+  receivedAtMs: number;
+  source: 'sqs' | 'api';
+}
+
+export interface IngestDeps {
+  events: EventStore;
+  stats: StatsStore;
+  bucket: RollupBucket;
+  /** The rollup's lateness window: a minute is rolled this long after it ends. */
+  latenessMs: number;
+  /** Slack for clock skew and index propagation when deciding a minute may be rolled already. */
+  dirtyMarginMs: number;
+  /** Store writes in flight at once. */
+  concurrency: number;
+  now?: () => number;
+  log?: { warn: (msg: string, extra?: Record<string, unknown>) => void };
+}
+
+export interface RejectedLine {
+  receivedAt: string;
+  source: 'sqs' | 'api';
+  messageId: string;
+  index: number | null;
+  platformId?: string;
+  errors: FieldError[];
+  body: string;
+}
+
+export interface IngestResult {
+  /** Messages to deliver again: a transient failure hit one of their writes. */
+  failedMessageIds: string[];
+  stored: number;
+  duplicates: number;
+  conflicts: number;
+  rejected: number;
+}
+
+const BODY_LIMIT = 64 * 1024;
+
+/** Cuts text to at most 64 KiB of UTF-8 without splitting a character. */
+export function cutBody(text: string): string {
+  if (Buffer.byteLength(text, 'utf8') <= BODY_LIMIT) return text;
+  let cut = Buffer.from(text, 'utf8').subarray(0, BODY_LIMIT).toString('utf8');
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
+  return cut;
+}
+
+function readablePlatform(raw: unknown): string | undefined {
+  const id = (raw as { reporter?: { platformId?: unknown } } | null)?.reporter?.platformId;
+  return typeof id === 'string' && id.length <= 64 ? id : undefined;
+}
+
+/** The rejected lines of one message (empty when every event is valid). */
+export function rejectedLines(msg: IncomingMessage, items: BodyItem[], bodyErrors: FieldError[]): RejectedLine[] {
+  const receivedAt = toIct(msg.receivedAtMs);
+  const base = { receivedAt, source: msg.source, messageId: msg.messageId };
+  if (bodyErrors.length) {
+    let platformId: string | undefined;
+    try {
+      platformId = readablePlatform(JSON.parse(msg.body));
+    } catch {
+      platformId = undefined;
+    }
+    return [{ ...base, index: null, ...(platformId ? { platformId } : {}), errors: bodyErrors, body: cutBody(msg.body) }];
+  }
+  return items
+    .filter((it): it is BodyItem & { ok: false } => !it.ok)
+    .map((it) => {
+      const platformId = readablePlatform(it.raw);
+      return { ...base, index: it.index, ...(platformId ? { platformId } : {}), errors: it.errors, body: cutBody(JSON.stringify(it.raw)) };
+    });
+}
+
+/** Runs tasks with at most `limit` in flight. */
+export async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+/** Writes a message's rejected lines to `rejected/` and counts them on their day (idempotent keys). */
+export async function keepRejected(lines: RejectedLine[], msg: IncomingMessage, deps: Pick<IngestDeps, 'bucket' | 'stats'>): Promise<string> {
+  const day = dayOf(msg.receivedAtMs);
+  const id = `${msg.source}-${msg.messageId}`;
+  await deps.bucket.put(keys.rejected(day, id), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  await deps.stats.putRejectedCount(day, id, lines.length);
+  return day;
+}
+
+/** Processes a batch of messages. Never throws for bad input; throws nothing at all. */
+export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps): Promise<IngestResult> {
+  const now = deps.now ?? Date.now;
+  const failed = new Set<string>();
+  const result: IngestResult = { failedMessageIds: [], stored: 0, duplicates: 0, conflicts: 0, rejected: 0 };
+  const work: { msg: IncomingMessage; report: Report; index: number; raw: unknown }[] = [];
+  /** Periods to mark dirty, each with the messages that need the mark before they are acknowledged. */
+  const touched = new Map<string, Set<string>>();
+  const touch = (period: string, messageId: string): void => {
+    const ids = touched.get(period) ?? new Set<string>();
+    ids.add(messageId);
+    touched.set(period, ids);
+  };
+  const lateMinute = (minute: string): boolean => minuteStartMs(minute) + MINUTE_MS + deps.latenessMs - deps.dirtyMarginMs <= now();
+  const lateDay = (day: string): boolean => dayStartMs(day) + DAY_MS + deps.latenessMs - deps.dirtyMarginMs <= now();
+
+  await pool(messages, deps.concurrency, async (msg) => {
+    const { items, bodyErrors } = parseBody(msg.body, now());
+    const lines = rejectedLines(msg, items, bodyErrors);
+    for (const it of items) if (it.ok) work.push({ msg, report: toReport(it.event), index: it.index, raw: it.raw });
+    if (!lines.length) return;
+    try {
+      const day = await keepRejected(lines, msg, deps);
+      result.rejected += lines.length;
+      if (lateDay(day)) touch(day, msg.messageId);
+    } catch (err) {
+      deps.log?.warn('could not keep rejected events; message will be retried', { messageId: msg.messageId, error: String(err) });
+      failed.add(msg.messageId);
+    }
+  });
+
+  const permanent: { msg: IncomingMessage; line: RejectedLine }[] = [];
+  await pool(work, deps.concurrency, async ({ msg, report, index, raw }) => {
+    try {
+      const out = await deps.events.writeReport(report);
+      if (out.outcome === 'conflict') {
+        await deps.events.writeConflict(report);
+        result.conflicts += 1;
+        const day = dayOf(report.requestAtMs);
+        if (lateDay(day)) touch(day, msg.messageId);
+      } else if (out.outcome === 'duplicate') result.duplicates += 1;
+      else result.stored += 1;
+      for (const m of out.minutes) if (lateMinute(m)) touch(m, msg.messageId);
+    } catch (err) {
+      if (isTransient(err)) {
+        failed.add(msg.messageId);
+        return;
+      }
+      // A write the store refuses for good (e.g. a validation error of the database): keep it, never loop.
+      permanent.push({
+        msg,
+        line: {
+          receivedAt: toIct(msg.receivedAtMs), source: msg.source, messageId: msg.messageId, index, platformId: report.platformId,
+          errors: [{ path: '(event)', message: `could not be stored: ${(err as Error).name ?? 'Error'}` }], body: cutBody(JSON.stringify(raw)),
+        },
+      });
+    }
+  });
+
+  const byMessage = new Map<IncomingMessage, RejectedLine[]>();
+  for (const p of permanent) byMessage.set(p.msg, [...(byMessage.get(p.msg) ?? []), p.line]);
+  for (const [msg, lines] of byMessage) {
+    try {
+      await keepRejected(lines, { ...msg, messageId: `${msg.messageId}-store` }, deps);
+      result.rejected += lines.length;
+    } catch {
+      failed.add(msg.messageId);
+    }
+  }
+
+  if (touched.size) {
+    try {
+      await deps.stats.markDirty(touched.keys(), now());
+    } catch (err) {
+      deps.log?.warn('could not mark periods dirty; their messages will be retried', { error: String(err) });
+      for (const ids of touched.values()) for (const id of ids) failed.add(id);
+    }
+  }
+  result.failedMessageIds = [...failed];
+  return result;
+}

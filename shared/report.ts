@@ -1,0 +1,104 @@
+/**
+ * Reports in the form the counting rules work on (CONTRACT.md section 1, "What counts").
+ * Pure domain code: no SDK, no table keys.
+ */
+import type { ExchangeEvent } from '#shared/contract/validate.ts';
+import { minuteKeyOf, parseRfc3339 } from '#shared/time.ts';
+
+export type Role = 'CONSUMER' | 'PROVIDER';
+
+/** The facts one report states about its transaction. */
+export interface ReportFacts {
+  eventId: string;
+  platformId: string;
+  /** requestAt, epoch ms: the transaction's time when this report is the one that counts. */
+  requestAtMs: number;
+  durationMs: number;
+  route: 'NGSP' | 'LGSP';
+  serviceCode: string;
+  consumerSystem: string;
+  consumerProvince: string;
+  providerSystem: string;
+  providerProvince: string;
+  succeeded: boolean;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+export interface Report extends ReportFacts {
+  role: Role;
+  /** Identity of the transaction: shared `transactionId`, else the report itself. */
+  transactionKey: string;
+}
+
+/**
+ * A transaction key never collides across the two namespaces: ids use `[A-Za-z0-9._:-]`, so
+ * `#` cannot appear inside them.
+ */
+export function transactionKeyOf(event: Pick<ExchangeEvent, 'transactionId' | 'eventId' | 'reporter'>): string {
+  return event.transactionId !== undefined ? `T#${event.transactionId}` : `E#${event.reporter.platformId}#${event.eventId}`;
+}
+
+/** Normalises a validated event. */
+export function toReport(event: ExchangeEvent): Report {
+  const requestAtMs = parseRfc3339(event.requestAt)!;
+  const responseAtMs = parseRfc3339(event.responseAt)!;
+  return {
+    role: event.reporter.role,
+    transactionKey: transactionKeyOf(event),
+    eventId: event.eventId,
+    platformId: event.reporter.platformId,
+    requestAtMs,
+    durationMs: responseAtMs - requestAtMs,
+    route: event.route,
+    serviceCode: event.serviceCode,
+    consumerSystem: `${event.consumer.orgCode}/${event.consumer.systemCode}`,
+    consumerProvince: event.consumer.provinceCode ?? '',
+    providerSystem: `${event.provider.orgCode}/${event.provider.systemCode}`,
+    providerProvince: event.provider.provinceCode ?? '',
+    succeeded: event.succeeded,
+    requestBytes: event.requestBytes ?? 0,
+    responseBytes: event.responseBytes ?? 0,
+  };
+}
+
+/** A stored transaction: at most one CONSUMER and one PROVIDER report. */
+export interface TransactionState {
+  key: string;
+  consumer?: ReportFacts;
+  provider?: ReportFacts;
+}
+
+/** Rule 3: the facts that count come from the CONSUMER report when there is one. */
+export function effectiveFacts(tx: TransactionState): ReportFacts {
+  const facts = tx.consumer ?? tx.provider;
+  if (!facts) throw new Error(`transaction ${tx.key} has no report`);
+  return facts;
+}
+
+/** Rule 4: the minute a transaction belongs to. */
+export function bucketMinute(tx: TransactionState): string {
+  return minuteKeyOf(effectiveFacts(tx).requestAtMs);
+}
+
+export type ApplyOutcome = 'stored' | 'duplicate' | 'conflict';
+
+/**
+ * Rules 1 and 2 applied to an in-memory transaction (the store does the same with conditional
+ * writes): the first report of a role stays; the same eventId again is a duplicate; another
+ * eventId for a taken role is a conflict.
+ */
+export function applyReport(tx: TransactionState, report: Report): ApplyOutcome {
+  const slot = report.role === 'CONSUMER' ? 'consumer' : 'provider';
+  const existing = tx[slot];
+  if (!existing) {
+    tx[slot] = stripRole(report);
+    return 'stored';
+  }
+  return existing.eventId === report.eventId && existing.platformId === report.platformId ? 'duplicate' : 'conflict';
+}
+
+function stripRole(report: Report): ReportFacts {
+  const { role: _role, transactionKey: _key, ...facts } = report;
+  return facts;
+}

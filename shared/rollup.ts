@@ -1,0 +1,181 @@
+/**
+ * Rolling minutes and days: recomputed from the event store (the source of truth), written to
+ * S3 and the stats table, overwriting the same keys. Independent of Lambda.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { PeriodStats, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
+import type { EventStore } from '#shared/store/events.ts';
+import type { StatsStore } from '#shared/store/stats.ts';
+import { keys, type RollupBucket } from '#shared/store/bucket.ts';
+import { pool } from '#shared/ingest.ts';
+import {
+  DAY_MS, MINUTE_MS, TIME_ZONE, dayOf, dayStartMs, minuteKeyOf, minuteStartMs, periodStartOf, splitMinuteKey, toIct,
+} from '#shared/time.ts';
+
+export interface RollupDeps {
+  events: EventStore;
+  stats: StatsStore;
+  bucket: RollupBucket;
+  /** A minute is rolled once this long has passed after its end. @default 120000 */
+  latenessMs: number;
+  /** Minutes rolled at once. */
+  concurrency: number;
+  /** Most minutes one scheduled run rolls (it catches up over the next runs). */
+  maxMinutesPerRun: number;
+  /** Where a first scheduled run starts, before now. */
+  initialLookbackMs: number;
+  now?: () => number;
+}
+
+/** summary.json (CONTRACT.md section 2). */
+export interface DaySummary {
+  date: string;
+  timezone: string;
+  transactions: number;
+  succeeded: number;
+  failed: number;
+  ngspTransactions: number;
+  avgTransactionsPerMinute: number;
+  peakMinute: { periodStart: string; transactions: number } | null;
+  distinctSystems: number;
+  systems: string[];
+  reportingPlatforms: string[];
+  conflicts: number;
+  rejected: number;
+  durationMsP50: number | null;
+  durationMsP95: number | null;
+  durationMsP99: number | null;
+  generatedAt: string;
+}
+
+/** JSON lines of rows; an empty period is an empty file. */
+export function toJsonLines(rows: Row[]): string {
+  return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+}
+
+/** RFC 4180 CSV with a header row and the same columns as the JSON rows (null → empty). */
+export function toCsv(rows: Row[]): string {
+  return stringify(rows, { header: true, columns: ROW_COLUMNS as string[], record_delimiter: '\r\n', cast: { number: (n) => String(n) } });
+}
+
+/** Rolls one minute from the store: writes its S3 file and its stats item. */
+export async function rollMinute(minute: string, deps: Pick<RollupDeps, 'events' | 'stats' | 'bucket'>): Promise<PeriodStats> {
+  const stats = new PeriodStats();
+  for await (const page of deps.events.transactionsOf(minute)) for (const tx of page) stats.addTransaction(tx);
+  const rows = stats.rows(periodStartOf(minuteStartMs(minute)), 'minute');
+  const totals = stats.totals();
+  await deps.bucket.put(keys.minute(minute), toJsonLines(rows));
+  await deps.stats.putMinute(minute, { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: totals.sketch.quantile(0.95) }, stats.toPayload());
+  return stats;
+}
+
+/** Rolls one day from its minutes' stats items: rollup.jsonl, rollup.csv, summary.json and the day item. */
+export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'stats' | 'bucket' | 'now'>): Promise<DaySummary> {
+  const stats = new PeriodStats();
+  let peak: { minute: string; n: number } | undefined;
+  for (const m of await deps.stats.minutesOf(day)) {
+    if (m.transactions === 0) continue;
+    stats.merge(m.payload());
+    if (!peak || m.transactions > peak.n || (m.transactions === peak.n && m.period < peak.minute)) peak = { minute: m.period, n: m.transactions };
+  }
+  const [conflicts, rejected] = await Promise.all([deps.events.conflictsOn(day), deps.stats.rejectedOn(day)]);
+  const rows = stats.rows(periodStartOf(dayStartMs(day)), 'day');
+  const totals = stats.totals();
+  const payload = stats.toPayload();
+  const summary: DaySummary = {
+    date: day,
+    timezone: TIME_ZONE,
+    transactions: totals.transactions,
+    succeeded: totals.succeeded,
+    failed: totals.failed,
+    ngspTransactions: rows.filter((r) => r.route === 'NGSP').reduce((n, r) => n + r.transactions, 0),
+    avgTransactionsPerMinute: Math.round((totals.transactions / 1440) * 1000) / 1000,
+    peakMinute: peak ? { periodStart: periodStartOf(minuteStartMs(peak.minute)), transactions: peak.n } : null,
+    distinctSystems: payload.systems.length,
+    systems: payload.systems,
+    reportingPlatforms: payload.platforms,
+    conflicts,
+    rejected,
+    durationMsP50: totals.sketch.quantile(0.5),
+    durationMsP95: totals.sketch.quantile(0.95),
+    durationMsP99: totals.sketch.quantile(0.99),
+    generatedAt: toIct((deps.now ?? Date.now)()),
+  };
+  await deps.bucket.put(keys.dailyJsonl(day), toJsonLines(rows));
+  await deps.bucket.put(keys.dailyCsv(day), toCsv(rows));
+  await deps.bucket.put(keys.summary(day), JSON.stringify(summary, null, 2) + '\n');
+  const { generatedAt: _g, ...stable } = summary;
+  await deps.stats.putDay(day, { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: summary.durationMsP95 }, payload, stable);
+  return summary;
+}
+
+export interface RunReport {
+  minutes: number;
+  days: string[];
+  dirty: number;
+  watermark: string;
+}
+
+/**
+ * One scheduled run: minutes whose lateness window has passed since the last run, then minutes
+ * and days marked dirty, then every day whose last minute is now rolled or that had a minute
+ * rolled again.
+ */
+export async function runScheduled(deps: RollupDeps): Promise<RunReport> {
+  const now = (deps.now ?? Date.now)();
+  let next = await deps.stats.watermark();
+  if (!next) next = minuteKeyOf(Math.floor((now - deps.latenessMs - deps.initialLookbackMs) / MINUTE_MS) * MINUTE_MS);
+  const minutes: string[] = [];
+  let t = minuteStartMs(next);
+  // A minute is final once its end plus the lateness window has passed.
+  for (; t + MINUTE_MS + deps.latenessMs <= now && minutes.length < deps.maxMinutesPerRun; t += MINUTE_MS) minutes.push(minuteKeyOf(t));
+  const newNext = minuteKeyOf(t);
+
+  const marks = await deps.stats.dirtyMarks(deps.maxMinutesPerRun * 4);
+  const dirtyMinutes = marks.filter((m) => m.kind === 'minute').map((m) => m.period);
+  const toRoll = [...new Set([...minutes, ...dirtyMinutes])].sort();
+  await pool(toRoll, deps.concurrency, async (m) => {
+    await rollMinute(m, deps);
+  });
+
+  // Days: those whose end the watermark crossed, and those with a re-rolled minute or a day mark.
+  const days = new Set<string>();
+  for (const m of minutes) if (m.endsWith('T23:59')) days.add(m.slice(0, 10));
+  const complete = (day: string): boolean => dayStartMs(day) + DAY_MS <= minuteStartMs(newNext);
+  for (const m of dirtyMinutes) if (complete(m.slice(0, 10))) days.add(m.slice(0, 10));
+  for (const m of marks) if (m.kind === 'day' && complete(m.period)) days.add(m.period);
+  for (const day of [...days].sort()) await rollDay(day, deps);
+
+  // Marks go only after their period is rolled; a mark set again meanwhile survives (conditional delete).
+  for (const m of marks) if (m.kind === 'minute' || complete(m.period)) await deps.stats.clearDirty(m);
+  await deps.stats.setWatermark(newNext);
+  return { minutes: toRoll.length, days: [...days].sort(), dirty: marks.length, watermark: newNext };
+}
+
+/**
+ * Rolls a range now (the CLI's `rollup --from --to`): every minute in `[fromMs, toMs)`, then every
+ * day that the range covers in full or in part.
+ */
+export async function rollRange(
+  fromMs: number,
+  toMs: number,
+  deps: Pick<RollupDeps, 'events' | 'stats' | 'bucket' | 'concurrency' | 'now'>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ minutes: number; days: string[] }> {
+  const minutes: string[] = [];
+  for (let t = Math.ceil(fromMs / MINUTE_MS) * MINUTE_MS; t < toMs; t += MINUTE_MS) minutes.push(minuteKeyOf(t));
+  const days = [...new Set(minutes.map((m) => splitMinuteKey(m).day))];
+  const total = minutes.length + days.length;
+  let done = 0;
+  await pool(minutes, deps.concurrency, async (m) => {
+    await rollMinute(m, deps);
+    onProgress?.(++done, total);
+  });
+  for (const d of days) {
+    await rollDay(d, deps);
+    onProgress?.(++done, total);
+  }
+  return { minutes: minutes.length, days };
+}
+
+export { dayOf };

@@ -1,0 +1,193 @@
+/**
+ * Statistics of one period (a minute or a day): group rows, duration sketches, the distinct
+ * systems and reporting platforms. Built from transactions for a minute, merged from minute
+ * payloads for a day. Pure domain code.
+ */
+import { effectiveFacts, type TransactionState } from '#shared/report.ts';
+import { DurationSketch, type SketchData } from '#shared/stats/sketch.ts';
+
+export type Granularity = 'minute' | 'day';
+
+/** One published row (CONTRACT.md section 2), in column order. */
+export interface Row {
+  periodStart: string;
+  granularity: Granularity;
+  route: string;
+  serviceCode: string;
+  consumerProvince: string;
+  providerProvince: string;
+  transactions: number;
+  succeeded: number;
+  failed: number;
+  pairedTransactions: number;
+  requestBytes: number;
+  responseBytes: number;
+  durationMsP50: number | null;
+  durationMsP95: number | null;
+  durationMsP99: number | null;
+  durationMsMax: number | null;
+}
+
+/** Column order of the CSV and JSON rows. */
+export const ROW_COLUMNS: (keyof Row)[] = [
+  'periodStart', 'granularity', 'route', 'serviceCode', 'consumerProvince', 'providerProvince',
+  'transactions', 'succeeded', 'failed', 'pairedTransactions', 'requestBytes', 'responseBytes',
+  'durationMsP50', 'durationMsP95', 'durationMsP99', 'durationMsMax',
+];
+
+/** A group as stored: `[route, serviceCode, consumerProvince, providerProvince]` and its counts. */
+export interface GroupData {
+  k: [string, string, string, string];
+  n: number;
+  ok: number;
+  pair: number;
+  qb: number;
+  sb: number;
+  s: SketchData;
+}
+
+/** What a stats item keeps for a period: enough to merge into any larger period exactly. */
+export interface PeriodPayload {
+  groups: GroupData[];
+  systems: string[];
+  platforms: string[];
+}
+
+class GroupStats {
+  n = 0;
+  ok = 0;
+  pair = 0;
+  qb = 0;
+  sb = 0;
+  readonly sketch: DurationSketch;
+  constructor(readonly key: [string, string, string, string], sketch?: DurationSketch) {
+    this.sketch = sketch ?? new DurationSketch();
+  }
+}
+
+/** Filters a group can be selected by (the API's `route`, `serviceCode`, `province`). */
+export interface GroupFilter {
+  route?: string;
+  serviceCode?: string;
+  province?: string;
+}
+
+export function groupMatches(k: readonly string[], f: GroupFilter): boolean {
+  return (
+    (f.route === undefined || k[0] === f.route) &&
+    (f.serviceCode === undefined || k[1] === f.serviceCode) &&
+    (f.province === undefined || k[2] === f.province || k[3] === f.province)
+  );
+}
+
+/** Accumulates one period. */
+export class PeriodStats {
+  private readonly groups = new Map<string, GroupStats>();
+  readonly systems = new Set<string>();
+  readonly platforms = new Set<string>();
+
+  private group(k: [string, string, string, string]): GroupStats {
+    const id = k.join('\u0000');
+    let g = this.groups.get(id);
+    if (!g) {
+      g = new GroupStats(k);
+      this.groups.set(id, g);
+    }
+    return g;
+  }
+
+  /** Counts one transaction (rules 2–3: one transaction, facts from the CONSUMER report if any). */
+  addTransaction(tx: TransactionState): void {
+    const f = effectiveFacts(tx);
+    const g = this.group([f.route, f.serviceCode, f.consumerProvince, f.providerProvince]);
+    g.n += 1;
+    if (f.succeeded) g.ok += 1;
+    if (tx.consumer && tx.provider) g.pair += 1;
+    g.qb += f.requestBytes;
+    g.sb += f.responseBytes;
+    g.sketch.add(f.durationMs);
+    this.systems.add(f.consumerSystem);
+    this.systems.add(f.providerSystem);
+    if (tx.consumer) this.platforms.add(tx.consumer.platformId);
+    if (tx.provider) this.platforms.add(tx.provider.platformId);
+  }
+
+  /** Merges a stored payload (a minute into a day, days into a range), optionally filtered. */
+  merge(payload: PeriodPayload, filter: GroupFilter = {}): void {
+    for (const d of payload.groups) {
+      if (!groupMatches(d.k, filter)) continue;
+      const g = this.group([...d.k]);
+      g.n += d.n;
+      g.ok += d.ok;
+      g.pair += d.pair;
+      g.qb += d.qb;
+      g.sb += d.sb;
+      g.sketch.merge(DurationSketch.fromData(d.s));
+    }
+    for (const s of payload.systems) this.systems.add(s);
+    for (const p of payload.platforms) this.platforms.add(p);
+  }
+
+  get transactions(): number {
+    let n = 0;
+    for (const g of this.groups.values()) n += g.n;
+    return n;
+  }
+
+  /** Totals over all groups, with one merged sketch. */
+  totals(): { transactions: number; succeeded: number; failed: number; sketch: DurationSketch } {
+    const sketch = new DurationSketch();
+    let n = 0;
+    let ok = 0;
+    for (const g of this.groups.values()) {
+      n += g.n;
+      ok += g.ok;
+      sketch.merge(g.sketch);
+    }
+    return { transactions: n, succeeded: ok, failed: n - ok, sketch };
+  }
+
+  private sortedGroups(): GroupStats[] {
+    return [...this.groups.values()].sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  /** The published rows, sorted by group. */
+  rows(periodStart: string, granularity: Granularity): Row[] {
+    return this.sortedGroups().map((g) => ({
+      periodStart,
+      granularity,
+      route: g.key[0],
+      serviceCode: g.key[1],
+      consumerProvince: g.key[2],
+      providerProvince: g.key[3],
+      transactions: g.n,
+      succeeded: g.ok,
+      failed: g.n - g.ok,
+      pairedTransactions: g.pair,
+      requestBytes: g.qb,
+      responseBytes: g.sb,
+      durationMsP50: g.sketch.quantile(0.5),
+      durationMsP95: g.sketch.quantile(0.95),
+      durationMsP99: g.sketch.quantile(0.99),
+      durationMsMax: g.sketch.max,
+    }));
+  }
+
+  /** The mergeable form kept in the stats item. */
+  toPayload(): PeriodPayload {
+    return {
+      groups: this.sortedGroups().map((g) => ({ k: g.key, n: g.n, ok: g.ok, pair: g.pair, qb: g.qb, sb: g.sb, s: g.sketch.toData() })),
+      systems: [...this.systems].sort(),
+      platforms: [...this.platforms].sort(),
+    };
+  }
+}
+
+function compareKeys(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}

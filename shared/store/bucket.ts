@@ -1,0 +1,58 @@
+/**
+ * The rollup bucket: the only code that knows its keys (CONTRACT.md section 2).
+ */
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { splitMinuteKey } from '#shared/time.ts';
+
+export const keys = {
+  minute: (minuteKey: string): string => {
+    const { day, hhmm } = splitMinuteKey(minuteKey);
+    return `rollups/minute/date=${day}/${hhmm}.jsonl`;
+  },
+  dailyJsonl: (day: string): string => `rollups/daily/date=${day}/rollup.jsonl`,
+  dailyCsv: (day: string): string => `rollups/daily/date=${day}/rollup.csv`,
+  summary: (day: string): string => `rollups/daily/date=${day}/summary.json`,
+  rejected: (day: string, id: string): string => `rejected/date=${day}/${id}.jsonl`,
+  rejectedPrefix: (day: string): string => `rejected/date=${day}/`,
+};
+
+const CONTENT_TYPES: Record<string, string> = {
+  jsonl: 'application/x-ndjson; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+};
+
+export class RollupBucket {
+  constructor(private readonly s3: S3Client, readonly bucketName: string) {}
+
+  async put(key: string, body: string): Promise<void> {
+    const ext = key.slice(key.lastIndexOf('.') + 1);
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: body, ContentType: CONTENT_TYPES[ext] ?? 'application/octet-stream' }),
+    );
+  }
+
+  /** The object's text, or undefined when it does not exist. */
+  async get(key: string): Promise<string | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key }));
+      return await out.Body!.transformToString('utf8');
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every key under a prefix. */
+  async list(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: prefix, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) if (o.Key) out.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The event store: one item per transaction, reports written with idempotent conditional
+ * updates (rules 1–4 of CONTRACT.md section 1). The only code that knows this table's keys.
+ */
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Report, ReportFacts, TransactionState } from '#shared/report.ts';
+import { dayOf, minuteKeyOf } from '#shared/time.ts';
+import { EVENTS_TABLE } from '#shared/store/tables.ts';
+
+export interface EventStoreOptions {
+  tableName: string;
+  /** GSI partitions per minute, so a busy minute spreads over several partitions. @default 8 */
+  shards?: number;
+  /** Raw transaction retention for the table's TTL; 0 keeps forever. @default 0 */
+  retentionDays?: number;
+}
+
+/** What a report write did, and which minutes it touched (for dirty marks). */
+export interface WriteResult {
+  outcome: 'stored' | 'duplicate' | 'conflict';
+  /** Minutes whose rollup may have changed: the transaction's minute(s), before and after. */
+  minutes: string[];
+}
+
+interface StoredSlot {
+  e: string;
+  pl: string;
+  t: number;
+  d: number;
+  rt: 'NGSP' | 'LGSP';
+  sv: string;
+  cs: string;
+  cp: string;
+  ps: string;
+  pp: string;
+  ok: boolean;
+  qb: number;
+  sb: number;
+}
+
+function toSlot(r: ReportFacts): StoredSlot {
+  return {
+    e: r.eventId, pl: r.platformId, t: r.requestAtMs, d: r.durationMs, rt: r.route, sv: r.serviceCode,
+    cs: r.consumerSystem, cp: r.consumerProvince, ps: r.providerSystem, pp: r.providerProvince,
+    ok: r.succeeded, qb: r.requestBytes, sb: r.responseBytes,
+  };
+}
+
+function fromSlot(s: StoredSlot): ReportFacts {
+  return {
+    eventId: s.e, platformId: s.pl, requestAtMs: s.t, durationMs: s.d, route: s.rt, serviceCode: s.sv,
+    consumerSystem: s.cs, consumerProvince: s.cp, providerSystem: s.ps, providerProvince: s.pp,
+    succeeded: s.ok, requestBytes: s.qb, responseBytes: s.sb,
+  };
+}
+
+/** FNV-1a: a stable, fast shard choice for a key. */
+export function shardOf(key: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % shards;
+}
+
+function minutesOfItem(item: Record<string, AttributeValue> | undefined): string[] {
+  if (!item) return [];
+  const minutes: string[] = [];
+  for (const slot of ['c', 'p'] as const) {
+    const t = item[slot]?.M?.t?.N;
+    if (t !== undefined) minutes.push(minuteKeyOf(Number(t)));
+  }
+  return minutes;
+}
+
+export class EventStore {
+  readonly shards: number;
+  private readonly table: string;
+  private readonly retentionMs: number;
+
+  constructor(private readonly ddb: DynamoDBClient, opts: EventStoreOptions) {
+    this.table = opts.tableName;
+    this.shards = opts.shards ?? 8;
+    this.retentionMs = (opts.retentionDays ?? 0) * 86_400_000;
+  }
+
+  private bucketKey(minute: string, pk: string): string {
+    return `${minute}#${shardOf(pk, this.shards)}`;
+  }
+
+  /**
+   * Stores one report. A CONSUMER report sets the transaction's minute (rule 3); a PROVIDER
+   * report sets it only when no CONSUMER report is there. The slot's condition makes resends
+   * no-ops and detects conflicts. Touched minutes include every report's minute, so that a
+   * redelivery after a crash marks again whatever the first delivery may not have marked.
+   */
+  async writeReport(r: Report): Promise<WriteResult> {
+    const pk = r.transactionKey;
+    const minute = minuteKeyOf(r.requestAtMs);
+    const slot = r.role === 'CONSUMER' ? 'c' : 'p';
+    const values: Record<string, unknown> = { ':r': toSlot(r), ':m': minute, ':b': this.bucketKey(minute, pk) };
+    const sets = [`${slot} = :r`];
+    if (slot === 'c') sets.push('m = :m', 'b = :b');
+    else sets.push('m = if_not_exists(m, :m)', 'b = if_not_exists(b, :b)');
+    if (this.retentionMs > 0) {
+      values[':ttl'] = Math.floor((r.requestAtMs + this.retentionMs) / 1000);
+      sets.push('#ttl = if_not_exists(#ttl, :ttl)');
+    }
+    try {
+      const out = await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: pk } },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_not_exists(${slot})`,
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+          ...(this.retentionMs > 0 ? { ExpressionAttributeNames: { '#ttl': 'ttl' } } : {}),
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { outcome: 'stored', minutes: [...new Set([minute, ...minutesOfItem(out.Attributes)])] };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // Emulators may not return the item on a failed condition: read it (strongly consistent).
+      const item = err.Item ?? (await this.getItem(pk));
+      const existing = item?.[slot]?.M;
+      const same = existing?.e?.S === r.eventId && existing?.pl?.S === r.platformId;
+      return { outcome: same ? 'duplicate' : 'conflict', minutes: [...new Set([minute, ...minutesOfItem(item)])] };
+    }
+  }
+
+  private async getItem(pk: string): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await this.ddb.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: pk } }, ConsistentRead: true }));
+    return out.Item;
+  }
+
+  /** Keeps a conflicting report aside (idempotent: keyed by its platform and eventId), counted on its day. */
+  async writeConflict(r: Report): Promise<void> {
+    const item = {
+      pk: `X#${r.platformId}#${r.eventId}`,
+      b: `X#${dayOf(r.requestAtMs)}`,
+      tx: r.transactionKey,
+      role: r.role,
+      r: toSlot(r),
+    };
+    await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: marshall(item) }));
+  }
+
+  /** Every transaction of a minute, streamed page by page across the minute's shards. */
+  async *transactionsOf(minute: string, pageSize?: number): AsyncGenerator<TransactionState[]> {
+    for (let s = 0; s < this.shards; s++) {
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const out = await this.ddb.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: EVENTS_TABLE.indexes[0]!.name,
+            KeyConditionExpression: 'b = :b',
+            ExpressionAttributeValues: { ':b': { S: `${minute}#${s}` } },
+            ExclusiveStartKey: start,
+            ...(pageSize ? { Limit: pageSize } : {}),
+          }),
+        );
+        start = out.LastEvaluatedKey;
+        const page: TransactionState[] = [];
+        for (const raw of out.Items ?? []) {
+          const tx = decodeTransactionItem(raw);
+          if (tx) page.push(tx);
+        }
+        if (page.length) yield page;
+      } while (start);
+    }
+  }
+
+  /** Conflicting reports counted on a day (by their requestAt). */
+  async conflictsOn(day: string): Promise<number> {
+    let count = 0;
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: EVENTS_TABLE.indexes[0]!.name,
+          KeyConditionExpression: 'b = :b',
+          ExpressionAttributeValues: { ':b': { S: `X#${day}` } },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  /** One stored transaction by key (tests and tools). */
+  async getTransaction(key: string): Promise<TransactionState | undefined> {
+    const item = await this.getItem(key);
+    return item ? decodeTransactionItem(item) : undefined;
+  }
+}
+
+/** Decodes a raw events-table item into a transaction, or undefined for a non-transaction item. */
+export function decodeTransactionItem(raw: Record<string, AttributeValue>): TransactionState | undefined {
+  const it = unmarshall(raw) as { pk: string; c?: StoredSlot; p?: StoredSlot };
+  if (!it.pk.startsWith('T#') && !it.pk.startsWith('E#')) return undefined;
+  return { key: it.pk, ...(it.c ? { consumer: fromSlot(it.c) } : {}), ...(it.p ? { provider: fromSlot(it.p) } : {}) };
+}

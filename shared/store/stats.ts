@@ -1,0 +1,234 @@
+/**
+ * The stats table: minute and day stats items (what the API reads), dirty marks, the rollup
+ * watermark and rejection counts. The only code that knows this table's keys.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import type { PeriodPayload } from '#shared/stats/period.ts';
+import { shardOf } from '#shared/store/events.ts';
+
+/** DynamoDB items stop at 400 KB: payloads are split into parts below that. */
+const PART_BYTES = 300_000;
+const DIRTY_SHARDS = 4;
+
+/** Headline figures kept beside the payload so unfiltered reads need no decompression. */
+export interface PeriodTotals {
+  transactions: number;
+  succeeded: number;
+  durationMsP95: number | null;
+}
+
+export interface StoredPeriod<S = undefined> extends PeriodTotals {
+  /** `YYYY-MM-DDTHH:mm` for a minute, `YYYY-MM-DD` for a day. */
+  period: string;
+  payload(): PeriodPayload;
+  summary: S;
+}
+
+export interface DirtyMark {
+  kind: 'minute' | 'day';
+  /** The minute key or the day. */
+  period: string;
+  at: number;
+  pk: string;
+  sk: string;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export class StatsStore {
+  constructor(private readonly ddb: DynamoDBClient, private readonly table: string) {}
+
+  private async putPeriod(pk: string, sk: string, totals: PeriodTotals, payload: PeriodPayload, extra: Record<string, AttributeValue> = {}): Promise<void> {
+    const gz = gzipSync(JSON.stringify(payload));
+    const parts = Math.max(1, Math.ceil(gz.length / PART_BYTES));
+    // Tail parts first, head last: a reader never sees a head whose parts are not written yet.
+    for (let i = parts - 1; i >= 0; i--) {
+      const body = gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES);
+      const item: Record<string, AttributeValue> = { pk: { S: pk }, sk: { S: i === 0 ? sk : `${sk}#${i}` }, z: { B: body } };
+      if (i === 0) {
+        Object.assign(item, extra, {
+          parts: { N: String(parts) },
+          n: { N: String(totals.transactions) },
+          ok: { N: String(totals.succeeded) },
+          ...(totals.durationMsP95 === null ? {} : { p95: { N: String(totals.durationMsP95) } }),
+        });
+      }
+      await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: item }));
+    }
+  }
+
+  private async queryPeriods<S>(pk: string, decodeSummary: (item: Record<string, AttributeValue>) => S, skFrom?: string, skTo?: string): Promise<StoredPeriod<S>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const range = skFrom !== undefined && skTo !== undefined;
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: range ? 'pk = :pk AND sk BETWEEN :a AND :b' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk }, ...(range ? { ':a': { S: skFrom }, ':b': { S: `${skTo}#~` } } : {}) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
+    const result: StoredPeriod<S>[] = [];
+    for (const it of items) {
+      const sk = it.sk!.S!;
+      if (sk.includes('#')) continue;
+      const parts = Number(it.parts?.N ?? 1);
+      result.push({
+        period: sk,
+        transactions: Number(it.n?.N ?? 0),
+        succeeded: Number(it.ok?.N ?? 0),
+        durationMsP95: it.p95?.N === undefined ? null : Number(it.p95.N),
+        summary: decodeSummary(it),
+        payload: () => {
+          const chunks = [it.z!.B!];
+          for (let i = 1; i < parts; i++) {
+            const part = bySk.get(`${sk}#${i}`)?.z?.B;
+            if (!part) throw new Error(`stats item ${pk}/${sk} is missing part ${i}`);
+            chunks.push(part);
+          }
+          return JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as PeriodPayload;
+        },
+      });
+    }
+    return result;
+  }
+
+  /** Stores a rolled minute (`YYYY-MM-DDTHH:mm`). */
+  async putMinute(minute: string, totals: PeriodTotals, payload: PeriodPayload): Promise<void> {
+    await this.putPeriod(`MIN#${minute.slice(0, 10)}`, minute.slice(11), totals, payload);
+  }
+
+  /** Rolled minutes of a day, optionally only `HH:mm` from..to (inclusive). */
+  async minutesOf(day: string, fromHhmm?: string, toHhmm?: string): Promise<StoredPeriod[]> {
+    const periods = await this.queryPeriods(`MIN#${day}`, () => undefined, fromHhmm, toHhmm);
+    return periods.map((p) => ({ ...p, period: `${day}T${p.period}` }));
+  }
+
+  /** Stores a rolled day with its summary (kept as JSON beside the payload). */
+  async putDay<S>(day: string, totals: PeriodTotals, payload: PeriodPayload, summary: S): Promise<void> {
+    await this.putPeriod(`DAY#${day.slice(0, 4)}`, day.slice(5), totals, payload, { summary: { S: JSON.stringify(summary) } });
+  }
+
+  /** Rolled days of a year, optionally only `MM-DD` from..to (inclusive). */
+  async daysOf<S>(year: string, fromMmdd?: string, toMmdd?: string): Promise<StoredPeriod<S>[]> {
+    const periods = await this.queryPeriods(`DAY#${year}`, (it) => JSON.parse(it.summary?.S ?? 'null') as S, fromMmdd, toMmdd);
+    return periods.map((p) => ({ ...p, period: `${year}-${p.period}` }));
+  }
+
+  /** Marks minutes (`YYYY-MM-DDTHH:mm`) and days (`YYYY-MM-DD`) for rolling again. */
+  async markDirty(periods: Iterable<string>, now: number = Date.now()): Promise<void> {
+    const requests: WriteRequest[] = [...new Set(periods)].map((p) => ({
+      PutRequest: {
+        Item: {
+          pk: { S: `DIRTY#${shardOf(p, DIRTY_SHARDS)}` },
+          sk: { S: `${p.length > 10 ? 'M' : 'D'}#${p}` },
+          at: { N: String(now) },
+        },
+      },
+    }));
+    for (let i = 0; i < requests.length; i += 25) await this.batchWrite(requests.slice(i, i + 25));
+  }
+
+  /** BatchWriteItem with the retry of `UnprocessedItems` that the API requires. */
+  private async batchWrite(requests: WriteRequest[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length; attempt++) {
+      if (attempt > 8) throw new Error(`BatchWriteItem left ${pending.length} items unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+      const out = await this.ddb.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }));
+      pending = out.UnprocessedItems?.[this.table] ?? [];
+    }
+  }
+
+  /** Dirty marks, oldest periods first within each shard, at most `limit`. */
+  async dirtyMarks(limit = 1000): Promise<DirtyMark[]> {
+    const marks: DirtyMark[] = [];
+    for (let s = 0; s < DIRTY_SHARDS && marks.length < limit; s++) {
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const out = await this.ddb.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: `DIRTY#${s}` } },
+            ExclusiveStartKey: start,
+            Limit: limit - marks.length,
+          }),
+        );
+        for (const it of out.Items ?? []) {
+          const sk = it.sk!.S!;
+          marks.push({ kind: sk.startsWith('M#') ? 'minute' : 'day', period: sk.slice(2), at: Number(it.at!.N), pk: it.pk!.S!, sk });
+        }
+        start = marks.length < limit ? out.LastEvaluatedKey : undefined;
+      } while (start);
+    }
+    return marks;
+  }
+
+  /** Clears a mark unless it was set again after it was read (then the period rolls once more). */
+  async clearDirty(mark: DirtyMark): Promise<void> {
+    try {
+      await this.ddb.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: mark.pk }, sk: { S: mark.sk } },
+          ConditionExpression: '#at = :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': { N: String(mark.at) } },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  /** The first minute (`YYYY-MM-DDTHH:mm`) the scheduled rollup has not rolled yet. */
+  async watermark(): Promise<string | undefined> {
+    const out = await this.ddb.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: 'CTRL' }, sk: { S: 'watermark' } }, ConsistentRead: true }));
+    return out.Item?.next?.S;
+  }
+
+  async setWatermark(next: string): Promise<void> {
+    await this.ddb.send(
+      new PutItemCommand({ TableName: this.table, Item: { pk: { S: 'CTRL' }, sk: { S: 'watermark' }, next: { S: next }, at: { N: String(Date.now()) } } }),
+    );
+  }
+
+  /** Records how many events one message (or request) had rejected, on the day it was received. */
+  async putRejectedCount(day: string, id: string, count: number): Promise<void> {
+    await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: { pk: { S: `REJ#${day}` }, sk: { S: id }, n: { N: String(count) } } }));
+  }
+
+  /** Rejected events received on a day. */
+  async rejectedOn(day: string): Promise<number> {
+    let total = 0;
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `REJ#${day}` } }, ExclusiveStartKey: start }),
+      );
+      for (const it of out.Items ?? []) total += Number(it.n?.N ?? 0);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return total;
+  }
+}

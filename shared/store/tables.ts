@@ -1,0 +1,29 @@
+/**
+ * Table and index definitions, declared once: the CDK stack and the local stack both create
+ * tables from these, so local and cloud cannot drift apart.
+ */
+
+export interface TableDef {
+  /** Logical name: CDK construct id, and the local table name suffix. */
+  id: 'Events' | 'Stats' | 'Keys';
+  partitionKey: string;
+  sortKey?: string;
+  ttlAttribute?: string;
+  indexes: { name: string; partitionKey: string; sortKey?: string; include: string[] }[];
+}
+
+/** One item per transaction (pk), its CONSUMER (`c`) and PROVIDER (`p`) reports, its minute (`b`, sharded). */
+export const EVENTS_TABLE: TableDef = {
+  id: 'Events',
+  partitionKey: 'pk',
+  ttlAttribute: 'ttl',
+  indexes: [{ name: 'byBucket', partitionKey: 'b', include: ['c', 'p'] }],
+};
+
+/** Minute and day stats items, dirty marks, the rollup watermark and rejection counts. */
+export const STATS_TABLE: TableDef = { id: 'Stats', partitionKey: 'pk', sortKey: 'sk', indexes: [] };
+
+/** API keys, stored by the SHA-256 of the key: never the key itself. */
+export const KEYS_TABLE: TableDef = { id: 'Keys', partitionKey: 'pk', indexes: [] };
+
+export const TABLES = [EVENTS_TABLE, STATS_TABLE, KEYS_TABLE] as const;
