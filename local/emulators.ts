@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { startFauxqs } from 'fauxqs';
+import { buildApp } from 'fauxqs';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 
@@ -32,6 +32,22 @@ export interface EmulatorOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * fauxqs, bound to 127.0.0.1 (its own `startFauxqs` binds every interface). Its store is told no
+ * host, so queue URLs carry the request's host (`http://127.0.0.1:PORT/000000000000/name`): any
+ * SDK or CLI can resolve them, unlike the default `sqs.REGION.localhost` names.
+ */
+async function startSqs(port: number): Promise<{ url: string; close: () => Promise<void> }> {
+  // SqsStore is not in the package's exports map; a file URL reaches the same module.
+  const storeUrl = new URL('../node_modules/fauxqs/dist/sqs/sqsStore.js', import.meta.url).href;
+  const { SqsStore } = (await import(storeUrl)) as { SqsStore: new () => { host?: string } };
+  const sqsStore = new SqsStore();
+  sqsStore.host = '';
+  const app = buildApp({ logger: false, stores: { sqsStore } as never });
+  const address = await app.listen({ port, host: '127.0.0.1' });
+  return { url: address.replace('localhost', '127.0.0.1'), close: () => app.close() };
+}
+
 /** Starts what is needed and returns the endpoints of all three services. */
 export async function startEmulators(opts: EmulatorOptions = {}): Promise<RunningEmulators> {
   const env = opts.env ?? process.env;
@@ -45,9 +61,9 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Runnin
   const sqsGiven = given('SQS');
   if (sqsGiven) endpoints.sqs = sqsGiven;
   else {
-    const fauxqs = await startFauxqs({ port: opts.ports?.sqs ?? 0, logger: false });
-    endpoints.sqs = `http://127.0.0.1:${fauxqs.port}`;
-    stops.push(() => fauxqs.stop());
+    const app = await startSqs(opts.ports?.sqs ?? 0);
+    endpoints.sqs = app.url;
+    stops.push(() => app.close());
     started.push('sqs');
   }
 

@@ -102,6 +102,8 @@ export class LocalStack {
       ...this.opts.workerEnv,
     };
     for (const b of decl.binds) env[RESOURCE_ENV[b.resource]] = this.resourceValue(b.resource);
+    // The event source mapping's queue: in AWS the mapping knows it; locally the poller does.
+    if (decl.trigger.kind === 'sqs') env.NGSP_TRIGGER_QUEUE_URL = this.resourceValue(decl.trigger.queue);
     return env;
   }
 

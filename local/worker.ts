@@ -8,7 +8,7 @@
  */
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { functionDecl, RESOURCE_ENV, type FunctionDecl } from '#infra/wiring.ts';
+import { functionDecl, type FunctionDecl } from '#infra/wiring.ts';
 import { readConfig } from '#shared/config.ts';
 import { lambdaContext, loadHandler, toSqsEvent, toSqsRecord, type AnyHandler } from './lambda.ts';
 
@@ -27,8 +27,8 @@ function notify(msg: Record<string, unknown>): void {
 
 async function runSqs(decl: FunctionDecl & { trigger: { kind: 'sqs' } }, handler: AnyHandler): Promise<void> {
   const sqs = new SQSClient({});
-  const queueUrl = process.env[RESOURCE_ENV[decl.trigger.queue]];
-  if (!queueUrl) throw new Error(`${RESOURCE_ENV[decl.trigger.queue]} is required`);
+  const queueUrl = process.env.NGSP_TRIGGER_QUEUE_URL;
+  if (!queueUrl) throw new Error(`NGSP_TRIGGER_QUEUE_URL is required (the ${decl.trigger.queue} of ${decl.name})`);
   const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? 'arn:aws:sqs:local';
   const poller = async (): Promise<void> => {
     while (!stopping) {

@@ -1,0 +1,79 @@
+/** Test helpers around the real local stack: unique names, sending, waiting for the queue. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { LocalStack, type LocalStackOptions } from '../../local/stack.ts';
+import { EventStore } from '#shared/store/events.ts';
+import { StatsStore } from '#shared/store/stats.ts';
+import { RollupBucket } from '#shared/store/bucket.ts';
+
+export interface TestStack {
+  stack: LocalStack;
+  events: EventStore;
+  stats: StatsStore;
+  bucket: RollupBucket;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** A local stack with unique resource names and a throwaway data directory. */
+export async function startTestStack(opts: Partial<LocalStackOptions> = {}): Promise<TestStack> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ngsp-test-'));
+  const stack = await LocalStack.start({
+    prefix: `t${randomBytes(4).toString('hex')}`,
+    dataDir,
+    useEnvironment: false,
+    visibilityTimeoutSeconds: 4,
+    functions: ['ingest'],
+    ...opts,
+    workerEnv: { NGSP_POLL_WAIT_SECONDS: '1', ...opts.workerEnv },
+  });
+  const n = stack.resources.names;
+  return {
+    stack,
+    dataDir,
+    events: new EventStore(stack.clients.ddb, { tableName: n.tables.Events, shards: 8 }),
+    stats: new StatsStore(stack.clients.ddb, n.tables.Stats),
+    bucket: new RollupBucket(stack.clients.s3, n.bucket),
+    async stop() {
+      await stack.stop();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sends message bodies with SendMessageBatch, 10 at a time, a few batches in flight. */
+export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[]): Promise<void> {
+  const batches: string[][] = [];
+  for (let i = 0; i < bodies.length; i += 10) batches.push(bodies.slice(i, i + 10));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
+        if (out.Failed?.length) throw new Error(`SendMessageBatch failed: ${JSON.stringify(out.Failed)}`);
+      }
+    }),
+  );
+}
+
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const a = (await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+  )).Attributes ?? {};
+  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+}
+
+/** Waits until the queue is empty (visible and in flight) twice in a row. */
+export async function waitForEmptyQueue(sqs: SQSClient, queueUrl: string, timeoutMs = 90_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let empties = 0;
+  while (empties < 2) {
+    if (Date.now() > end) throw new Error(`queue not empty after ${timeoutMs} ms (${await queueDepth(sqs, queueUrl)} left)`);
+    empties = (await queueDepth(sqs, queueUrl)) === 0 ? empties + 1 : 0;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
