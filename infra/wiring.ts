@@ -84,6 +84,26 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     reservedConcurrency: 1,
     settings: { LATENESS_SECONDS: '120', GSI_SHARDS: '8', ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60' },
   },
+  {
+    name: 'api',
+    description: 'HTTP API (CONTRACT.md section 3): POST /v1/events to the ingest queue, metrics from stats items, rejections, OpenAPI, dashboard',
+    entry: 'functions/api/handler.ts',
+    handler: 'handler',
+    trigger: { kind: 'http' },
+    binds: [
+      // Reads minute/day stats items; writes the rejection counts of events it rejects.
+      { resource: 'statsTable', access: 'readWrite' },
+      // Resolves hashed keys; writes the per-tenant throttle counters.
+      { resource: 'keysTable', access: 'readWrite' },
+      // Reads rejected/ for GET /v1/rejections; writes the events POST /v1/events rejects.
+      { resource: 'bucket', access: 'readWrite', prefixes: ['rejected/'] },
+      { resource: 'ingestQueue', access: 'send' },
+    ],
+    // API Gateway's integration timeout is 29 s.
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+    settings: { BODY_LIMIT_BYTES: '1048576', THROTTLE_LIMIT: '600', THROTTLE_WINDOW_SECONDS: '60' },
+  },
 ];
 
 /** Looks a function up by name. */

@@ -1,0 +1,182 @@
+/**
+ * The API handler, built from its dependencies (tests pass their own; handler.ts the real ones).
+ * One middy router for every route of CONTRACT.md section 3; each route parses its input, calls
+ * shared/api and maps the result. One error mapper turns every failure into the contract's
+ * `{"error": {"code", "message"}}` — never raw error text.
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpRouterHandler, { type Route } from '@middy/http-router';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { clients } from '#shared/aws.ts';
+import { KeyStore, type Principal, type Role } from '#shared/auth/keys.ts';
+import { errorResponse, ForbiddenError, jsonResponse, MethodNotAllowedError, NotFoundError, UnauthorizedError, type HttpResponse } from '#shared/api/errors.ts';
+import { postEvents, type PostEventsDeps } from '#shared/api/events.ts';
+import { MetricsReader } from '#shared/api/metrics.ts';
+import { openApiDocument } from '#shared/api/openapi.ts';
+import { parseDaysQuery, parseMinutesQuery, parseRejectionsQuery, parseSummaryQuery, type Query } from '#shared/api/params.ts';
+import { IngestQueue } from '#shared/api/queue.ts';
+import { RejectionReader } from '#shared/api/rejections.ts';
+import { Throttle, throttleSubject } from '#shared/api/throttle.ts';
+import { makeLogger, makeMetrics } from '#shared/observability.ts';
+import { RollupBucket } from '#shared/store/bucket.ts';
+import { StatsStore } from '#shared/store/stats.ts';
+import type { ApiConfig } from './config.ts';
+import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard.gen.ts';
+
+export const logger = makeLogger('api');
+export const metrics = makeMetrics('api');
+
+export interface ApiDeps {
+  keys: Pick<KeyStore, 'resolve'>;
+  throttle: Pick<Throttle, 'take'>;
+  metrics: MetricsReader;
+  rejections: RejectionReader;
+  events: PostEventsDeps;
+}
+
+/** Real dependencies from configuration; SDK clients are made once per process. */
+export function defaultDeps(config: ApiConfig): ApiDeps {
+  const { ddb, s3, sqs } = clients();
+  const stats = new StatsStore(ddb, config.STATS_TABLE_NAME);
+  const bucket = new RollupBucket(s3, config.ROLLUP_BUCKET_NAME);
+  return {
+    keys: new KeyStore(ddb, config.KEYS_TABLE_NAME),
+    throttle: new Throttle(ddb, config.KEYS_TABLE_NAME, { limit: config.THROTTLE_LIMIT, windowSeconds: config.THROTTLE_WINDOW_SECONDS }),
+    metrics: new MetricsReader(stats),
+    rejections: new RejectionReader(bucket),
+    events: { queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL), bucket, stats, bodyLimitBytes: config.BODY_LIMIT_BYTES },
+  };
+}
+
+type Event = APIGatewayProxyEvent;
+type Result = APIGatewayProxyResult;
+
+function header(event: Event, name: string): string | undefined {
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === name && v !== undefined) return v;
+  return undefined;
+}
+
+function query(event: Event): Query {
+  return event.multiValueQueryStringParameters ?? (event.queryStringParameters ? Object.fromEntries(Object.entries(event.queryStringParameters).map(([k, v]) => [k, [v]])) : null);
+}
+
+function bodyText(event: Event): string {
+  if (event.body === null || event.body === undefined) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/** Where the API is mounted: the stage prefix API Gateway adds before the resource path. */
+function mountPath(event: Event): string {
+  const full = event.requestContext?.path ?? event.path;
+  return full.endsWith(event.path) && full.length > event.path.length ? full.slice(0, full.length - event.path.length) : '/';
+}
+
+export function makeHandler(deps: ApiDeps) {
+  /** 401 without a usable key, 403 for a role not allowed, 429 over the budget — in that order. */
+  const authorize = async (event: Event, roles: Role[]): Promise<Principal> => {
+    const key = header(event, 'x-api-key');
+    if (!key || key.length > 256) throw new UnauthorizedError();
+    const principal = await deps.keys.resolve(key);
+    if (!principal) throw new UnauthorizedError('the API key is unknown or revoked');
+    if (!roles.includes(principal.role)) throw new ForbiddenError(`a key of role ${principal.role} may not use this route (allowed: ${roles.join(', ')})`);
+    try {
+      await deps.throttle.take(throttleSubject(principal));
+    } catch (err) {
+      metrics.addMetric('RequestsThrottled', MetricUnit.Count, 1);
+      throw err;
+    }
+    logger.appendKeys({ keyId: principal.keyId, role: principal.role, ...(principal.platformId ? { platformId: principal.platformId } : {}) });
+    return principal;
+  };
+
+  const route = (method: 'GET' | 'POST', path: string, handler: (event: Event) => Promise<Result>): Route<Event, Result> => ({ method, path, handler });
+
+  const routes: Route<Event, Result>[] = [
+    route('POST', '/v1/events', async (event) => {
+      const p = await authorize(event, ['lgsp']);
+      if (!p.platformId) throw new ForbiddenError('this lgsp key is not bound to a platform');
+      const result = await postEvents(bodyText(event), { ...p, platformId: p.platformId }, deps.events);
+      metrics.addMetric('EventsAccepted', MetricUnit.Count, result.accepted);
+      metrics.addMetric('EventsRejected', MetricUnit.Count, result.rejected.length);
+      return jsonResponse(202, result);
+    }),
+    route('GET', '/v1/metrics/minutes', async (event) => {
+      await authorize(event, ['analyst', 'ops']);
+      return jsonResponse(200, await deps.metrics.minutes(parseMinutesQuery(query(event))));
+    }),
+    route('GET', '/v1/metrics/days', async (event) => {
+      await authorize(event, ['analyst', 'ops']);
+      return jsonResponse(200, await deps.metrics.days(parseDaysQuery(query(event))));
+    }),
+    route('GET', '/v1/metrics/summary', async (event) => {
+      await authorize(event, ['analyst', 'ops']);
+      return jsonResponse(200, await deps.metrics.summary(parseSummaryQuery(query(event))));
+    }),
+    route('GET', '/v1/metrics/breakdown', async (event) => {
+      await authorize(event, ['analyst', 'ops']);
+      return jsonResponse(200, await deps.metrics.breakdown(parseDaysQuery(query(event))));
+    }),
+    route('GET', '/v1/rejections', async (event) => {
+      const p = await authorize(event, ['lgsp', 'ops']);
+      const q = parseRejectionsQuery(query(event));
+      let platformId = q.platformId;
+      if (p.role === 'lgsp') {
+        if (platformId !== undefined && platformId !== p.platformId) throw new ForbiddenError(`this key may read only the rejections of ${p.platformId ?? 'its own platform'}`);
+        platformId = p.platformId;
+      }
+      return jsonResponse(200, await deps.rejections.page(q.date, { ...(platformId ? { platformId } : {}), limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) }));
+    }),
+    route('GET', '/v1/health', async () => jsonResponse(200, { status: 'ok' })),
+    route('GET', '/v1/openapi.json', async (event) => jsonResponse(200, openApiDocument(mountPath(event)), { 'cache-control': 'public, max-age=300' })),
+    route('GET', '/', async (): Promise<HttpResponse> => ({
+      statusCode: 200,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': DASHBOARD_CSP,
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'cache-control': 'no-cache',
+      },
+      body: DASHBOARD_HTML,
+    })),
+  ];
+
+  const methodsByPath = new Map<string, string[]>();
+  for (const r of routes) methodsByPath.set(r.path, [...(methodsByPath.get(r.path) ?? []), r.method]);
+
+  const router = httpRouterHandler<Event, Result>({
+    routes,
+    notFoundResponse: ({ path }) => {
+      const allow = methodsByPath.get(path.length > 1 ? path.replace(/\/+$/, '') : path);
+      throw allow ? new MethodNotAllowedError(allow) : new NotFoundError(`no route ${path.slice(0, 200)}`);
+    },
+  });
+
+  const errors: MiddlewareObj<Event, Result> = {
+    onError: async (request) => {
+      const res = errorResponse(request.error);
+      if (res.internal) logger.error('request failed', { error: request.error as Error, path: request.event.path });
+      if (res.statusCode >= 500) metrics.addMetric('ApiErrors', MetricUnit.Count, 1);
+      request.response = { statusCode: res.statusCode, headers: res.headers, body: res.body };
+    },
+  };
+
+  const access: MiddlewareObj<Event, Result> = {
+    after: async (request) => {
+      logger.info('request', { method: request.event.httpMethod, path: request.event.path, status: request.response?.statusCode });
+    },
+    onError: async (request) => {
+      logger.info('request', { method: request.event.httpMethod, path: request.event.path, status: request.response?.statusCode });
+    },
+  };
+
+  return middy<Event, Result, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(access)
+    .use(errors)
+    .handler(router);
+}

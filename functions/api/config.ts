@@ -1,0 +1,21 @@
+import { readConfig } from '#shared/config.ts';
+import { DEFAULT_BODY_LIMIT_BYTES } from '#shared/api/events.ts';
+
+/** The API function's settings; a missing variable stops the cold start with its name. */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
+  readConfig(
+    {
+      STATS_TABLE_NAME: { type: 'string' },
+      KEYS_TABLE_NAME: { type: 'string' },
+      ROLLUP_BUCKET_NAME: { type: 'string' },
+      INGEST_QUEUE_URL: { type: 'string' },
+      /** Largest POST /v1/events body; larger → 413. */
+      BODY_LIMIT_BYTES: { type: 'int', default: DEFAULT_BODY_LIMIT_BYTES, min: 1024 },
+      /** Requests per principal (an LGSP: per platform) and window; more → 429. */
+      THROTTLE_LIMIT: { type: 'int', default: 600, min: 1 },
+      THROTTLE_WINDOW_SECONDS: { type: 'int', default: 60, min: 1 },
+    },
+    env,
+  );
+
+export type ApiConfig = ReturnType<typeof loadConfig>;

@@ -1,0 +1,310 @@
+/**
+ * The metrics the API serves, read only from stats items (never raw events): a 24 h minutes
+ * query reads at most 1,440 minute items, a 366-day query at most 366 day items — plus the
+ * minute items of today and (until its daily rollup is written) yesterday, whose day is not
+ * complete yet.
+ */
+import type { DaySummary } from '#shared/rollup.ts';
+import { defaultRegistry, type Registry } from '#shared/registry.ts';
+import { PeriodStats, type GroupFilter, type PeriodPayload } from '#shared/stats/period.ts';
+import type { StatsStore, StoredPeriod } from '#shared/store/stats.ts';
+import { DAY_MS, MINUTE_MS, dayOf, dayStartMs, daysBetween, minuteKeysBetween, minuteStartMs, periodStartOf, toIct } from '#shared/time.ts';
+import type { DaysQuery, MinutesQuery } from './params.ts';
+
+/** One point of `/v1/metrics/minutes` or `/v1/metrics/days`. */
+export interface MetricPoint {
+  periodStart: string;
+  transactions: number;
+  succeeded: number;
+  failed: number;
+  durationMsP95: number | null;
+}
+
+export interface SeriesResponse {
+  granularity: 'minute' | 'day';
+  from: string;
+  to: string;
+  points: MetricPoint[];
+}
+
+export interface PeakMinute {
+  periodStart: string;
+  transactions: number;
+}
+
+export interface SummaryResponse {
+  from: string;
+  to: string;
+  timezone: string;
+  transactions: number;
+  succeeded: number;
+  failed: number;
+  ngspTransactions: number;
+  /** Transactions per minute over the range's minutes that have begun (all of them for a past range). */
+  avgTransactionsPerMinute: number;
+  /** Distinct `orgCode/systemCode` over the whole range (union of the days' sets, not a sum). */
+  distinctSystems: number;
+  /** Sorted platform ids that reported in the range (union). */
+  reportingPlatforms: string[];
+  peakMinute: PeakMinute | null;
+}
+
+export interface ServiceFigures {
+  serviceCode: string;
+  transactions: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface ProvincePairFigures {
+  consumerProvince: string;
+  consumerProvinceName: string | null;
+  providerProvince: string;
+  providerProvinceName: string | null;
+  transactions: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** `/v1/metrics/breakdown`: totals by service and by province pair over a range of days. */
+export interface BreakdownResponse {
+  from: string;
+  to: string;
+  transactions: number;
+  services: ServiceFigures[];
+  provincePairs: ProvincePairFigures[];
+}
+
+type DayStable = Omit<DaySummary, 'generatedAt'>;
+
+/** Figures of one day, from its day item or (for an incomplete day) from its minute items. */
+interface DayView {
+  day: string;
+  transactions: number;
+  succeeded: number;
+  p95(filter: GroupFilter): number | null;
+  merged(filter: GroupFilter): PeriodStats;
+  systems(): string[];
+  platforms(): string[];
+  ngsp(): number;
+  peak(): PeakMinute | null;
+}
+
+const isEmptyFilter = (f: GroupFilter): boolean => f.route === undefined && f.serviceCode === undefined && f.province === undefined;
+
+function mergeAll(payloads: Iterable<PeriodPayload>, filter: GroupFilter): PeriodStats {
+  const stats = new PeriodStats();
+  for (const p of payloads) stats.merge(p, filter);
+  return stats;
+}
+
+function fromDayItem(item: StoredPeriod<DayStable | null>): DayView {
+  let payload: PeriodPayload | undefined;
+  const load = (): PeriodPayload => (payload ??= item.payload());
+  const merged = (filter: GroupFilter): PeriodStats => mergeAll([load()], filter);
+  return {
+    day: item.period,
+    transactions: item.transactions,
+    succeeded: item.succeeded,
+    p95: (filter) => (isEmptyFilter(filter) ? item.durationMsP95 : merged(filter).totals().sketch.quantile(0.95)),
+    merged,
+    systems: () => item.summary?.systems ?? load().systems,
+    platforms: () => item.summary?.reportingPlatforms ?? load().platforms,
+    ngsp: () => item.summary?.ngspTransactions ?? merged({ route: 'NGSP' }).transactions,
+    peak: () => item.summary?.peakMinute ?? null,
+  };
+}
+
+function fromMinuteItems(day: string, minutes: StoredPeriod[]): DayView {
+  const busy = minutes.filter((m) => m.transactions > 0);
+  const cache = new Map<string, PeriodStats>();
+  const merged = (filter: GroupFilter): PeriodStats => {
+    const key = JSON.stringify(filter);
+    let s = cache.get(key);
+    if (!s) {
+      s = mergeAll(busy.map((m) => m.payload()), filter);
+      cache.set(key, s);
+    }
+    return s;
+  };
+  let peak: StoredPeriod | undefined;
+  for (const m of busy) if (!peak || m.transactions > peak.transactions) peak = m;
+  return {
+    day,
+    transactions: busy.reduce((n, m) => n + m.transactions, 0),
+    succeeded: busy.reduce((n, m) => n + m.succeeded, 0),
+    p95: (filter) => merged(filter).totals().sketch.quantile(0.95),
+    merged,
+    systems: () => [...merged({}).systems].sort(),
+    platforms: () => [...merged({}).platforms].sort(),
+    ngsp: () => merged({ route: 'NGSP' }).transactions,
+    peak: () => (peak ? { periodStart: periodStartOf(minuteStartMs(peak.period)), transactions: peak.transactions } : null),
+  };
+}
+
+/** RFC 3339 in ICT: second precision when the instant is on a whole second, else milliseconds. */
+export function formatInstant(ms: number): string {
+  return ms % 1000 === 0 ? periodStartOf(ms) : toIct(ms);
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+export class MetricsReader {
+  constructor(
+    private readonly stats: StatsStore,
+    private readonly now: () => number = Date.now,
+    private readonly registry: Registry = defaultRegistry,
+  ) {}
+
+  /** One point per minute whose start lies in `[from, to)`, zeros for minutes with no item. */
+  async minutes(q: MinutesQuery): Promise<SeriesResponse> {
+    const keys = minuteKeysBetween(q.fromMs, q.toMs);
+    const byDay = new Map<string, string[]>();
+    for (const k of keys) byDay.set(k.slice(0, 10), [...(byDay.get(k.slice(0, 10)) ?? []), k]);
+    const items = new Map<string, StoredPeriod>();
+    await Promise.all(
+      [...byDay].map(async ([day, ks]) => {
+        for (const m of await this.stats.minutesOf(day, ks[0]!.slice(11), ks[ks.length - 1]!.slice(11))) items.set(m.period, m);
+      }),
+    );
+    const unfiltered = isEmptyFilter(q.filter);
+    const points = keys.map((k): MetricPoint => {
+      const periodStart = periodStartOf(minuteStartMs(k));
+      const it = items.get(k);
+      if (!it || it.transactions === 0) return { periodStart, transactions: 0, succeeded: 0, failed: 0, durationMsP95: null };
+      if (unfiltered) return { periodStart, transactions: it.transactions, succeeded: it.succeeded, failed: it.transactions - it.succeeded, durationMsP95: it.durationMsP95 };
+      const t = mergeAll([it.payload()], q.filter).totals();
+      return { periodStart, transactions: t.transactions, succeeded: t.succeeded, failed: t.failed, durationMsP95: t.sketch.quantile(0.95) };
+    });
+    return { granularity: 'minute', from: formatInstant(q.fromMs), to: formatInstant(q.toMs), points };
+  }
+
+  /**
+   * The days of `[from, to]` that have data. A day item is used when the day is complete (its
+   * daily rollup ran); today, and yesterday before its daily rollup, are folded from minute items.
+   */
+  private async dayViews(from: string, to: string): Promise<Map<string, DayView>> {
+    const today = dayOf(this.now());
+    const yesterday = dayOf(dayStartMs(today) - DAY_MS / 2);
+    const years = new Set(daysBetween(from, to).map((d) => d.slice(0, 4)));
+    const views = new Map<string, DayView>();
+    await Promise.all(
+      [...years].map(async (year) => {
+        const lo = from.slice(0, 4) === year ? from.slice(5) : '01-01';
+        const hi = to.slice(0, 4) === year ? to.slice(5) : '12-31';
+        for (const item of await this.stats.daysOf<DayStable | null>(year, lo, hi)) {
+          // Today's day item, if a manual rollup wrote one, is already stale: minutes are the truth.
+          if (item.period !== today) views.set(item.period, fromDayItem(item));
+        }
+      }),
+    );
+    const incomplete = [yesterday, today].filter((d) => d >= from && d <= to && !views.has(d));
+    await Promise.all(
+      incomplete.map(async (d) => {
+        views.set(d, fromMinuteItems(d, await this.stats.minutesOf(d)));
+      }),
+    );
+    return views;
+  }
+
+  /** One point per day of `[from, to]` (inclusive), zeros for days with no data. */
+  async days(q: DaysQuery): Promise<SeriesResponse> {
+    const views = await this.dayViews(q.from, q.to);
+    const unfiltered = isEmptyFilter(q.filter);
+    const points = daysBetween(q.from, q.to).map((day): MetricPoint => {
+      const periodStart = periodStartOf(dayStartMs(day));
+      const v = views.get(day);
+      if (!v || v.transactions === 0) return { periodStart, transactions: 0, succeeded: 0, failed: 0, durationMsP95: null };
+      if (unfiltered) return { periodStart, transactions: v.transactions, succeeded: v.succeeded, failed: v.transactions - v.succeeded, durationMsP95: v.p95({}) };
+      const t = v.merged(q.filter).totals();
+      return { periodStart, transactions: t.transactions, succeeded: t.succeeded, failed: t.failed, durationMsP95: t.sketch.quantile(0.95) };
+    });
+    return { granularity: 'day', from: q.from, to: q.to, points };
+  }
+
+  /** Figures over a whole range of days; distinct systems and platforms are unions, not sums. */
+  async summary(range: { from: string; to: string }): Promise<SummaryResponse> {
+    const views = [...(await this.dayViews(range.from, range.to)).values()].filter((v) => v.transactions > 0);
+    const systems = new Set<string>();
+    const platforms = new Set<string>();
+    let transactions = 0;
+    let succeeded = 0;
+    let ngsp = 0;
+    let peak: PeakMinute | null = null;
+    for (const v of views.sort((a, b) => (a.day < b.day ? -1 : 1))) {
+      transactions += v.transactions;
+      succeeded += v.succeeded;
+      ngsp += v.ngsp();
+      for (const s of v.systems()) systems.add(s);
+      for (const p of v.platforms()) platforms.add(p);
+      const p = v.peak();
+      if (p && (!peak || p.transactions > peak.transactions)) peak = p;
+    }
+    const start = dayStartMs(range.from);
+    const end = Math.min(dayStartMs(range.to) + DAY_MS, this.now());
+    const minutes = end > start ? Math.ceil((end - start) / MINUTE_MS) : 0;
+    return {
+      from: range.from,
+      to: range.to,
+      timezone: 'Asia/Ho_Chi_Minh',
+      transactions,
+      succeeded,
+      failed: transactions - succeeded,
+      ngspTransactions: ngsp,
+      avgTransactionsPerMinute: minutes ? round3(transactions / minutes) : 0,
+      distinctSystems: systems.size,
+      reportingPlatforms: [...platforms].sort(),
+      peakMinute: peak,
+    };
+  }
+
+  /** Totals by service and by (consumer, provider) province pair, largest first. */
+  async breakdown(q: DaysQuery): Promise<BreakdownResponse> {
+    const views = [...(await this.dayViews(q.from, q.to)).values()].filter((v) => v.transactions > 0);
+    const all = new PeriodStats();
+    for (const v of views) all.merge(v.merged(q.filter).toPayload());
+    const services = new Map<string, ServiceFigures>();
+    const pairs = new Map<string, ProvincePairFigures>();
+    const name = (code: string): string | null => (code ? this.provinceName(code, q.to) : null);
+    for (const row of all.rows('', 'day')) {
+      const s = services.get(row.serviceCode) ?? { serviceCode: row.serviceCode, transactions: 0, succeeded: 0, failed: 0 };
+      s.transactions += row.transactions;
+      s.succeeded += row.succeeded;
+      s.failed += row.failed;
+      services.set(row.serviceCode, s);
+      const key = `${row.consumerProvince}>${row.providerProvince}`;
+      const p = pairs.get(key) ?? {
+        consumerProvince: row.consumerProvince, consumerProvinceName: name(row.consumerProvince),
+        providerProvince: row.providerProvince, providerProvinceName: name(row.providerProvince),
+        transactions: 0, succeeded: 0, failed: 0,
+      };
+      p.transactions += row.transactions;
+      p.succeeded += row.succeeded;
+      p.failed += row.failed;
+      pairs.set(key, p);
+    }
+    const byCount = <T extends { transactions: number }>(a: T, b: T): number => b.transactions - a.transactions;
+    return {
+      from: q.from,
+      to: q.to,
+      transactions: all.transactions,
+      services: [...services.values()].sort((a, b) => byCount(a, b) || a.serviceCode.localeCompare(b.serviceCode)),
+      provincePairs: [...pairs.values()].sort(
+        (a, b) => byCount(a, b) || a.consumerProvince.localeCompare(b.consumerProvince) || a.providerProvince.localeCompare(b.providerProvince),
+      ),
+    };
+  }
+
+  /** A province's name in the code set in force on the day, else in any code set that has the code. */
+  private provinceName(code: string, day: string): string | null {
+    const inForce = this.registry.codeSetOn(day)?.provinces.find((p) => p.code === code);
+    if (inForce) return inForce.name;
+    for (const cs of this.registry.data.codeSets) {
+      const p = cs.provinces.find((x) => x.code === code);
+      if (p) return p.name;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The OpenAPI 3.1 document of the API (`GET /v1/openapi.json`). The event schemas are the
+ * published JSON Schema the validator is built from (contract/event.schema.json), moved under
+ * `components/schemas` with their `$ref`s rewritten — never a second hand-written copy.
+ * Every operation carries `x-ngsp-roles`: the principals allowed (empty = anyone, no key).
+ */
+import { eventJsonSchema } from '#shared/contract/validate.ts';
+import { MAX_DAYS_RANGE, MAX_REJECTIONS_PAGE } from './params.ts';
+import { DEFAULT_BODY_LIMIT_BYTES } from './events.ts';
+
+type Json = Record<string, unknown>;
+
+/** `$defs` name of the event schema → component name. */
+export const EVENT_SCHEMA_NAMES: Record<string, string> = {
+  id: 'Id',
+  code: 'Code',
+  provinceCode: 'ProvinceCode',
+  timestamp: 'Timestamp',
+  party: 'Party',
+  event: 'ExchangeEvent',
+  envelope: 'EventEnvelope',
+};
+
+/** Deep copy with every `#/$defs/x` reference pointed at `#/components/schemas/<name of x>`. */
+export function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value && typeof value === 'object') {
+    const out: Json = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')) {
+        const name = EVENT_SCHEMA_NAMES[v.slice('#/$defs/'.length)];
+        if (!name) throw new Error(`event schema reference ${v} has no component name`);
+        out[k] = `#/components/schemas/${name}`;
+      } else out[k] = rewriteRefs(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** The event schema's definitions as OpenAPI components. */
+export function eventComponents(): Record<string, unknown> {
+  const defs = eventJsonSchema.$defs as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(defs).map(([k, v]) => [EVENT_SCHEMA_NAMES[k] ?? k, rewriteRefs(v)]));
+}
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json): Json => ({ 'application/json': { schema } });
+const errorResponse = (description: string): Json => ({ description, content: json(ref('Error')) });
+
+const ERRORS: Record<string, Json> = {
+  '400': errorResponse('A parameter or field is wrong; the message and `details[].path` name it'),
+  '401': errorResponse('No API key, or an unknown or revoked one'),
+  '403': errorResponse('The key is valid but its principal may not do this'),
+  '405': errorResponse('The path exists but not with this method (see the Allow header)'),
+  '429': {
+    description: "Over the principal's request budget for the current window (see Retry-After)",
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds until the window resets' } },
+    content: json(ref('Error')),
+  },
+};
+
+const filterParams: Json[] = [
+  { name: 'route', in: 'query', required: false, schema: { enum: ['NGSP', 'LGSP'] }, description: 'Only groups of this route' },
+  { name: 'serviceCode', in: 'query', required: false, schema: ref('Id'), description: 'Only groups of this service' },
+  { name: 'province', in: 'query', required: false, schema: ref('ProvinceCode'), description: 'Only groups whose consumer or provider province is this code' },
+];
+const dayParam = (name: string, description: string): Json => ({ name, in: 'query', required: true, schema: { type: 'string', format: 'date' }, description });
+const dayRangeParams: Json[] = [
+  dayParam('from', 'First day (YYYY-MM-DD, Asia/Ho_Chi_Minh), included'),
+  dayParam('to', `Last day, included; at most ${MAX_DAYS_RANGE} days in all`),
+];
+
+/**
+ * Builds the document.
+ * @param serverUrl where the API is mounted (e.g. `/prod` behind an API Gateway stage) @default '/'
+ */
+export function openApiDocument(serverUrl = '/'): Json {
+  const secured = (roles: string[]): Json => ({ security: [{ apiKey: [] }], 'x-ngsp-roles': roles });
+  const open: Json = { security: [], 'x-ngsp-roles': [] };
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'ngsp-stats API',
+      version: '1.0.0',
+      description:
+        'Exchange events in, exact per-minute and daily statistics out (CONTRACT.md section 3). Times are Asia/Ho_Chi_Minh. ' +
+        'Every principal has a request budget per window (429 with Retry-After when spent).',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ apiKey: [] }],
+    paths: {
+      '/v1/events': {
+        post: {
+          operationId: 'postEvents',
+          summary: "Post exchange events (an LGSP key, its own platform's events only)",
+          description:
+            `One event or an envelope {"events": [...]} of 1 to 500 events; at most ${DEFAULT_BODY_LIMIT_BYTES} bytes (larger: 413; more than 500 events: 400 naming \`events\`). ` +
+            "If any event's reporter.platformId is not the key's platform, nothing is accepted (403). Invalid events are kept in rejected/ " +
+            '(source `api`) and listed in the answer; valid ones are queued for ingestion exactly like SQS messages.',
+          ...secured(['lgsp']),
+          requestBody: { required: true, content: json({ oneOf: [ref('ExchangeEvent'), ref('EventEnvelope')] }) },
+          responses: {
+            '202': { description: 'Accepted events are queued; rejected ones listed with their reasons', content: json(ref('PostEventsResult')) },
+            ...ERRORS,
+            '413': errorResponse(`Body larger than ${DEFAULT_BODY_LIMIT_BYTES} bytes`),
+          },
+        },
+      },
+      '/v1/metrics/minutes': {
+        get: {
+          operationId: 'getMinuteMetrics',
+          summary: 'Per-minute transactions over at most 24 hours',
+          ...secured(['analyst', 'ops']),
+          parameters: [
+            { name: 'from', in: 'query', required: true, schema: ref('Timestamp'), description: 'RFC 3339 with offset; first minute starting at or after it' },
+            { name: 'to', in: 'query', required: true, schema: ref('Timestamp'), description: 'RFC 3339 with offset, later than from, at most 24 h after it; excluded' },
+            ...filterParams,
+          ],
+          responses: { '200': { description: 'One point for every minute in [from, to), zeros included', content: json(ref('Series')) }, ...ERRORS },
+        },
+      },
+      '/v1/metrics/days': {
+        get: {
+          operationId: 'getDayMetrics',
+          summary: `Per-day transactions over at most ${MAX_DAYS_RANGE} days`,
+          ...secured(['analyst', 'ops']),
+          parameters: [...dayRangeParams, ...filterParams],
+          responses: { '200': { description: 'One point for every day of [from, to], zeros included; today is counted from its minutes so far', content: json(ref('Series')) }, ...ERRORS },
+        },
+      },
+      '/v1/metrics/summary': {
+        get: {
+          operationId: 'getSummary',
+          summary: 'Figures over a range of days (from/to) or a year',
+          description: 'Distinct systems and platforms are distinct over the whole range (a union, not a sum of days).',
+          ...secured(['analyst', 'ops']),
+          parameters: [
+            { ...dayParam('from', 'First day, included (with to; not with year)'), required: false },
+            { ...dayParam('to', `Last day, included; at most ${MAX_DAYS_RANGE} days in all`), required: false },
+            { name: 'year', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{4}$' }, description: 'A whole year instead of from/to' },
+          ],
+          responses: { '200': { description: 'The range summary', content: json(ref('Summary')) }, ...ERRORS },
+        },
+      },
+      '/v1/metrics/breakdown': {
+        get: {
+          operationId: 'getBreakdown',
+          summary: 'Transactions by service and by province pair over a range of days (an extension used by the dashboard)',
+          ...secured(['analyst', 'ops']),
+          parameters: [...dayRangeParams, ...filterParams],
+          responses: { '200': { description: 'Services and province pairs, largest first', content: json(ref('Breakdown')) }, ...ERRORS },
+        },
+      },
+      '/v1/rejections': {
+        get: {
+          operationId: 'getRejections',
+          summary: 'Rejected events received on a day (an LGSP sees only its own platform\'s; ops sees all)',
+          ...secured(['lgsp', 'ops']),
+          parameters: [
+            dayParam('date', 'Day the events were received (YYYY-MM-DD)'),
+            { name: 'platformId', in: 'query', required: false, schema: { type: 'string', pattern: '^(NGSP|LGSP-[A-Z0-9]+)$' }, description: "Only this platform's lines (an LGSP key: its own platform only, else 403)" },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_REJECTIONS_PAGE, default: MAX_REJECTIONS_PAGE } },
+            { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+          ],
+          responses: { '200': { description: 'A page of rejected lines (CONTRACT.md section 2)', content: json(ref('RejectionsPage')) }, ...ERRORS },
+        },
+      },
+      '/v1/health': {
+        get: {
+          operationId: 'getHealth',
+          summary: 'Liveness',
+          ...open,
+          responses: { '200': { description: 'The API answers', content: json(ref('Health')) }, '405': ERRORS['405'] },
+        },
+      },
+      '/v1/openapi.json': {
+        get: {
+          operationId: 'getOpenApi',
+          summary: 'This document',
+          ...open,
+          responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) }, '405': ERRORS['405'] },
+        },
+      },
+      '/': {
+        get: {
+          operationId: 'getDashboard',
+          summary: 'The dashboard page (it asks for an analyst or ops key)',
+          ...open,
+          responses: { '200': { description: 'HTML page, self-contained', content: { 'text/html': { schema: { type: 'string' } } } }, '405': ERRORS['405'] },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A key of one principal: lgsp (bound to one platform), analyst or ops' } },
+      schemas: {
+        ...eventComponents(),
+        FieldError: {
+          type: 'object', required: ['path', 'message'], additionalProperties: false,
+          properties: { path: { type: 'string' }, message: { type: 'string' } },
+        },
+        Error: {
+          type: 'object', required: ['error'], additionalProperties: false,
+          properties: {
+            error: {
+              type: 'object', required: ['code', 'message'], additionalProperties: false,
+              properties: {
+                code: { type: 'string', examples: ['VALIDATION', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'THROTTLED'] },
+                message: { type: 'string' },
+                details: { type: 'array', items: ref('FieldError') },
+              },
+            },
+          },
+        },
+        PostEventsResult: {
+          type: 'object', required: ['accepted', 'rejected'], additionalProperties: false,
+          properties: {
+            accepted: { type: 'integer', minimum: 0 },
+            rejected: {
+              type: 'array',
+              items: {
+                type: 'object', required: ['index', 'errors'], additionalProperties: false,
+                properties: { index: { type: 'integer', minimum: 0 }, errors: { type: 'array', items: ref('FieldError') } },
+              },
+            },
+          },
+        },
+        MetricPoint: {
+          type: 'object', required: ['periodStart', 'transactions', 'succeeded', 'failed', 'durationMsP95'], additionalProperties: false,
+          properties: {
+            periodStart: { type: 'string', format: 'date-time' },
+            transactions: { type: 'integer', minimum: 0 },
+            succeeded: { type: 'integer', minimum: 0 },
+            failed: { type: 'integer', minimum: 0 },
+            durationMsP95: { type: ['number', 'null'] },
+          },
+        },
+        Series: {
+          type: 'object', required: ['granularity', 'from', 'to', 'points'], additionalProperties: false,
+          properties: {
+            granularity: { enum: ['minute', 'day'] },
+            from: { type: 'string' },
+            to: { type: 'string' },
+            points: { type: 'array', items: ref('MetricPoint') },
+          },
+        },
+        PeakMinute: {
+          type: ['object', 'null'], required: ['periodStart', 'transactions'], additionalProperties: false,
+          properties: { periodStart: { type: 'string', format: 'date-time' }, transactions: { type: 'integer' } },
+        },
+        Summary: {
+          type: 'object', additionalProperties: false,
+          required: ['from', 'to', 'timezone', 'transactions', 'succeeded', 'failed', 'ngspTransactions', 'avgTransactionsPerMinute', 'distinctSystems', 'reportingPlatforms', 'peakMinute'],
+          properties: {
+            from: { type: 'string', format: 'date' },
+            to: { type: 'string', format: 'date' },
+            timezone: { const: 'Asia/Ho_Chi_Minh' },
+            transactions: { type: 'integer', minimum: 0 },
+            succeeded: { type: 'integer', minimum: 0 },
+            failed: { type: 'integer', minimum: 0 },
+            ngspTransactions: { type: 'integer', minimum: 0 },
+            avgTransactionsPerMinute: { type: 'number', description: 'transactions / minutes of the range that have begun (a past range: days x 1440)' },
+            distinctSystems: { type: 'integer', minimum: 0 },
+            reportingPlatforms: { type: 'array', items: { type: 'string' } },
+            peakMinute: ref('PeakMinute'),
+          },
+        },
+        Breakdown: {
+          type: 'object', required: ['from', 'to', 'transactions', 'services', 'provincePairs'], additionalProperties: false,
+          properties: {
+            from: { type: 'string', format: 'date' },
+            to: { type: 'string', format: 'date' },
+            transactions: { type: 'integer' },
+            services: {
+              type: 'array',
+              items: {
+                type: 'object', required: ['serviceCode', 'transactions', 'succeeded', 'failed'], additionalProperties: false,
+                properties: { serviceCode: { type: 'string' }, transactions: { type: 'integer' }, succeeded: { type: 'integer' }, failed: { type: 'integer' } },
+              },
+            },
+            provincePairs: {
+              type: 'array',
+              items: {
+                type: 'object', additionalProperties: false,
+                required: ['consumerProvince', 'consumerProvinceName', 'providerProvince', 'providerProvinceName', 'transactions', 'succeeded', 'failed'],
+                properties: {
+                  consumerProvince: { type: 'string', description: '"" when not reported' },
+                  consumerProvinceName: { type: ['string', 'null'] },
+                  providerProvince: { type: 'string' },
+                  providerProvinceName: { type: ['string', 'null'] },
+                  transactions: { type: 'integer' },
+                  succeeded: { type: 'integer' },
+                  failed: { type: 'integer' },
+                },
+              },
+            },
+          },
+        },
+        RejectedLine: {
+          type: 'object', required: ['receivedAt', 'source', 'messageId', 'index', 'errors', 'body'],
+          properties: {
+            receivedAt: { type: 'string', format: 'date-time' },
+            source: { enum: ['sqs', 'api'] },
+            messageId: { type: 'string' },
+            index: { type: ['integer', 'null'] },
+            platformId: { type: 'string' },
+            errors: { type: 'array', items: ref('FieldError') },
+            body: { type: 'string', description: 'The raw event, cut at 64 KiB' },
+          },
+        },
+        RejectionsPage: {
+          type: 'object', required: ['date', 'rejected', 'nextCursor'], additionalProperties: false,
+          properties: {
+            date: { type: 'string', format: 'date' },
+            platformId: { type: 'string' },
+            rejected: { type: 'array', items: ref('RejectedLine') },
+            nextCursor: { type: ['string', 'null'] },
+          },
+        },
+        Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
+      },
+    },
+  };
+}

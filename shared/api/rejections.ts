@@ -1,0 +1,79 @@
+/**
+ * `GET /v1/rejections`: the rejected events of one day from `rejected/date=YYYY-MM-DD/`, in key
+ * order, filtered to one platform for an LGSP, paged so a response stays far below Lambda's
+ * 6 MB limit (each line's body is already cut at 64 KiB).
+ */
+import { ValidationError } from '#shared/errors.ts';
+import type { RejectedLine } from '#shared/ingest.ts';
+import { keys, type RollupBucket } from '#shared/store/bucket.ts';
+
+export interface RejectionsPage {
+  date: string;
+  /** The platform the lines were filtered to; absent when an operator asked for all of them. */
+  platformId?: string;
+  rejected: RejectedLine[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** A page stops growing past this many bytes of JSON (at least one line is always returned). */
+export const PAGE_BYTES = 4 * 1024 * 1024;
+const READ_CONCURRENCY = 16;
+
+interface Cursor {
+  k: string;
+  i: number;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string, prefix: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
+    if (typeof c.k === 'string' && c.k.startsWith(prefix) && Number.isInteger(c.i) && c.i! >= 0) return { k: c.k, i: c.i! };
+  } catch {
+    // fall through: any unreadable cursor is the client's mistake
+  }
+  throw new ValidationError('query parameter "cursor" is not a cursor of this day (use nextCursor from the previous page)', [
+    { path: 'cursor', message: 'is not a cursor of this day' },
+  ]);
+}
+
+export class RejectionReader {
+  constructor(private readonly bucket: RollupBucket) {}
+
+  /**
+   * One page of a day's rejected lines.
+   * @param platformId only lines of this platform (an LGSP's own); undefined = every line (ops)
+   */
+  async page(date: string, opts: { platformId?: string; cursor?: string; limit: number }): Promise<RejectionsPage> {
+    const prefix = keys.rejectedPrefix(date);
+    const start = opts.cursor ? decodeCursor(opts.cursor, prefix) : undefined;
+    const all = (await this.bucket.list(prefix)).sort();
+    const todo = start ? all.filter((k) => k >= start.k) : all;
+    const out: RejectedLine[] = [];
+    let bytes = 0;
+    let next: Cursor | null = null;
+    outer: for (let i = 0; i < todo.length; i += READ_CONCURRENCY) {
+      const chunk = todo.slice(i, i + READ_CONCURRENCY);
+      const texts = await Promise.all(chunk.map((k) => this.bucket.get(k)));
+      for (const [j, key] of chunk.entries()) {
+        const lines = (texts[j] ?? '').split('\n').filter((l) => l.trim() !== '');
+        for (let n = start && key === start.k ? start.i : 0; n < lines.length; n++) {
+          const line = JSON.parse(lines[n]!) as RejectedLine;
+          if (opts.platformId !== undefined && line.platformId !== opts.platformId) continue;
+          const size = Buffer.byteLength(lines[n]!, 'utf8');
+          if (out.length >= opts.limit || (out.length > 0 && bytes + size > PAGE_BYTES)) {
+            next = { k: key, i: n };
+            break outer;
+          }
+          out.push(line);
+          bytes += size;
+        }
+      }
+    }
+    return { date, ...(opts.platformId ? { platformId: opts.platformId } : {}), rejected: out, nextCursor: next ? encodeCursor(next) : null };
+  }
+}

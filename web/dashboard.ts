@@ -1,0 +1,260 @@
+/**
+ * The dashboard page's script: asks for a key (kept in sessionStorage), then reads the metrics
+ * API and draws the charts with uPlot. Bundled with the page by web/build.ts — nothing is
+ * loaded from a CDN at run time.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './dashboard.css';
+import type { BreakdownResponse, SeriesResponse, SummaryResponse } from '../shared/api/metrics.ts';
+
+const KEY_ITEM = 'ngsp.apiKey';
+const ZONE = 'Asia/Ho_Chi_Minh';
+const REFRESH_MS = 60_000;
+const COLORS = { ok: '#2e7d32', fail: '#c62828', p95: '#6a1b9a' };
+
+const $ = <T extends HTMLElement = HTMLElement>(sel: string, root: ParentNode = document): T => {
+  const el = root.querySelector<T>(sel);
+  if (!el) throw new Error(`missing element ${sel}`);
+  return el;
+};
+
+const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+const dayFmt = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** `YYYY-MM-DD` of an instant in Asia/Ho_Chi_Minh. */
+function ictDay(ms: number): string {
+  return dayFmt.format(new Date(ms));
+}
+
+/** The API's base URL: the page's own directory (so it works behind an API Gateway stage prefix). */
+function apiBase(): URL {
+  const url = new URL(location.href);
+  url.search = '';
+  url.hash = '';
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+async function api<T>(key: string, path: string, params: Record<string, string>): Promise<T> {
+  const url = new URL(path, apiBase());
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  const res = await fetch(url, { headers: { 'x-api-key': key, accept: 'application/json' } });
+  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+  if (!res.ok) throw new ApiError(res.status, body?.error?.message ?? `HTTP ${res.status}`);
+  return body as T;
+}
+
+interface Data {
+  minutes: SeriesResponse;
+  days: SeriesResponse;
+  today: SummaryResponse;
+  year: SummaryResponse;
+  breakdown: BreakdownResponse;
+}
+
+async function load(key: string, now: number): Promise<Data> {
+  const to = Math.floor(now / 60_000) * 60_000;
+  const today = ictDay(now);
+  const from90 = ictDay(now - 89 * 86_400_000);
+  const [minutes, days, todaySummary, year, breakdown] = await Promise.all([
+    api<SeriesResponse>(key, 'v1/metrics/minutes', { from: new Date(to - 86_400_000).toISOString(), to: new Date(to).toISOString() }),
+    api<SeriesResponse>(key, 'v1/metrics/days', { from: from90, to: today }),
+    api<SummaryResponse>(key, 'v1/metrics/summary', { from: today, to: today }),
+    api<SummaryResponse>(key, 'v1/metrics/summary', { year: today.slice(0, 4) }),
+    api<BreakdownResponse>(key, 'v1/metrics/breakdown', { from: from90, to: today }),
+  ]);
+  return { minutes, days, today: todaySummary, year, breakdown };
+}
+
+function renderSummary(card: HTMLElement, s: SummaryResponse, period: string): void {
+  $('.period', card).textContent = period;
+  const figures: [string, string, number][] = [
+    ['transactions', 'Transactions', s.transactions],
+    ['avg', 'Avg per minute', s.avgTransactionsPerMinute],
+    ['systems', 'Connected systems', s.distinctSystems],
+    ['platforms', 'Reporting platforms', s.reportingPlatforms.length],
+  ];
+  const dl = $('dl', card);
+  dl.replaceChildren(
+    ...figures.map(([id, label, value]) => {
+      const div = document.createElement('div');
+      div.dataset.figure = id;
+      div.dataset.value = String(value);
+      const dt = document.createElement('dt');
+      dt.textContent = label;
+      const dd = document.createElement('dd');
+      dd.textContent = fmt.format(value);
+      div.append(dd, dt);
+      return div;
+    }),
+  );
+}
+
+const charts = new Map<string, uPlot>();
+
+function drawChart(sectionId: string, series: SeriesResponse, kind: 'counts' | 'p95'): void {
+  const section = $(`#${sectionId}`);
+  const host = $('.plot', section);
+  const xs = series.points.map((p) => Date.parse(p.periodStart) / 1000);
+  const bars = series.granularity === 'day' && kind === 'counts' ? uPlot.paths.bars!({ size: [0.8, 40] }) : undefined;
+  const data: uPlot.AlignedData =
+    kind === 'counts'
+      ? [xs, series.points.map((p) => p.succeeded), series.points.map((p) => p.failed)]
+      : [xs, series.points.map((p) => p.durationMsP95)];
+  const seriesOpts: uPlot.Series[] =
+    kind === 'counts'
+      ? [
+          {},
+          { label: 'Succeeded', stroke: COLORS.ok, fill: 'rgba(46,125,50,0.25)', width: 1, ...(bars ? { paths: bars } : {}) },
+          { label: 'Failed', stroke: COLORS.fail, fill: 'rgba(198,40,40,0.35)', width: 1, ...(bars ? { paths: bars } : {}) },
+        ]
+      : [{}, { label: 'p95 (ms)', stroke: COLORS.p95, width: 1.5, spanGaps: false }];
+  const total = series.points.reduce((n, p) => n + p.transactions, 0);
+  section.dataset.points = String(series.points.length);
+  section.dataset.transactions = String(total);
+  section.dataset.succeeded = String(series.points.reduce((n, p) => n + p.succeeded, 0));
+  section.dataset.failed = String(series.points.reduce((n, p) => n + p.failed, 0));
+  charts.get(sectionId)?.destroy();
+  const width = Math.max(320, host.clientWidth || section.clientWidth - 32);
+  const chart = new uPlot(
+    {
+      width,
+      height: kind === 'counts' ? 240 : 160,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), ZONE),
+      series: seriesOpts,
+      scales: { x: { time: true } },
+      axes: [{}, { size: 60 }],
+      legend: { live: true },
+      cursor: { drag: { x: true, y: false } },
+    },
+    data,
+    host,
+  );
+  charts.set(sectionId, chart);
+}
+
+function cell(text: string, numeric = false): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (numeric) td.className = 'n';
+  return td;
+}
+
+function fillTable(id: string, rows: HTMLTableRowElement[], columns: number): void {
+  const tbody = $(`#${id} tbody`);
+  if (!rows.length) {
+    const tr = document.createElement('tr');
+    const td = cell('No transactions in this period');
+    td.colSpan = columns;
+    td.className = 'empty';
+    tr.append(td);
+    rows = [tr];
+  }
+  tbody.replaceChildren(...rows);
+}
+
+function province(code: string, name: string | null): string {
+  return code ? `${code} ${name ?? ''}`.trim() : '(not reported)';
+}
+
+function render(d: Data): void {
+  renderSummary($('#today'), d.today, d.today.from);
+  renderSummary($('#year'), d.year, d.year.from.slice(0, 4));
+  drawChart('chart-minutes', d.minutes, 'counts');
+  drawChart('chart-minutes-p95', d.minutes, 'p95');
+  drawChart('chart-days', d.days, 'counts');
+  drawChart('chart-days-p95', d.days, 'p95');
+  const total = d.breakdown.transactions || 1;
+  fillTable(
+    'services',
+    d.breakdown.services.slice(0, 10).map((s) => {
+      const tr = document.createElement('tr');
+      tr.dataset.service = s.serviceCode;
+      tr.dataset.transactions = String(s.transactions);
+      tr.append(cell(s.serviceCode), cell(fmt.format(s.transactions), true), cell(`${fmt.format((100 * s.transactions) / total)} %`, true), cell(fmt.format(s.failed), true));
+      return tr;
+    }),
+    4,
+  );
+  fillTable(
+    'provinces',
+    d.breakdown.provincePairs.slice(0, 20).map((p) => {
+      const tr = document.createElement('tr');
+      tr.dataset.pair = `${p.consumerProvince}>${p.providerProvince}`;
+      tr.dataset.transactions = String(p.transactions);
+      tr.append(cell(province(p.consumerProvince, p.consumerProvinceName)), cell(province(p.providerProvince, p.providerProvinceName)), cell(fmt.format(p.transactions), true), cell(fmt.format(p.failed), true));
+      return tr;
+    }),
+    4,
+  );
+}
+
+let timer: number | undefined;
+
+function showLogin(message = ''): void {
+  if (timer !== undefined) clearInterval(timer);
+  timer = undefined;
+  $('#dashboard').hidden = true;
+  $('#session').hidden = true;
+  $('#login').hidden = false;
+  $('#login-error').textContent = message;
+  $<HTMLInputElement>('#key').focus();
+}
+
+async function refresh(key: string): Promise<void> {
+  const status = $('#status');
+  status.textContent = 'Loading…';
+  try {
+    const data = await load(key, Date.now());
+    $('#login').hidden = true;
+    $('#dashboard').hidden = false;
+    $('#session').hidden = false;
+    render(data);
+    status.textContent = `Updated ${new Date().toLocaleTimeString('en-GB', { timeZone: ZONE })} ICT`;
+    document.body.dataset.state = 'ready';
+  } catch (err) {
+    document.body.dataset.state = 'error';
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      sessionStorage.removeItem(KEY_ITEM);
+      showLogin(err.status === 401 ? 'This key is not valid (unknown or revoked).' : 'This key may not read metrics: use an analyst or ops key.');
+      return;
+    }
+    status.textContent = `Could not load: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+function start(key: string): void {
+  sessionStorage.setItem(KEY_ITEM, key);
+  void refresh(key);
+  if (timer !== undefined) clearInterval(timer);
+  timer = window.setInterval(() => void refresh(key), REFRESH_MS);
+}
+
+$('#login').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const key = $<HTMLInputElement>('#key').value.trim();
+  $<HTMLInputElement>('#key').value = '';
+  if (key) start(key);
+});
+$('#forget').addEventListener('click', () => {
+  sessionStorage.removeItem(KEY_ITEM);
+  showLogin();
+});
+$('#refresh').addEventListener('click', () => {
+  const key = sessionStorage.getItem(KEY_ITEM);
+  if (key) void refresh(key);
+});
+window.addEventListener('resize', () => {
+  for (const [id, chart] of charts) chart.setSize({ width: Math.max(320, $(`#${id} .plot`).clientWidth), height: chart.height });
+});
+
+const saved = sessionStorage.getItem(KEY_ITEM);
+if (saved) start(saved);
+else showLogin();
