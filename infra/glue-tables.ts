@@ -1,0 +1,115 @@
+/**
+ * Glue tables over the rollup keys of CONTRACT.md section 2, for Athena with partition projection
+ * on `date` (no crawler, no partition maintenance). Columns come from the row definition the
+ * rollup writes (shared/stats/period.ts), so they cannot drift apart.
+ *
+ * Athena reads every object under a partition's folder. The contract puts rollup.jsonl,
+ * rollup.csv and summary.json in the same `rollups/daily/date=.../` folder, so each daily table
+ * tolerates the other files (malformed lines become NULL rows) and is meant to be queried with a
+ * filter on the file, e.g. `WHERE "$path" LIKE '%/rollup.jsonl'` (docs/operations.md).
+ */
+import type { CfnTable } from 'aws-cdk-lib/aws-glue';
+import { ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
+
+/** Hive type of each published row column. */
+const ROW_TYPES = {
+  periodStart: 'string',
+  granularity: 'string',
+  route: 'string',
+  serviceCode: 'string',
+  consumerProvince: 'string',
+  providerProvince: 'string',
+  transactions: 'bigint',
+  succeeded: 'bigint',
+  failed: 'bigint',
+  pairedTransactions: 'bigint',
+  requestBytes: 'bigint',
+  responseBytes: 'bigint',
+  durationMsP50: 'double',
+  durationMsP95: 'double',
+  durationMsP99: 'double',
+  durationMsMax: 'double',
+} satisfies Record<keyof Row, string>;
+
+export interface RollupTable {
+  name: string;
+  description: string;
+  /** Folder under the bucket that holds the `date=YYYY-MM-DD/` partitions. */
+  prefix: string;
+  /** The object each partition is meant to read (the others are tolerated). */
+  file: string;
+  format: 'json' | 'csv';
+  columns: CfnTable.ColumnProperty[];
+  serde: CfnTable.SerdeInfoProperty;
+  parameters?: Record<string, string>;
+}
+
+const JSON_SERDE = (ignoreMalformed: boolean): CfnTable.SerdeInfoProperty => ({
+  serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+  parameters: { 'case.insensitive': 'true', 'ignore.malformed.json': String(ignoreMalformed) },
+});
+
+// Athena lowercases column names; the JSON SerDe matches keys case-insensitively.
+const rowColumns = (allStrings = false): CfnTable.ColumnProperty[] =>
+  ROW_COLUMNS.map((c) => ({ name: c.toLowerCase(), type: allStrings ? 'string' : ROW_TYPES[c] }));
+
+export const ROLLUP_TABLES: readonly RollupTable[] = [
+  {
+    name: 'minute_rollups',
+    description: 'One row per group and minute (rollups/minute/date=YYYY-MM-DD/HHMM.jsonl)',
+    prefix: 'rollups/minute/',
+    file: 'HHMM.jsonl',
+    format: 'json',
+    columns: rowColumns(),
+    serde: JSON_SERDE(false),
+  },
+  {
+    name: 'daily_rollups',
+    description: 'One row per group and day (rollups/daily/date=YYYY-MM-DD/rollup.jsonl); filter "$path" LIKE \'%/rollup.jsonl\'',
+    prefix: 'rollups/daily/',
+    file: 'rollup.jsonl',
+    format: 'json',
+    columns: rowColumns(),
+    serde: JSON_SERDE(true),
+  },
+  {
+    name: 'daily_rollups_csv',
+    description: 'The daily rows as CSV (rollups/daily/date=YYYY-MM-DD/rollup.csv); filter "$path" LIKE \'%/rollup.csv\'',
+    prefix: 'rollups/daily/',
+    file: 'rollup.csv',
+    format: 'csv',
+    columns: rowColumns(true),
+    serde: {
+      serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+      parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' },
+    },
+    parameters: { 'skip.header.line.count': '1' },
+  },
+  {
+    name: 'daily_summaries',
+    description: 'The day summary (rollups/daily/date=YYYY-MM-DD/summary.json); filter "$path" LIKE \'%/summary.json\'',
+    prefix: 'rollups/daily/',
+    file: 'summary.json',
+    format: 'json',
+    // `date` is the partition column; the other fields of summary.json (CONTRACT.md section 2).
+    columns: [
+      { name: 'timezone', type: 'string' },
+      { name: 'transactions', type: 'bigint' },
+      { name: 'succeeded', type: 'bigint' },
+      { name: 'failed', type: 'bigint' },
+      { name: 'ngsptransactions', type: 'bigint' },
+      { name: 'avgtransactionsperminute', type: 'double' },
+      { name: 'peakminute', type: 'struct<periodstart:string,transactions:bigint>' },
+      { name: 'distinctsystems', type: 'bigint' },
+      { name: 'systems', type: 'array<string>' },
+      { name: 'reportingplatforms', type: 'array<string>' },
+      { name: 'conflicts', type: 'bigint' },
+      { name: 'rejected', type: 'bigint' },
+      { name: 'durationmsp50', type: 'double' },
+      { name: 'durationmsp95', type: 'double' },
+      { name: 'durationmsp99', type: 'double' },
+      { name: 'generatedat', type: 'string' },
+    ],
+    serde: JSON_SERDE(true),
+  },
+];
