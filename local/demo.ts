@@ -1,9 +1,140 @@
 /**
- * The `npm start` demo: replays seed traffic into the local stack. Until the seed profiles land
- * it only says how to send events by hand.
+ * The `npm start` demo: replays one full day of the 2020 profile (about 26,000 transactions on a
+ * weekday, 9 million a year) into the local stack through SQS, waits for the queue to drain,
+ * rolls the day and prints what a newcomer should look at. Event ids are deterministic, so a
+ * restart resends duplicates (never counted twice); a day already rolled with the expected
+ * figures is only summarised again.
  */
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { rollRange, type DaySummary } from '#shared/rollup.ts';
+import { keys, RollupBucket } from '#shared/store/bucket.ts';
+import { EventStore } from '#shared/store/events.ts';
+import { StatsStore } from '#shared/store/stats.ts';
+import { DAY_MS, dayStartMs } from '#shared/time.ts';
+import { DayTraffic } from '#shared/traffic/generate.ts';
+import { averageDailyTransactions, profile } from '#shared/traffic/profile.ts';
+import { consoleIo, n, progressBar, type Io } from '../cli/io.ts';
+import { EventSender } from '../cli/lib/sender.ts';
+import { gsiShards } from '../cli/commands/rollup.ts';
+import { closeTarget, localTarget, type Target } from '../cli/target.ts';
 import type { LocalStack, StackJson } from './stack.ts';
 
+export interface DemoResult {
+  day: string;
+  summary: DaySummary;
+  expected: DayTraffic['expected'] | undefined;
+  sendSeconds: number;
+  drainSeconds: number;
+  rollSeconds: number;
+  /** Events per second from the first send to the drained queue. */
+  ingestRate: number;
+  skipped: boolean;
+}
+
+async function queueDepth(target: Target): Promise<number> {
+  const a = (await target.clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: target.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+  )).Attributes ?? {};
+  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+}
+
+/** Replays, drains, rolls and summarises the demo day (also used by the tests). */
+export async function replayDemoDay(target: Target, io: Io, opts: { day?: string; scale?: number; force?: boolean } = {}): Promise<DemoResult> {
+  const p = profile('2020');
+  const day = opts.day ?? p.demoDay;
+  const gen = { seed: p.seed, scale: opts.scale ?? 1 };
+  const bucket = new RollupBucket(target.clients.s3, target.bucket);
+  const deps = {
+    events: new EventStore(target.clients.ddb, { tableName: target.tables.events!, shards: gsiShards() }),
+    stats: new StatsStore(target.clients.ddb, target.tables.stats!),
+    bucket,
+    concurrency: 8,
+  };
+  const traffic = new DayTraffic(p, day, gen);
+  if (!opts.force) {
+    const previous = await bucket.get(keys.summary(day));
+    const summary = previous ? (JSON.parse(previous) as DaySummary) : undefined;
+    if (summary && summary.transactions === traffic.transactions) {
+      return { day, summary, expected: undefined, sendSeconds: 0, drainSeconds: 0, rollSeconds: 0, ingestRate: 0, skipped: true };
+    }
+  }
+  io.note(`demo: replaying ${day}, a weekday of the 2020 profile (${n(traffic.transactions)} transactions), into the local stack through SQS...`);
+  const t0 = Date.now();
+  const estimate = Math.round(traffic.transactions * (1 + p.pairedShare) * (1 + p.duplicateShare));
+  const sendBar = progressBar(io, 'demo: send ', estimate, 'events');
+  const sender = new EventSender(target, { via: 'sqs', envelope: 100, concurrency: 4, onProgress: (s) => sendBar.update(Math.min(s.sent, estimate)) });
+  try {
+    for (const event of traffic.events()) await sender.add(JSON.stringify(event), event.reporter.platformId);
+    await sender.close();
+  } finally {
+    sendBar.stop();
+  }
+  const t1 = Date.now();
+  const initial = await queueDepth(target);
+  const drainBar = progressBar(io, 'demo: ingest', Math.max(1, initial), 'messages left');
+  let empties = 0;
+  try {
+    while (empties < 2) {
+      const left = await queueDepth(target);
+      drainBar.update(Math.max(0, initial - left));
+      empties = left === 0 ? empties + 1 : 0;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    drainBar.stop();
+  }
+  const t2 = Date.now();
+  const rollBar = progressBar(io, 'demo: rollup', 1441, 'periods');
+  try {
+    await rollRange(dayStartMs(day), dayStartMs(day) + DAY_MS, deps, (done, total) => {
+      rollBar.setTotal(total);
+      rollBar.update(done);
+    });
+  } finally {
+    rollBar.stop();
+  }
+  const t3 = Date.now();
+  const summary = JSON.parse((await bucket.get(keys.summary(day)))!) as DaySummary;
+  return {
+    day, summary, expected: traffic.expected, skipped: false,
+    sendSeconds: (t1 - t0) / 1000, drainSeconds: (t2 - t1) / 1000, rollSeconds: (t3 - t2) / 1000,
+    ingestRate: sender.stats.sent / Math.max(0.001, (t2 - t0) / 1000),
+  };
+}
+
+/** The lines printed after the demo. */
+export function demoSummaryLines(r: DemoResult, json: StackJson, dataDir = '.local'): string[] {
+  const s = r.summary;
+  const p = profile('2020');
+  const analyst = json.api.keys.analyst;
+  const api = json.api.url || '(the API is not running)';
+  return [
+    `DEMO ${r.day} (2020 profile${r.skipped ? ', already replayed and rolled' : ''}):`,
+    `  transactions         ${n(s.transactions)} (profile: ${n(Math.round(averageDailyTransactions(p)))} a day on average, 9 million a year)`,
+    `  average per minute   ${s.avgTransactionsPerMinute.toFixed(1)} (public figure: 18)`,
+    `  peak minute          ${s.peakMinute ? `${s.peakMinute.transactions} at ${s.peakMinute.periodStart.slice(11, 16)}` : '-'}`,
+    `  connected systems    ${s.distinctSystems} (profile: ${p.connectedSystems}, "over 200")`,
+    `  reporting platforms  ${s.reportingPlatforms.length} (NGSP + every ministry and province LGSP)`,
+    `  failed               ${n(s.failed)}   conflicts ${n(s.conflicts)}   rejected ${n(s.rejected)}`,
+    ...(r.skipped ? [] : [`  timing               send ${r.sendSeconds.toFixed(0)} s, ingest drained after ${r.drainSeconds.toFixed(0)} s more (${n(Math.round(r.ingestRate))} events/s), rollup ${r.rollSeconds.toFixed(0)} s`]),
+    `Where to look:`,
+    `  dashboard            ${api}  (key: the analyst key below)`,
+    `  rollup files         ${dataDir}/s3/${json.s3.bucket}/rollups/daily/date=${r.day}/ and rollups/minute/date=${r.day}/ (s3rver stores each object as <name>._S3rver_object)`,
+    `  API                  curl -H "x-api-key: ${analyst}" "${api}/v1/metrics/summary?from=${r.day}&to=${r.day}"`,
+    `  CLI                  npm run ngsp -- download --from ${r.day} --to ${r.day} --format csv --out ./rollups-demo`,
+  ];
+}
+
 export async function runDemo(_stack: LocalStack, json: StackJson): Promise<void> {
-  console.log(`demo: send events with: aws sqs send-message --endpoint-url ${json.sqs.endpoint} --queue-url ${json.sqs.queueUrl} --message-body file://seeds/sample-events/consumer.json`);
+  const target = localTarget(json);
+  const started = Date.now();
+  try {
+    const result = await replayDemoDay(target, consoleIo);
+    for (const line of demoSummaryLines(result, json, process.env.NGSP_LOCAL_DIR ?? '.local')) console.log(line);
+    if (!result.skipped) console.log(`demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } catch (err) {
+    console.error(`demo failed: ${err instanceof Error ? err.message : String(err)} (the stack keeps running; try npm run ngsp -- replay --profile 2020 --from 2020-11-18)`);
+  } finally {
+    closeTarget(target);
+  }
 }

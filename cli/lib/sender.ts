@@ -1,0 +1,151 @@
+/**
+ * Sending events to a stack: through SQS (SendMessageBatch of envelopes, the main path) or the
+ * HTTP API (`POST /v1/events` with the platform's key). Batches within the transport limits,
+ * a few requests in flight, throttling and 5xx retried with backoff.
+ */
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { API_LIMITS, Packer, SQS_LIMITS, type Batch, type PackLimits } from '#shared/traffic/batch.ts';
+import { UserError } from '../errors.ts';
+import type { Target } from '../target.ts';
+
+export type Via = 'sqs' | 'api';
+
+export interface SendStats {
+  /** Events handed over (to the queue, or accepted by the API). */
+  sent: number;
+  /** SQS messages or HTTP requests. */
+  messages: number;
+  /** Events the API rejected (SQS rejects later, in rejected/). */
+  rejected: number;
+  /** First API rejections, for the report. */
+  rejections: { platformId: string; index: number; errors: { path: string; message: string }[] }[];
+}
+
+export interface SenderOptions {
+  via: Via;
+  /** Events per envelope. @default 500 */
+  envelope?: number;
+  /** API key for every request (else the local stack's key of each event's platform). */
+  apiKey?: string;
+  /** Requests in flight. @default 4 */
+  concurrency?: number;
+  onProgress?: (stats: SendStats) => void;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Accepts serialized events, sends them in batches; `close()` sends the rest and reports. */
+export class EventSender {
+  readonly stats: SendStats = { sent: 0, messages: 0, rejected: 0, rejections: [] };
+  private readonly packers = new Map<string, Packer>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
+  private readonly limits: PackLimits;
+  private readonly concurrency: number;
+
+  constructor(private readonly target: Target, private readonly opts: SenderOptions) {
+    const base = opts.via === 'api' ? API_LIMITS : SQS_LIMITS;
+    const envelope = opts.envelope ?? base.maxEventsPerEnvelope;
+    if (!Number.isInteger(envelope) || envelope < 1 || envelope > 500) throw new UserError(`--envelope must be an integer from 1 to 500, got ${envelope}.`);
+    this.limits = { ...base, maxEventsPerEnvelope: envelope };
+    this.concurrency = opts.concurrency ?? 4;
+    if (opts.via === 'api' && !target.apiUrl) throw new UserError(`${target.source} has no API URL: send through SQS (--via sqs) or deploy the API.`);
+  }
+
+  /** Adds one event (its JSON text, and its platform for the API's per-platform keys). */
+  async add(eventJson: string, platformId: string): Promise<void> {
+    if (this.failure) throw this.failure;
+    const key = this.opts.via === 'api' ? platformId : '';
+    let packer = this.packers.get(key);
+    if (!packer) {
+      packer = new Packer(this.limits);
+      this.packers.set(key, packer);
+    }
+    for (const batch of packer.add(eventJson)) await this.dispatch(batch, platformId);
+  }
+
+  /** Sends what is left and waits for every request. */
+  async close(): Promise<SendStats> {
+    for (const [key, packer] of this.packers) for (const batch of packer.flush()) await this.dispatch(batch, key);
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
+    return this.stats;
+  }
+
+  private async dispatch(batch: Batch, platformId: string): Promise<void> {
+    while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+    if (this.failure) throw this.failure;
+    const p = (this.opts.via === 'api' ? this.post(batch, platformId) : this.enqueue(batch))
+      .then(() => this.opts.onProgress?.(this.stats))
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  private async enqueue(batch: Batch): Promise<void> {
+    let entries = batch.bodies.map((body, i) => ({ Id: String(i), MessageBody: body }));
+    const eventsOf = new Map(batch.counts.map((c, i) => [String(i), c]));
+    for (let attempt = 0; entries.length; attempt++) {
+      const out = await this.target.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.target.queueUrl, Entries: entries }));
+      for (const ok of out.Successful ?? []) {
+        this.stats.sent += eventsOf.get(ok.Id!) ?? 0;
+        this.stats.messages++;
+      }
+      const failed = out.Failed ?? [];
+      if (!failed.length) return;
+      const fatal = failed.find((f) => f.SenderFault);
+      if (fatal || attempt >= 5) {
+        const f = fatal ?? failed[0]!;
+        throw new UserError(`the queue refused a message (${f.Code}: ${f.Message ?? 'no reason given'}).`);
+      }
+      const retry = new Set(failed.map((f) => f.Id));
+      entries = entries.filter((e) => retry.has(e.Id));
+      await sleep(200 * 2 ** attempt);
+    }
+  }
+
+  private apiKeyFor(platformId: string): string {
+    if (this.opts.apiKey) return this.opts.apiKey;
+    const key = this.target.apiKeys?.lgsp[platformId];
+    if (!key) throw new UserError(`no API key for platform ${platformId}: pass --api-key (an lgsp key of that platform, see ngsp keys create).`);
+    return key;
+  }
+
+  private async post(batch: Batch, platformId: string): Promise<void> {
+    const key = this.apiKeyFor(platformId);
+    for (const body of batch.bodies) {
+      for (let attempt = 0; ; attempt++) {
+        let res: Response;
+        try {
+          res = await fetch(`${this.target.apiUrl}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body });
+        } catch (err) {
+          if (attempt >= 4) throw err;
+          await sleep(250 * 2 ** attempt);
+          continue;
+        }
+        if (res.status === 202) {
+          const out = (await res.json()) as { accepted: number; rejected: SendStats['rejections'][number][] };
+          this.stats.sent += out.accepted;
+          this.stats.messages++;
+          this.stats.rejected += out.rejected.length;
+          for (const r of out.rejected) if (this.stats.rejections.length < 20) this.stats.rejections.push({ ...r, platformId });
+          break;
+        }
+        if ((res.status === 429 || res.status >= 500) && attempt < 6) {
+          await sleep(Math.min(8000, 250 * 2 ** attempt));
+          continue;
+        }
+        const text = await res.text();
+        let message = text.slice(0, 200);
+        try {
+          message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+        } catch {
+          // not JSON: keep the text
+        }
+        throw new UserError(`the API answered ${res.status} for events of ${platformId}: ${message.replace(/\.$/, '')}.`);
+      }
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The `ngsp` command tree (commander). Each action loads its target and calls a function of
+ * cli/commands/, which does the work and can be called in process by tests.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { cost } from './commands/cost.ts';
+import { download } from './commands/download.ts';
+import { createKey, listKeys, revokeKey } from './commands/keys.ts';
+import { redrive } from './commands/redrive.ts';
+import { checkReplayOptions, replay } from './commands/replay.ts';
+import { parseRange, rollup } from './commands/rollup.ts';
+import { send } from './commands/send.ts';
+import { consoleIo, type Io } from './io.ts';
+import { closeTarget, loadTarget, type Target } from './target.ts';
+
+/** What the current action targets (for error sentences). */
+export const current: { target?: Target } = {};
+
+const OUTPUTS_HELP = 'target a deployed stack: the file `cdk deploy --outputs-file` wrote (default: the local stack, .local/stack.json)';
+
+function int(name: string) {
+  return (value: string): number => {
+    const v = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(v)) throw new InvalidArgumentError(`${name} must be a whole number.`);
+    return v;
+  };
+}
+
+function num(name: string) {
+  return (value: string): number => {
+    const v = Number(value);
+    if (!value.trim() || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be a number.`);
+    return v;
+  };
+}
+
+async function withTarget<T>(outputs: string | undefined, fn: (t: Target) => Promise<T>): Promise<T> {
+  const target = loadTarget(outputs);
+  current.target = target;
+  try {
+    return await fn(target);
+  } finally {
+    closeTarget(target);
+  }
+}
+
+export function buildProgram(io: Io = consoleIo): Command {
+  const program = new Command('ngsp')
+    .description('ngsp-stats command line: send and replay LGSP exchange events, roll and download statistics, manage keys and redrive, estimate AWS cost.')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program
+    .command('send')
+    .description('send JSON-lines exchange events (one event or one {"events": [...]} per line), batched, with a progress bar')
+    .argument('<file>', 'a JSON-lines file, or - for standard input')
+    .addOption(new Option('--via <path>', 'transport').choices(['sqs', 'api']).default('sqs'))
+    .option('--skip-bad', 'skip lines that are not valid events (reported on stderr) instead of stopping')
+    .option('--api-key <key>', 'API key for --via api (default: the local stack key of each event\'s platform)')
+    .option('--envelope <n>', 'events per message, 1-500', int('--envelope'))
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (file: string, o: { via: 'sqs' | 'api'; skipBad?: boolean; apiKey?: string; envelope?: number; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => send(t, { file, via: o.via, skipBad: o.skipBad, apiKey: o.apiKey, envelope: o.envelope }, io));
+    });
+
+  program
+    .command('replay')
+    .description('generate seed traffic shaped like a public year (2019, 2020, 2021) for some days and send it')
+    .requiredOption('--profile <year>', 'traffic profile: 2019, 2020 or 2021 (seeds/profiles/)')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD (Asia/Ho_Chi_Minh), in the past')
+    .option('--days <n>', 'number of days', int('--days'), 1)
+    .option('--scale <f>', 'multiply the volume (0.01 = 1 %)', num('--scale'), 1)
+    .option('--seed <n>', 'seed number (default: the profile\'s); same seed, same events', int('--seed'))
+    .addOption(new Option('--via <path>', 'transport').choices(['sqs', 'api']).default('sqs'))
+    .option('--envelope <n>', 'events per message, 1-500', int('--envelope'))
+    .option('--api-key <key>', 'API key for --via api')
+    .option('--out <file>', 'write the events as JSON lines to a file (- = stdout) instead of sending them')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { profile: string; from: string; days: number; scale: number; seed?: number; via: 'sqs' | 'api'; envelope?: number; apiKey?: string; out?: string; outputs?: string }) => {
+      const opts = { profile: o.profile, from: o.from, days: o.days, scale: o.scale, seed: o.seed, via: o.via, envelope: o.envelope, apiKey: o.apiKey, out: o.out };
+      checkReplayOptions(opts);
+      if (o.out) await replay(undefined, opts, io);
+      else await withTarget(o.outputs, (t) => replay(t, opts, io));
+    });
+
+  program
+    .command('rollup')
+    .description('roll every minute and day of a range now: days YYYY-MM-DD (both included) or RFC 3339 instants [from, to)')
+    .requiredOption('--from <x>', 'first day (YYYY-MM-DD) or start instant (RFC 3339 with offset)')
+    .requiredOption('--to <y>', 'last day (included) or end instant (excluded)')
+    .option('--concurrency <n>', 'minutes rolled at once', int('--concurrency'), 8)
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { from: string; to: string; concurrency: number; outputs?: string }) => {
+      parseRange(o.from, o.to);
+      await withTarget(o.outputs, (t) => rollup(t, { from: o.from, to: o.to, concurrency: o.concurrency }, io));
+    });
+
+  program
+    .command('download')
+    .description('copy rollups into a folder, same partitioned layout as the bucket (rollups/daily/date=.../, rollups/minute/date=.../)')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD (included)')
+    .addOption(new Option('--granularity <g>', 'daily rows (+ summary.json) or one file per minute').choices(['day', 'minute']).default('day'))
+    .addOption(new Option('--format <f>', 'file format (minute CSV is converted from the JSON lines)').choices(['csv', 'jsonl']).default('jsonl'))
+    .requiredOption('--out <dir>', 'folder to write into')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { from: string; to: string; granularity: 'day' | 'minute'; format: 'csv' | 'jsonl'; out: string; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => download(t, o, io));
+    });
+
+  program
+    .command('redrive')
+    .description('move dead-lettered messages back to the ingest queue and report the counts')
+    .addOption(new Option('--method <m>', 'move-task (SQS StartMessageMoveTask, default on AWS) or copy (receive, send, delete; default locally)').choices(['move-task', 'copy']))
+    .option('--max <n>', 'move at most this many messages (copy)', int('--max'))
+    .option('--no-wait', 'return once a move task has started')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { method?: 'move-task' | 'copy'; max?: number; wait: boolean; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => redrive(t, { method: o.method, max: o.max, wait: o.wait }, io));
+    });
+
+  program
+    .command('cost')
+    .description('monthly AWS cost estimate per service (Lambda, SQS, DynamoDB, S3, API Gateway, CloudWatch)')
+    .requiredOption('--transactions-per-day <n>', 'daily transactions (2020: ~24700, 2021: ~500000)')
+    .option('--detail', 'show every line of the estimate')
+    .option('--json', 'print the estimate as JSON')
+    .action((o: { transactionsPerDay: string; detail?: boolean; json?: boolean }) => {
+      cost(o, io);
+    });
+
+  const keys = program.command('keys').description('manage API keys (operators)');
+  keys
+    .command('create')
+    .description('create a key; it is printed once (stdout), store it then')
+    .requiredOption('--role <role>', 'lgsp, analyst or ops')
+    .option('--platform <id>', 'for lgsp keys: the platform it reports for (e.g. LGSP-79)')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { role: string; platform?: string; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => createKey(t, o, io));
+    });
+  keys
+    .command('list')
+    .description('list keys (ids, roles, platforms, dates; never the keys)')
+    .option('--json', 'print JSON')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { json?: boolean; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => listKeys(t, o, io));
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key by its id: requests with it get 401')
+    .argument('<keyId>', 'the key id, e.g. k_0123456789ab')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (keyId: string, o: { outputs?: string }) => {
+      await withTarget(o.outputs, (t) => revokeKey(t, keyId, io));
+    });
+
+  return program;
+}

@@ -1,0 +1,136 @@
+/**
+ * What a command talks to: the local stack (`.local/stack.json`, written by `npm start`) or a
+ * deployed stack (`--outputs cdk-outputs.json`, written by `cdk deploy --outputs-file`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Clients } from '#shared/aws.ts';
+import type { StackJson } from '../local/stack.ts';
+import { UserError } from './errors.ts';
+
+export interface Target {
+  kind: 'local' | 'aws';
+  /** For messages: the file it came from. */
+  source: string;
+  region: string;
+  clients: Clients;
+  queueUrl: string;
+  dlqUrl: string;
+  bucket: string;
+  tables: { events?: string; stats?: string; keys?: string };
+  apiUrl?: string;
+  /** Local stack only: the keys `npm start` created. */
+  apiKeys?: StackJson['api']['keys'];
+  rollupFunctionName?: string;
+  athenaDatabase?: string;
+  dashboardUrl?: string;
+}
+
+/** The SDK attempts per request: enough for a blip, few enough that a dead endpoint fails fast. */
+const MAX_ATTEMPTS = 3;
+
+/** A target built from the local stack's description (also used by tests, in process). */
+export function localTarget(json: StackJson, source = '.local/stack.json'): Target {
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const region = json.region;
+  return {
+    kind: 'local',
+    source,
+    region,
+    clients: {
+      ddb: new DynamoDBClient({ endpoint: json.dynamodb.endpoint, region, credentials, maxAttempts: MAX_ATTEMPTS }),
+      s3: new S3Client({
+        endpoint: json.s3.endpoint, region, credentials, forcePathStyle: true, maxAttempts: MAX_ATTEMPTS,
+        requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+      sqs: new SQSClient({ endpoint: json.sqs.endpoint, region, credentials, maxAttempts: MAX_ATTEMPTS }),
+    },
+    queueUrl: json.sqs.queueUrl,
+    dlqUrl: json.sqs.dlqUrl,
+    bucket: json.s3.bucket,
+    tables: { ...json.dynamodb.tables },
+    ...(json.api?.url ? { apiUrl: json.api.url, dashboardUrl: json.api.url } : {}),
+    ...(json.api?.keys ? { apiKeys: json.api.keys } : {}),
+  };
+}
+
+/** The stack outputs of `cdk deploy --outputs-file` (the first stack of the file). */
+export interface StackOutputs {
+  ApiUrl?: string;
+  IngestQueueUrl?: string;
+  DeadLetterQueueUrl?: string;
+  RollupBucketName?: string;
+  AthenaDatabase?: string;
+  DashboardUrl?: string;
+  EventsTableName?: string;
+  StatsTableName?: string;
+  KeysTableName?: string;
+  RollupFunctionName?: string;
+}
+
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UserError(`${what} ${path} is not valid JSON (${(err as Error).message.split('\n')[0]}).`);
+  }
+}
+
+/** A target from a cdk outputs file; clients use the default AWS credential chain. */
+export function awsTarget(path: string): Target {
+  if (!existsSync(path)) throw new UserError(`outputs file ${path} does not exist: write it with npx cdk deploy --outputs-file ${path}.`);
+  const file = readJson(path, 'outputs file') as Record<string, StackOutputs>;
+  const [stackName, out] = Object.entries(file ?? {})[0] ?? [];
+  if (!stackName || !out || typeof out !== 'object') throw new UserError(`outputs file ${path} holds no stack: write it with npx cdk deploy --outputs-file ${path}.`);
+  if (!out.IngestQueueUrl || !out.DeadLetterQueueUrl || !out.RollupBucketName) {
+    throw new UserError(`outputs file ${path} lacks IngestQueueUrl, DeadLetterQueueUrl or RollupBucketName for ${stackName}: redeploy with the current CDK app.`);
+  }
+  // The queue URL names the region (https://sqs.<region>.amazonaws.com/...); AWS_REGION wins.
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? /sqs\.([a-z0-9-]+)\.amazonaws/.exec(out.IngestQueueUrl)?.[1] ?? 'ap-southeast-1';
+  return {
+    kind: 'aws',
+    source: `${stackName} (${path})`,
+    region,
+    clients: {
+      ddb: new DynamoDBClient({ region, maxAttempts: MAX_ATTEMPTS }),
+      s3: new S3Client({ region, maxAttempts: MAX_ATTEMPTS }),
+      sqs: new SQSClient({ region, maxAttempts: MAX_ATTEMPTS }),
+    },
+    queueUrl: out.IngestQueueUrl,
+    dlqUrl: out.DeadLetterQueueUrl,
+    bucket: out.RollupBucketName,
+    tables: { events: out.EventsTableName, stats: out.StatsTableName, keys: out.KeysTableName },
+    ...(out.ApiUrl ? { apiUrl: out.ApiUrl.replace(/\/$/, '') } : {}),
+    ...(out.RollupFunctionName ? { rollupFunctionName: out.RollupFunctionName } : {}),
+    ...(out.AthenaDatabase ? { athenaDatabase: out.AthenaDatabase } : {}),
+    ...(out.DashboardUrl ? { dashboardUrl: out.DashboardUrl } : {}),
+  };
+}
+
+/** `--outputs FILE` → that deployed stack; otherwise the local stack of `npm start`. */
+export function loadTarget(outputs: string | undefined): Target {
+  if (outputs) return awsTarget(resolve(outputs));
+  const path = resolve(process.env.NGSP_LOCAL_DIR ?? '.local', 'stack.json');
+  if (!existsSync(path)) throw new UserError(`no local stack: run npm start (${path} is missing), or pass --outputs cdk-outputs.json for a deployed stack.`);
+  return localTarget(readJson(path, 'local stack file') as StackJson, path);
+}
+
+/** A table name the command needs, or a sentence saying why it is missing. */
+export function tableOf(target: Target, table: keyof Target['tables']): string {
+  const name = target.tables[table];
+  if (!name) {
+    const output = { events: 'EventsTableName', stats: 'StatsTableName', keys: 'KeysTableName' }[table];
+    throw new UserError(`${target.source} has no ${output}: redeploy with the current CDK app (it adds that output).`);
+  }
+  return name;
+}
+
+/** Releases the target's sockets so the process can exit. */
+export function closeTarget(target: Target): void {
+  target.clients.ddb.destroy();
+  target.clients.s3.destroy();
+  target.clients.sqs.destroy();
+}
