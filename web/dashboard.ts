@@ -20,6 +20,7 @@ const $ = <T extends HTMLElement = HTMLElement>(sel: string, root: ParentNode = 
 };
 
 const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+const fmtRate = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
 const dayFmt = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** `YYYY-MM-DD` of an instant in Asia/Ho_Chi_Minh. */
@@ -90,7 +91,7 @@ function renderSummary(card: HTMLElement, s: SummaryResponse, period: string): v
       const dt = document.createElement('dt');
       dt.textContent = label;
       const dd = document.createElement('dd');
-      dd.textContent = fmt.format(value);
+      dd.textContent = (id === 'avg' ? fmtRate : fmt).format(value);
       div.append(dd, dt);
       return div;
     }),
@@ -106,14 +107,16 @@ function drawChart(sectionId: string, series: SeriesResponse, kind: 'counts' | '
   const bars = series.granularity === 'day' && kind === 'counts' ? uPlot.paths.bars!({ size: [0.8, 40] }) : undefined;
   const data: uPlot.AlignedData =
     kind === 'counts'
-      ? [xs, series.points.map((p) => p.succeeded), series.points.map((p) => p.failed)]
+      ? // Bars of zero height would still draw a stroke: leave them out.
+        [xs, series.points.map((p) => (bars && p.succeeded === 0 ? null : p.succeeded)), series.points.map((p) => (bars && p.failed === 0 ? null : p.failed))]
       : [xs, series.points.map((p) => p.durationMsP95)];
   const seriesOpts: uPlot.Series[] =
     kind === 'counts'
       ? [
           {},
-          { label: 'Succeeded', stroke: COLORS.ok, fill: 'rgba(46,125,50,0.25)', width: 1, ...(bars ? { paths: bars } : {}) },
-          { label: 'Failed', stroke: COLORS.fail, fill: 'rgba(198,40,40,0.35)', width: 1, ...(bars ? { paths: bars } : {}) },
+          { label: 'Succeeded', stroke: COLORS.ok, fill: 'rgba(46,125,50,0.25)', width: 1, points: { show: false }, ...(bars ? { paths: bars } : {}) },
+          // Drawn over the succeeded series from zero (not stacked): the red part is the failed count.
+          { label: 'Failed', stroke: COLORS.fail, fill: 'rgba(198,40,40,0.45)', width: 1, points: { show: false }, ...(bars ? { paths: bars } : {}) },
         ]
       : [{}, { label: 'p95 (ms)', stroke: COLORS.p95, width: 1.5, spanGaps: false }];
   const total = series.points.reduce((n, p) => n + p.transactions, 0);
@@ -129,7 +132,8 @@ function drawChart(sectionId: string, series: SeriesResponse, kind: 'counts' | '
       height: kind === 'counts' ? 240 : 160,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), ZONE),
       series: seriesOpts,
-      scales: { x: { time: true } },
+      // Half a period of room on each side so the first and last day bars are not cut.
+      scales: { x: { time: true, ...(series.granularity === 'day' ? { range: (_u, min, max): uPlot.Range.MinMax => [min - 43_200, max + 43_200] } : {}) } },
       axes: [{}, { size: 60 }],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },

@@ -1,0 +1,137 @@
+/**
+ * The dashboard in a real browser (Debian Chromium driven by playwright-core) against a local
+ * stack with data: recent traffic (the last 20 hours) and older traffic (5 to 30 days back) is
+ * ingested through SQS and rolled; the page asks for a key, then its headline figures, charts and
+ * tables must show the numbers computed directly from the stream. Saves a screenshot to
+ * test/artifacts/dashboard.png.
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { defaultRegistry } from '#shared/registry.ts';
+import { dayOf } from '#shared/time.ts';
+import { DASHBOARD_HTML } from '#functions/api/dashboard.gen.ts';
+import { buildDashboard } from '../../web/build.ts';
+import { generateStream, oracleSummary, oracleTransactions, type OracleTx } from '../helpers/stream.ts';
+import { ingestAndRollTouched, startApiStack, type ApiStack } from '../integration/api-fixtures.ts';
+
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+function effective(tx: OracleTx): { at: number; serviceCode: string; pair: string } {
+  const e = (tx.consumer ?? tx.provider)!;
+  return { at: Date.parse(e.requestAt), serviceCode: e.serviceCode, pair: `${e.consumer.provinceCode ?? ''}>${e.provider.provinceCode ?? ''}` };
+}
+
+function maxCount(values: string[]): number {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return Math.max(...counts.values());
+}
+
+describe('dashboard in a browser', () => {
+  let t: ApiStack;
+  let browser: Browser;
+  let page: Page;
+  let txs: Map<string, OracleTx>;
+  const pageErrors: string[] = [];
+  const now = Date.now();
+  const today = dayOf(now);
+
+  beforeAll(async () => {
+    // Prepare: traffic with platforms and provinces in force today
+    const platforms = ['NGSP', 'LGSP-01', 'LGSP-79', 'LGSP-48', 'LGSP-BYT'].filter((p) => defaultRegistry.isPlatformValid(p, today));
+    const provinces = ['01', '79', '48', '92'].filter((c) => defaultRegistry.isProvinceValid(c, today));
+    const recent = generateStream({ seed: 11, startMs: now - 20 * HOUR, spanMs: 19 * HOUR, transactions: 360, platforms, provinces, prefix: 'recent', invalidShare: 0 });
+    const older = generateStream({ seed: 12, startMs: now - 30 * DAY, spanMs: 25 * DAY, transactions: 240, platforms, provinces, prefix: 'older', invalidShare: 0 });
+    const valid = [...recent.valid, ...older.valid];
+    txs = oracleTransactions(valid);
+    const [stack, b] = await Promise.all([
+      startApiStack([]),
+      chromium.launch({
+        executablePath: '/usr/bin/chromium',
+        args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      }),
+    ]);
+    t = stack;
+    browser = b;
+    await ingestAndRollTouched(t, [...valid, ...recent.duplicates, ...older.duplicates], 13);
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) pageErrors.push(m.text());
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('given the sources in web/, when bundled again, then the page the API serves is up to date', async () => {
+    expect((await buildDashboard()).html).toBe(DASHBOARD_HTML);
+  });
+
+  it('given a key that may not read metrics, when entered, then the page says so and asks again', async () => {
+    await page.goto(`${t.url}/`);
+    await page.fill('#key', 'ngsp_analyst_wrong');
+    await page.click('#login button[type=submit]');
+    await expect.poll(() => page.textContent('#login-error')).toContain('not valid');
+    expect(await page.isVisible('#login')).toBe(true);
+    expect(await page.isVisible('#dashboard')).toBe(false);
+  });
+
+  it('given an analyst key, when entered, then headlines, charts and tables show the numbers of the stream', async () => {
+    // Act
+    await page.goto(`${t.url}/`);
+    await page.fill('#key', t.keys.analyst);
+    await page.click('#login button[type=submit]');
+    await page.waitForSelector('body[data-state=ready]', { timeout: 60_000 });
+
+    // Assess: headline figures (today from minute items, this year from day items + today)
+    const all = [...txs.values()].map(effective);
+    const todays = oracleSummary(txs, today);
+    const figure = (card: string, id: string) => page.getAttribute(`#${card} [data-figure=${id}]`, 'data-value').then(Number);
+    expect(await figure('today', 'transactions')).toBe(todays.transactions);
+    expect(await figure('today', 'systems')).toBe(todays.distinctSystems);
+    expect(await figure('today', 'platforms')).toBe(todays.reportingPlatforms.length);
+    expect(todays.transactions).toBeGreaterThan(0);
+    expect(await figure('year', 'transactions')).toBe(all.filter((x) => dayOf(x.at).slice(0, 4) === today.slice(0, 4)).length);
+    expect(await page.textContent('#today dd')).toBe(new Intl.NumberFormat('en-US').format(todays.transactions));
+
+    // Assess: charts — one point per minute / day, totals of the stream, drawn on canvas
+    const chart = async (id: string) => page.$eval(`#${id}`, (el) => ({ ...(el as HTMLElement).dataset }));
+    const minutes = await chart('chart-minutes');
+    expect(Number(minutes.points)).toBe(1440);
+    const windowStart = Math.floor(now / 60_000) * 60_000 - DAY;
+    expect(Number(minutes.transactions)).toBe(all.filter((x) => x.at >= windowStart).length);
+    const days = await chart('chart-days');
+    expect(Number(days.points)).toBe(90);
+    expect(Number(days.transactions)).toBe(txs.size);
+    expect(Number(days.succeeded) + Number(days.failed)).toBe(txs.size);
+    for (const id of ['chart-minutes', 'chart-minutes-p95', 'chart-days', 'chart-days-p95']) {
+      const inked = await page.$eval(`#${id} canvas`, (c) => {
+        const canvas = c as HTMLCanvasElement;
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0) n++;
+        return n;
+      });
+      expect(inked, id).toBeGreaterThan(500);
+    }
+
+    // Assess: top services and province pairs over the last 90 days
+    const firstService = await page.getAttribute('#services tbody tr', 'data-transactions');
+    expect(Number(firstService)).toBe(maxCount(all.map((x) => x.serviceCode)));
+    const firstPair = await page.getAttribute('#provinces tbody tr', 'data-transactions');
+    expect(Number(firstPair)).toBe(maxCount(all.map((x) => x.pair)));
+    expect(await page.$$eval('#provinces tbody tr', (rows) => rows.length)).toBeGreaterThan(3);
+
+    // The page ran without script errors or CSP violations
+    expect(pageErrors).toEqual([]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
+  });
+});
