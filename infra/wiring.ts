@@ -49,6 +49,13 @@ export interface FunctionDecl {
   reservedConcurrency?: number;
 }
 
+/**
+ * Settings the ingest and rollup functions must agree on: how many GSI partitions a minute is
+ * spread over (4 × 1,000 WCU per minute key covers bursts of thousands of reports a second),
+ * and the lateness window after which a minute is rolled.
+ */
+export const PIPELINE_SETTINGS = { GSI_SHARDS: '4', LATENESS_SECONDS: '120' } as const;
+
 /** Ingest queue settings: the DLQ takes a message after this many receives. */
 export const MAX_RECEIVE_COUNT = 5;
 
@@ -66,7 +73,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     ],
     timeoutSeconds: 30,
     memoryMb: 512,
-    settings: { LATENESS_SECONDS: '120', DIRTY_MARGIN_SECONDS: '30', GSI_SHARDS: '8', WRITE_CONCURRENCY: '32', RETENTION_DAYS: '400' },
+    settings: { ...PIPELINE_SETTINGS, DIRTY_MARGIN_SECONDS: '30', WRITE_CONCURRENCY: '32', RETENTION_DAYS: '400' },
   },
   {
     name: 'rollup',
@@ -82,7 +89,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     timeoutSeconds: 300,
     memoryMb: 1024,
     reservedConcurrency: 1,
-    settings: { LATENESS_SECONDS: '120', GSI_SHARDS: '8', ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60' },
+    settings: { ...PIPELINE_SETTINGS, ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60' },
   },
   {
     name: 'api',

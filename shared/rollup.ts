@@ -61,7 +61,9 @@ export function toCsv(rows: Row[]): string {
 /** Rolls one minute from the store: writes its S3 file and its stats item. */
 export async function rollMinute(minute: string, deps: Pick<RollupDeps, 'events' | 'stats' | 'bucket'>): Promise<PeriodStats> {
   const stats = new PeriodStats();
-  for await (const page of deps.events.transactionsOf(minute)) for (const tx of page) stats.addTransaction(tx);
+  await deps.events.forEachTransactionPage(minute, (page) => {
+    for (const tx of page) stats.addTransaction(tx);
+  });
   const rows = stats.rows(periodStartOf(minuteStartMs(minute)), 'minute');
   const totals = stats.totals();
   await deps.bucket.put(keys.minute(minute), toJsonLines(rows));
@@ -103,7 +105,8 @@ export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'st
   };
   await deps.bucket.put(keys.dailyJsonl(day), toJsonLines(rows));
   await deps.bucket.put(keys.dailyCsv(day), toCsv(rows));
-  await deps.bucket.put(keys.summary(day), JSON.stringify(summary, null, 2) + '\n');
+  // One object per line: Athena's JSON SerDe reads the summary table straight from this file.
+  await deps.bucket.put(keys.summary(day), JSON.stringify(summary) + '\n');
   const { generatedAt: _g, ...stable } = summary;
   await deps.stats.putDay(day, { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: summary.durationMsP95 }, payload, stable);
   return summary;

@@ -27,8 +27,13 @@ export class RollupBucket {
 
   async put(key: string, body: string): Promise<void> {
     const ext = key.slice(key.lastIndexOf('.') + 1);
+    // A Buffer with its length: the SDK treats an empty string body as a stream of unknown length.
+    const bytes = Buffer.from(body, 'utf8');
     await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: body, ContentType: CONTENT_TYPES[ext] ?? 'application/octet-stream' }),
+      new PutObjectCommand({
+        Bucket: this.bucketName, Key: key, Body: bytes, ContentLength: bytes.length,
+        ContentType: CONTENT_TYPES[ext] ?? 'application/octet-stream',
+      }),
     );
   }
 

@@ -157,9 +157,17 @@ export class EventStore {
     await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: marshall(item) }));
   }
 
-  /** Every transaction of a minute, streamed page by page across the minute's shards. */
-  async *transactionsOf(minute: string, pageSize?: number): AsyncGenerator<TransactionState[]> {
-    for (let s = 0; s < this.shards; s++) {
+  /** Every transaction of a minute, page by page; the minute's shards are read in parallel. */
+  async forEachTransactionPage(minute: string, onPage: (page: TransactionState[]) => void, pageSize?: number): Promise<void> {
+    await Promise.all(
+      Array.from({ length: this.shards }, async (_, s) => {
+        for await (const page of this.shardPages(minute, s, pageSize)) onPage(page);
+      }),
+    );
+  }
+
+  private async *shardPages(minute: string, s: number, pageSize?: number): AsyncGenerator<TransactionState[]> {
+    {
       let start: Record<string, AttributeValue> | undefined;
       do {
         const out = await this.ddb.send(

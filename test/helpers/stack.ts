@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LocalStack, type LocalStackOptions } from '../../local/stack.ts';
+import { PIPELINE_SETTINGS } from '#infra/wiring.ts';
 import { EventStore } from '#shared/store/events.ts';
 import { StatsStore } from '#shared/store/stats.ts';
 import { RollupBucket } from '#shared/store/bucket.ts';
@@ -34,7 +35,7 @@ export async function startTestStack(opts: Partial<LocalStackOptions> = {}): Pro
   return {
     stack,
     dataDir,
-    events: new EventStore(stack.clients.ddb, { tableName: n.tables.Events, shards: 8 }),
+    events: new EventStore(stack.clients.ddb, { tableName: n.tables.Events, shards: Number(PIPELINE_SETTINGS.GSI_SHARDS) }),
     stats: new StatsStore(stack.clients.ddb, n.tables.Stats),
     bucket: new RollupBucket(stack.clients.s3, n.bucket),
     async stop() {

@@ -1,0 +1,31 @@
+import { expect } from 'vitest';
+import type { Row } from '#shared/stats/period.ts';
+import { exactQuantile, type OracleRow } from './stream.ts';
+
+const groupKey = (r: { route: string; serviceCode: string; consumerProvince: string; providerProvince: string }) =>
+  [r.route, r.serviceCode, r.consumerProvince, r.providerProvince].join('|');
+
+/** Asserts published rows equal the oracle's: counts exactly, percentiles within 1 % of exact. */
+export function expectRowsMatch(rows: Row[], expected: OracleRow[] | undefined, label: string): void {
+  const exp = new Map((expected ?? []).map((o) => [groupKey(o), o]));
+  expect(rows.map(groupKey).sort(), label).toEqual([...exp.keys()].sort());
+  for (const row of rows) {
+    const o = exp.get(groupKey(row))!;
+    expect(row.periodStart, label).toBe(o.periodStart);
+    expect(row.granularity, label).toBe(o.granularity);
+    expect(
+      [row.transactions, row.succeeded, row.failed, row.pairedTransactions, row.requestBytes, row.responseBytes],
+      `${label} ${groupKey(row)}`,
+    ).toEqual([o.transactions, o.succeeded, o.failed, o.pairedTransactions, o.requestBytes, o.responseBytes]);
+    expect(row.durationMsMax, label).toBe(Math.max(...o.durations));
+    for (const [q, v] of [[0.5, row.durationMsP50], [0.95, row.durationMsP95], [0.99, row.durationMsP99]] as const) {
+      const exact = exactQuantile(o.durations, q);
+      expect(Math.abs(v! - exact), `${label} p${q * 100} ${v} vs ${exact}`).toBeLessThanOrEqual(exact * 0.01 + 1e-9);
+    }
+  }
+}
+
+export function parseJsonLines<T>(text: string | undefined): T[] {
+  if (text === undefined) throw new Error('object missing');
+  return text.split('\n').filter((l) => l.length).map((l) => JSON.parse(l) as T);
+}
