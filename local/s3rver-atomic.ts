@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 
 const require = createRequire(import.meta.url);
@@ -20,14 +20,22 @@ interface StoredObject {
 }
 
 interface FilesystemStore {
+  rootDirectory: string;
   getResourcePath(bucket: string, key: string, resource: string): string;
   putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
   putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
 }
 
-async function atomicWrite(path: string, data: Buffer | string): Promise<void> {
+/**
+ * Writes next to the store, never inside it: s3rver's listing stats every file it walks, so a
+ * temporary file that vanishes mid-walk would fail the listing. A sibling folder is on the same
+ * file system, so the rename stays atomic.
+ */
+async function atomicWrite(store: FilesystemStore, path: string, data: Buffer | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmpDir = join(dirname(store.rootDirectory), `.${basename(store.rootDirectory)}-tmp`);
+  await mkdir(tmpDir, { recursive: true });
+  const tmp = join(tmpDir, randomBytes(8).toString('hex'));
   await writeFile(tmp, data);
   await rename(tmp, path);
 }
@@ -47,14 +55,14 @@ export function patchS3rverAtomicWrites(): void {
     const md5 = createHash('md5').update(content).digest('hex');
     // Metadata first, object last: a reader that finds the new object also finds its metadata.
     await this.putMetadata(object.bucket, object.key, object.metadata, md5);
-    await atomicWrite(this.getResourcePath(object.bucket, object.key, 'object'), content);
+    await atomicWrite(this, this.getResourcePath(object.bucket, object.key, 'object'), content);
     return { size: content.length, md5 };
   };
   Store.prototype.putMetadata = async function putMetadata(this: FilesystemStore, bucket, key, metadata, md5) {
     // The same fields s3rver keeps (its allow-list and x-amz-meta-*), written atomically.
     const json: Record<string, string> = {};
     for (const [k, v] of Object.entries(metadata)) if (ALLOWED_METADATA.includes(k) || k.startsWith('x-amz-meta-')) json[k] = v;
-    if (md5) await atomicWrite(this.getResourcePath(bucket, key, 'object.md5'), md5);
-    await atomicWrite(this.getResourcePath(bucket, key, 'metadata.json'), JSON.stringify(json, null, 2));
+    if (md5) await atomicWrite(this, this.getResourcePath(bucket, key, 'object.md5'), md5);
+    await atomicWrite(this, this.getResourcePath(bucket, key, 'metadata.json'), JSON.stringify(json, null, 2));
   };
 }
