@@ -6,9 +6,10 @@
  *
  * Usage: node --import tsx local/worker.ts <function-name>
  */
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { functionDecl, type FunctionDecl } from '#infra/wiring.ts';
+import { clients } from '#shared/aws.ts';
 import { readConfig } from '#shared/config.ts';
 import { lambdaContext, loadHandler, toSqsEvent, toSqsRecord, type AnyHandler } from './lambda.ts';
 
@@ -26,7 +27,8 @@ function notify(msg: Record<string, unknown>): void {
 }
 
 async function runSqs(decl: FunctionDecl & { trigger: { kind: 'sqs' } }, handler: AnyHandler): Promise<void> {
-  const sqs = new SQSClient({});
+  // The process-wide client: bench/ counts the poller's requests (NGSP_COUNT_REQUESTS) like Lambda's.
+  const sqs = clients().sqs;
   const queueUrl = process.env.NGSP_TRIGGER_QUEUE_URL;
   if (!queueUrl) throw new Error(`NGSP_TRIGGER_QUEUE_URL is required (the ${decl.trigger.queue} of ${decl.name})`);
   const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? 'arn:aws:sqs:local';

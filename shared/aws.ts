@@ -3,6 +3,7 @@
  * `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_S3` variables, so the
  * same code talks to AWS, the embedded emulators, DynamoDB Local or MinIO. Created once per process.
  */
+import { writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -35,10 +36,44 @@ export function makeClients(hook?: ClientHook): Clients {
   return { ddb, s3, sqs };
 }
 
+/**
+ * Opt-in request counter for bench/: with `NGSP_COUNT_REQUESTS=<path prefix>` set, every HTTP
+ * attempt of the process-wide clients is counted per `service:Operation` and the counts are
+ * written to `<prefix>-<pid>.json` (every 250 ms while they change, and at exit). Off otherwise.
+ */
+function envRequestCounter(): ClientHook | undefined {
+  const prefix = process.env.NGSP_COUNT_REQUESTS;
+  if (!prefix) return undefined;
+  const counts: Record<string, number> = {};
+  const file = `${prefix}-${process.pid}.json`;
+  let dirty = false;
+  const flush = (): void => {
+    if (!dirty) return;
+    dirty = false;
+    writeFileSync(file, JSON.stringify({ pid: process.pid, argv: process.argv.slice(1), counts }));
+  };
+  setInterval(flush, 250).unref();
+  process.on('exit', flush);
+  type Next = (args: unknown) => Promise<unknown>;
+  type Stack = { add(mw: (next: Next, context: { commandName?: string }) => Next, opts: { step: 'deserialize'; name: string }): void };
+  return (client, service) => {
+    // The deserialize step runs once per attempt (retries included): what the service bills.
+    (client.middlewareStack as unknown as Stack).add(
+      (next, context) => (args) => {
+        const key = `${service}:${String(context.commandName ?? 'unknown').replace(/Command$/, '')}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+        dirty = true;
+        return next(args);
+      },
+      { step: 'deserialize', name: 'ngspRequestCounter' },
+    );
+  };
+}
+
 let shared: Clients | undefined;
 
 /** The process-wide clients (one set per Lambda container or local worker). */
 export function clients(): Clients {
-  shared ??= makeClients();
+  shared ??= makeClients(envRequestCounter());
   return shared;
 }
