@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildApp } from 'fauxqs';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
-import { patchS3rverAtomicWrites } from './s3rver-atomic.ts';
+import { patchS3rver } from './s3rver-patches.ts';
 
 export interface Endpoints {
   sqs: string;
@@ -89,8 +89,8 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Runnin
   else {
     const directory = opts.dataDir ? join(opts.dataDir, 's3') : join(process.env.TMPDIR ?? '/tmp', `ngsp-s3-${process.pid}-${Date.now()}`);
     mkdirSync(directory, { recursive: true });
-    patchS3rverAtomicWrites();
-    const s3 = new S3rver({ port: opts.ports?.s3 ?? 0, address: '127.0.0.1', silent: true, directory, allowMismatchedSignatures: true, resetOnClose: !opts.dataDir });
+    patchS3rver();
+    const s3 = new S3rver({ port: opts.ports?.s3 ?? 0, address: '127.0.0.1', silent: process.env.NGSP_S3RVER_LOG !== '1', directory, allowMismatchedSignatures: true, resetOnClose: !opts.dataDir });
     const addr = (await s3.run()) as { port: number };
     endpoints.s3 = `http://127.0.0.1:${addr.port}`;
     stops.push(() => s3.close());

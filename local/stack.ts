@@ -32,6 +32,13 @@ export interface LocalStackOptions {
   useEnvironment?: boolean;
   /** Print worker output. @default false */
   verbose?: boolean;
+  /**
+   * Services to use instead of starting an emulator (like AWS_ENDPOINT_URL_*, without touching
+   * the environment): e.g. a fault-injecting proxy in front of an emulator started elsewhere.
+   */
+  endpoints?: Partial<Endpoints>;
+  /** Receives every worker's stdout and stderr (tests that check what is logged). */
+  onWorkerOutput?: (fn: FunctionDecl['name'], text: string) => void;
 }
 
 export interface StackJson {
@@ -63,7 +70,21 @@ export class LocalStack {
 
   static async start(opts: LocalStackOptions = {}): Promise<LocalStack> {
     const region = opts.region ?? 'ap-southeast-1';
-    const emulators = await startEmulators({ dataDir: opts.dataDir, ports: opts.ports, useEnvironment: opts.useEnvironment });
+    const given = opts.endpoints ?? {};
+    const emulators = await startEmulators({
+      dataDir: opts.dataDir,
+      ports: opts.ports,
+      ...(opts.endpoints
+        ? {
+            useEnvironment: true,
+            env: {
+              ...(given.sqs ? { AWS_ENDPOINT_URL_SQS: given.sqs } : {}),
+              ...(given.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: given.dynamodb } : {}),
+              ...(given.s3 ? { AWS_ENDPOINT_URL_S3: given.s3 } : {}),
+            },
+          }
+        : { useEnvironment: opts.useEnvironment }),
+    });
     try {
       const clients = makeLocalClients(emulators.endpoints, region);
       const resources = await bootstrap(clients, stackNames(opts.prefix ?? 'ngsp'), { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
@@ -114,8 +135,13 @@ export class LocalStack {
     const child = fork(WORKER, [name], {
       env: this.functionEnv(decl),
       execArgv: ['--import', 'tsx'],
-      stdio: this.opts.verbose ? 'inherit' : ['ignore', 'ignore', 'pipe', 'ipc'],
+      stdio: this.opts.verbose ? 'inherit' : ['ignore', this.opts.onWorkerOutput ? 'pipe' : 'ignore', 'pipe', 'ipc'],
     });
+    const sink = this.opts.onWorkerOutput;
+    if (sink) {
+      child.stdout?.on('data', (d: Buffer) => sink(name, d.toString()));
+      child.stderr?.on('data', (d: Buffer) => sink(name, d.toString()));
+    }
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);

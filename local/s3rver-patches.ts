@@ -1,11 +1,19 @@
 /**
- * s3rver writes objects and their metadata in place, and answers a PUT before the bytes are on
+ * Two fixes for s3rver, the embedded S3 emulator, applied when the local stack starts it.
+ *
+ * 1. Atomic writes. s3rver writes objects and their metadata in place, and answers a PUT before the bytes are on
  * disk: a GET right after a PUT, or two PUTs of one key at once (a re-roll racing the schedule),
  * can see a half-written file. S3 itself is atomic per object. This patch makes s3rver's file
  * store write to a temporary file and rename it (atomic on POSIX), after the data is flushed.
+ *
+ * 2. Listings past 1,000 keys. s3rver encrypts ListObjectsV2 continuation tokens with DES, which
+ *    OpenSSL 3 (Node 17+) only has behind `--openssl-legacy-provider`: every listing of a day's
+ *    1,440 minute files failed with InternalError. The token is opaque to clients, so we serve
+ *    s3rver's `des` requests with AES-128-CBC (key and IV widened deterministically), and nothing
+ *    else changes.
  */
 import { createRequire } from 'node:module';
-import { createHash, randomBytes } from 'node:crypto';
+import crypto, { createHash, randomBytes, type Cipher, type Decipher } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -42,9 +50,23 @@ async function atomicWrite(store: FilesystemStore, path: string, data: Buffer | 
 
 let patched = false;
 
-export function patchS3rverAtomicWrites(): void {
+const widen = (b: Buffer): Buffer => Buffer.concat([b, b]).subarray(0, 16);
+
+function patchDesTokens(): void {
+  const createCipheriv = crypto.createCipheriv;
+  const createDecipheriv = crypto.createDecipheriv;
+  const c = crypto as unknown as Record<string, unknown>;
+  c.createCipheriv = (alg: string, key: Buffer, iv: Buffer, opts?: unknown): Cipher =>
+    alg === 'des' ? createCipheriv('aes-128-cbc', widen(key), widen(iv)) : (createCipheriv as (...a: unknown[]) => Cipher)(alg, key, iv, opts);
+  c.createDecipheriv = (alg: string, key: Buffer, iv: Buffer, opts?: unknown): Decipher =>
+    alg === 'des' ? createDecipheriv('aes-128-cbc', widen(key), widen(iv)) : (createDecipheriv as (...a: unknown[]) => Decipher)(alg, key, iv, opts);
+}
+
+/** Applies both patches once per process, before s3rver serves a request. */
+export function patchS3rver(): void {
   if (patched) return;
   patched = true;
+  patchDesTokens();
   const Store = require('s3rver/lib/stores/filesystem') as { prototype: FilesystemStore };
   const { ALLOWED_METADATA } = require('s3rver/lib/models/object') as { ALLOWED_METADATA: string[] };
   Store.prototype.putObject = async function putObject(this: FilesystemStore, object: StoredObject) {
