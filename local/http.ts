@@ -93,6 +93,10 @@ export async function serveHttp(decl: FunctionDecl, handler: AnyHandler, onListe
       res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'BAD_GATEWAY', message: 'internal error' } }));
     }
   });
+  // Keep idle connections longer than clients do (API Gateway keeps them open too): a server that
+  // closes first races the client reusing the socket ("other side closed").
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve) => server.listen(cfg.NGSP_API_PORT, '127.0.0.1', () => resolve()));
   onListening(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
   await new Promise<void>((resolve) => process.once('SIGTERM', () => server.close(() => resolve())));

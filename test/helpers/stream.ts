@@ -114,7 +114,7 @@ export function generateStream(o: StreamOptions): Stream {
     (e) => { e.succeeded = 'yes'; return 'succeeded'; },
     (e) => { (e.consumer as Record<string, unknown>).provinceCode = '99'; return 'consumer.provinceCode'; },
     (e) => { e.requestBytes = -1; return 'requestBytes'; },
-    (e) => { e.eventId = 'bad#id/with\nnewline'; return 'eventId'; },
+    (e) => { e.eventId = `${String(e.eventId)}#/with\nnewline`; return 'eventId'; },
   ];
   for (let i = 0; i < nInvalid; i++) {
     const e = structuredClone(pick(out.valid)) as unknown as Record<string, unknown>;
