@@ -39,3 +39,12 @@ export function readConfig<T extends Record<string, Spec>>(spec: T, env: NodeJS.
   if (problems.length) throw new ConfigError(problems);
   return out as { [K in keyof T]: ValueOf<T[K]> };
 }
+
+/** Settings every function that reads or writes the stores shares (resource names come from binds). */
+export const STORE_SETTINGS = {
+  EVENTS_TABLE_NAME: { type: 'string' },
+  STATS_TABLE_NAME: { type: 'string' },
+  ROLLUP_BUCKET_NAME: { type: 'string' },
+  LATENESS_SECONDS: { type: 'int', default: 120, min: 0 },
+  GSI_SHARDS: { type: 'int', default: 4, min: 1 },
+} as const satisfies Record<string, Spec>;

@@ -15,6 +15,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Report, ReportFacts, TransactionState } from '#shared/report.ts';
 import { dayOf, minuteKeyOf } from '#shared/time.ts';
 import { EVENTS_TABLE } from '#shared/store/tables.ts';
+import { fnv1a } from '#shared/hash.ts';
 
 export interface EventStoreOptions {
   tableName: string;
@@ -63,14 +64,9 @@ function fromSlot(s: StoredSlot): ReportFacts {
   };
 }
 
-/** FNV-1a: a stable, fast shard choice for a key. */
+/** A stable, fast shard choice for a key (FNV-1a). */
 export function shardOf(key: string, shards: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % shards;
+  return fnv1a(key) % shards;
 }
 
 function minutesOfItem(item: Record<string, AttributeValue> | undefined): string[] {
@@ -167,32 +163,18 @@ export class EventStore {
   }
 
   private async *shardPages(minute: string, s: number, pageSize?: number): AsyncGenerator<TransactionState[]> {
-    {
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const out = await this.ddb.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: EVENTS_TABLE.indexes[0]!.name,
-            KeyConditionExpression: 'b = :b',
-            ExpressionAttributeValues: { ':b': { S: `${minute}#${s}` } },
-            ExclusiveStartKey: start,
-            ...(pageSize ? { Limit: pageSize } : {}),
-          }),
-        );
-        start = out.LastEvaluatedKey;
-        const page: TransactionState[] = [];
-        for (const raw of out.Items ?? []) {
-          const tx = decodeTransactionItem(raw);
-          if (tx) page.push(tx);
-        }
-        if (page.length) yield page;
-      } while (start);
+    for await (const items of this.queryBucket(`${minute}#${s}`, { pageSize })) {
+      const page: TransactionState[] = [];
+      for (const raw of items) {
+        const tx = decodeTransactionItem(raw);
+        if (tx) page.push(tx);
+      }
+      if (page.length) yield page;
     }
   }
 
-  /** Conflicting reports counted on a day (by their requestAt). */
-  async conflictsOn(day: string): Promise<number> {
+  /** Pages of one GSI partition (`b`), following `LastEvaluatedKey` past the 1 MB page limit. */
+  private async *queryBucket(b: string, opts: { pageSize?: number; count?: boolean }): AsyncGenerator<Record<string, AttributeValue>[], number> {
     let count = 0;
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -201,15 +183,26 @@ export class EventStore {
           TableName: this.table,
           IndexName: EVENTS_TABLE.indexes[0]!.name,
           KeyConditionExpression: 'b = :b',
-          ExpressionAttributeValues: { ':b': { S: `X#${day}` } },
-          Select: 'COUNT',
+          ExpressionAttributeValues: { ':b': { S: b } },
           ExclusiveStartKey: start,
+          ...(opts.pageSize ? { Limit: opts.pageSize } : {}),
+          ...(opts.count ? { Select: 'COUNT' as const } : {}),
         }),
       );
-      count += out.Count ?? 0;
       start = out.LastEvaluatedKey;
+      count += out.Count ?? 0;
+      yield out.Items ?? [];
     } while (start);
     return count;
+  }
+
+  /** Conflicting reports counted on a day (by their requestAt). */
+  async conflictsOn(day: string): Promise<number> {
+    const pages = this.queryBucket(`X#${day}`, { count: true });
+    for (;;) {
+      const next = await pages.next();
+      if (next.done) return next.value;
+    }
   }
 
   /** One stored transaction by key (tests and tools). */

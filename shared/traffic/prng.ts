@@ -3,6 +3,8 @@
  * machine and every run: same profile, seed, day and scale ⇒ the same events, byte for byte.
  */
 
+import { fnv1a } from '#shared/hash.ts';
+
 /** A generator of uniform numbers in [0, 1) from a 32-bit seed. */
 export type Random = () => number;
 
@@ -20,13 +22,7 @@ export function mulberry32(seed: number): Random {
 
 /** FNV-1a of a text: derives independent, stable seeds from labels (`seed|day`, `seed|lgsp`...). */
 export function seedOf(...parts: (string | number)[]): number {
-  const text = parts.join('|');
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return fnv1a(parts.join('|'));
 }
 
 /** Picks an index by weights (cumulative table built once). */

@@ -6,17 +6,10 @@
  */
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { formatInTimeZone } from 'date-fns-tz';
+import { mulberry32 } from '#shared/traffic/prng.ts';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded randomness (the PRNG is shared; the counting below is not). */
+export const rng = mulberry32;
 
 const ZONE = 'Asia/Ho_Chi_Minh';
 const iso = (ms: number): string => formatInTimeZone(ms, ZONE, "yyyy-MM-dd'T'HH:mm:ss.SSSxxx");
