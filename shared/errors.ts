@@ -62,3 +62,21 @@ export function isTransient(err: unknown): boolean {
   const status = e.$metadata?.httpStatusCode;
   return status !== undefined && (status >= 500 || status === 429);
 }
+
+/**
+ * Runs `fn`, trying again (up to `retries` times, exponential backoff with full jitter) while it
+ * fails with a transient error. For idempotent store writes only. The SDK retries too, but its
+ * retry quota drains under a sustained share of failures (each retry costs 5 tokens, a success
+ * returns 1), after which every throttled request fails at once: a message needing tens of
+ * writes would then fail almost every delivery and end in the DLQ.
+ */
+export async function retryTransient<T>(fn: () => Promise<T>, retries = 3, baseMs = 50): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= retries || !isTransient(err)) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * baseMs * 2 ** (attempt + 1)));
+    }
+  }
+}

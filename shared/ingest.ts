@@ -4,7 +4,7 @@
  * report which messages must be delivered again (transient failures only).
  */
 import { parseBody, type BodyItem } from '#shared/contract/validate.ts';
-import { isTransient, type FieldError } from '#shared/errors.ts';
+import { isTransient, retryTransient, type FieldError } from '#shared/errors.ts';
 import { toReport, type Report } from '#shared/report.ts';
 import type { EventStore } from '#shared/store/events.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
@@ -129,7 +129,7 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
     for (const it of items) if (it.ok) work.push({ msg, report: toReport(it.event), index: it.index, raw: it.raw });
     if (!lines.length) return;
     try {
-      const day = await keepRejected(lines, msg, deps);
+      const day = await retryTransient(() => keepRejected(lines, msg, deps));
       result.rejected += lines.length;
       if (lateDay(day)) touch(day, msg.messageId);
     } catch (err) {
@@ -141,9 +141,9 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
   const permanent: { msg: IncomingMessage; line: RejectedLine }[] = [];
   await pool(work, deps.concurrency, async ({ msg, report, index, raw }) => {
     try {
-      const out = await deps.events.writeReport(report);
+      const out = await retryTransient(() => deps.events.writeReport(report));
       if (out.outcome === 'conflict') {
-        await deps.events.writeConflict(report);
+        await retryTransient(() => deps.events.writeConflict(report));
         result.conflicts += 1;
         const day = dayOf(report.requestAtMs);
         if (lateDay(day)) touch(day, msg.messageId);
@@ -170,7 +170,7 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
   for (const p of permanent) byMessage.set(p.msg, [...(byMessage.get(p.msg) ?? []), p.line]);
   for (const [msg, lines] of byMessage) {
     try {
-      await keepRejected(lines, { ...msg, messageId: `${msg.messageId}-store` }, deps);
+      await retryTransient(() => keepRejected(lines, { ...msg, messageId: `${msg.messageId}-store` }, deps));
       result.rejected += lines.length;
     } catch {
       failed.add(msg.messageId);
@@ -179,7 +179,7 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
 
   if (touched.size) {
     try {
-      await deps.stats.markDirty(touched.keys(), now());
+      await retryTransient(() => deps.stats.markDirty(touched.keys(), now()));
     } catch (err) {
       deps.log?.warn('could not mark periods dirty; their messages will be retried', { error: String(err) });
       for (const ids of touched.values()) for (const id of ids) failed.add(id);
