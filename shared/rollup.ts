@@ -8,6 +8,7 @@ import type { EventStore } from '#shared/store/events.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
 import { keys, type RollupBucket } from '#shared/store/bucket.ts';
 import { pool } from '#shared/ingest.ts';
+import { retryTransient } from '#shared/errors.ts';
 import {
   DAY_MS, MINUTE_MS, TIME_ZONE, dayOf, dayStartMs, minuteKeyOf, minuteStartMs, periodStartOf, splitMinuteKey, toIct,
 } from '#shared/time.ts';
@@ -119,10 +120,25 @@ export interface RunReport {
   watermark: string;
 }
 
+/** A scheduled run that rolled what it could but failed on some periods (they stay marked). */
+export class RollupIncompleteError extends Error {
+  constructor(readonly failedMinutes: string[], readonly failedDays: string[], cause: unknown) {
+    super(`rollup incomplete: ${failedMinutes.length} minute(s) and ${failedDays.length} day(s) failed and will be rolled again (first error: ${String(cause)})`);
+    this.name = 'RollupIncompleteError';
+    this.cause = cause;
+  }
+}
+
 /**
  * One scheduled run: minutes whose lateness window has passed since the last run, then minutes
  * and days marked dirty, then every day whose last minute is now rolled or that had a minute
  * rolled again.
+ *
+ * A failure of one period does not undo the others: what was rolled is checkpointed (its mark
+ * cleared, the watermark moved up to the first failed minute), what failed keeps its mark and is
+ * rolled by the next run, and the run then throws {@link RollupIncompleteError}. Under a sustained
+ * share of throttled requests an all-or-nothing run would almost never succeed and rollups would
+ * stall; this way every run makes progress.
  */
 export async function runScheduled(deps: RollupDeps): Promise<RunReport> {
   const now = (deps.now ?? Date.now)();
@@ -132,13 +148,20 @@ export async function runScheduled(deps: RollupDeps): Promise<RunReport> {
   let t = minuteStartMs(next);
   // A minute is final once its end plus the lateness window has passed.
   for (; t + MINUTE_MS + deps.latenessMs <= now && minutes.length < deps.maxMinutesPerRun; t += MINUTE_MS) minutes.push(minuteKeyOf(t));
-  const newNext = minuteKeyOf(t);
+  let newNext = minuteKeyOf(t);
 
   const marks = await deps.stats.dirtyMarks(deps.maxMinutesPerRun * 4);
   const dirtyMinutes = marks.filter((m) => m.kind === 'minute').map((m) => m.period);
   const toRoll = [...new Set([...minutes, ...dirtyMinutes])].sort();
+  const failedMinutes = new Set<string>();
+  let firstError: unknown;
   await pool(toRoll, deps.concurrency, async (m) => {
-    await rollMinute(m, deps);
+    try {
+      await retryTransient(() => rollMinute(m, deps));
+    } catch (err) {
+      failedMinutes.add(m);
+      firstError ??= err;
+    }
   });
 
   // Days: those whose end the watermark crossed, and those with a re-rolled minute or a day mark.
@@ -147,11 +170,41 @@ export async function runScheduled(deps: RollupDeps): Promise<RunReport> {
   const complete = (day: string): boolean => dayStartMs(day) + DAY_MS <= minuteStartMs(newNext);
   for (const m of dirtyMinutes) if (complete(m.slice(0, 10))) days.add(m.slice(0, 10));
   for (const m of marks) if (m.kind === 'day' && complete(m.period)) days.add(m.period);
-  for (const day of [...days].sort()) await rollDay(day, deps);
+  // A day with a failed minute is rolled by the run that rolls that minute.
+  const failedDays = new Set([...failedMinutes].map((m) => m.slice(0, 10)).filter((d) => days.has(d)));
+  const dayRetries = new Set<string>();
+  for (const day of [...days].sort()) {
+    if (failedDays.has(day)) continue;
+    try {
+      await retryTransient(() => rollDay(day, deps));
+    } catch (err) {
+      firstError ??= err;
+      // Marked for itself, its minutes' marks can go: the next run rolls the day, not every minute again.
+      const marked = await deps.stats.markDirty([day]).then(() => true, () => false);
+      if (!marked) failedDays.add(day);
+      else dayRetries.add(day);
+    }
+  }
 
-  // Marks go only after their period is rolled; a mark set again meanwhile survives (conditional delete).
-  for (const m of marks) if (m.kind === 'minute' || complete(m.period)) await deps.stats.clearDirty(m);
+  // The watermark stops at the first minute (or last minute of a day) that failed.
+  const stop = minutes.find((m) => failedMinutes.has(m) || (m.endsWith('T23:59') && (failedDays.has(m.slice(0, 10)) || dayRetries.has(m.slice(0, 10)))));
+  if (stop) newNext = stop;
+
+  // Marks go only after their period is rolled; a mark set again meanwhile survives (conditional
+  // delete). A minute's mark also stays while its day failed, so the next run rolls the day again.
+  for (const m of marks) {
+    const day = m.period.slice(0, 10);
+    const ok = m.kind === 'minute' ? !failedMinutes.has(m.period) && !failedDays.has(day) : days.has(m.period) && !failedDays.has(m.period) && !dayRetries.has(m.period);
+    if (!ok) continue;
+    try {
+      await deps.stats.clearDirty(m);
+    } catch (err) {
+      firstError ??= err; // the period is rolled; the mark rolls it once more, nothing worse
+    }
+  }
   await deps.stats.setWatermark(newNext);
+  for (const d of dayRetries) failedDays.add(d);
+  if (failedMinutes.size || failedDays.size) throw new RollupIncompleteError([...failedMinutes].sort(), [...failedDays].sort(), firstError);
   return { minutes: toRoll.length, days: [...days].sort(), dirty: marks.length, watermark: newNext };
 }
 
