@@ -70,8 +70,11 @@ function describe(err: ErrorObject): FieldError {
   switch (err.keyword) {
     case 'required':
       return { path: joinPath(path, String(p.missingProperty)), message: 'is required' };
-    case 'additionalProperties':
-      return { path: joinPath(path, String(p.additionalProperty)), message: 'is not a field of the v1 event (unknown field)' };
+    case 'additionalProperties': {
+      // A field named "" would otherwise give an empty path: the rejection must still name it.
+      const name = String(p.additionalProperty);
+      return { path: joinPath(path, name === '' ? '""' : name), message: 'is not a field of the v1 event (unknown field)' };
+    }
     case 'type':
       return { path: path || '(root)', message: `must be ${p.type === 'integer' ? 'an integer' : `a ${String(p.type)}`}` };
     case 'enum':
