@@ -2,21 +2,23 @@
  * Request budget per transaction: how many requests, bytes and milliseconds one transaction costs
  * each service, and the fixed monthly load. `ngsp cost` multiplies these by the prices.
  *
- * BENCHMARK ENGINEER: update these values from measurements (bench/ counts SDK requests per
- * service through the client hook of shared/aws.ts) and set BUDGET_SOURCE to the run they come
- * from. Until then they are design estimates, derived as the comments say.
+ * Fields marked "measured" come from `npm run bench` (bench/README.md, figures 2 and 6): exact
+ * SDK request counts per operation in the worker processes, and write/read units from the sizes
+ * of the items the ingest run stored (DynamoDB's size and rounding rules). The others are design
+ * estimates, derived as their comments say. Re-run the bench and update both together.
  */
 import { FUNCTIONS } from '#infra/wiring.ts';
 
-export const BUDGET_SOURCE = 'design estimate (not yet measured by bench/)';
+export const BUDGET_SOURCE =
+  'measured by npm run bench on 2026-11-27 (2021 profile: reports per transaction, bytes, DynamoDB write/read units, stored bytes); other fields design estimates';
 
 const memoryOf = (name: 'ingest' | 'rollup' | 'api'): number => FUNCTIONS.find((f) => f.name === name)?.memoryMb ?? 512;
 
 export const BUDGET = {
-  /** Reports per transaction: 1 + the share reported by both sides (2020 profile: 0.5). */
-  reportsPerTransaction: 1.5,
-  /** Serialized size of one report (seed traffic averages ~500 bytes). */
-  bytesPerReport: 520,
+  /** Measured: reports per transaction of the 2021 profile (1 + the share reported by both sides). */
+  reportsPerTransaction: 1.64,
+  /** Measured: serialized size of one 2021-profile report. */
+  bytesPerReport: 541,
   /** Reports per SQS message (envelope) as LGSPs send them. */
   reportsPerMessage: 100,
   /** Share of reports posted through the HTTP API rather than SQS. */
@@ -36,21 +38,25 @@ export const BUDGET = {
     idleRequestsPerMonth: 660_000,
   },
   dynamodb: {
-    /** UpdateItem of the transaction item (1–2 KB) plus its minute-index copy. */
-    writeUnitsPerReport: 3,
+    /**
+     * Measured: one UpdateItem per report (1,000 write requests per 1,000 reports, live traffic);
+     * the item stays under 1 KB (~414 bytes with both reports), so 1 WRU for the item + 1 for its
+     * minute-index entry.
+     */
+    writeUnitsPerReport: 2,
     /** Dirty marks, conflicts and rejection counts (late reports only). */
     extraWriteUnitsPerReport: 0.05,
-    /** Rollup queries of the minute index: ~2 KB items, eventually consistent. */
-    readUnitsPerTransaction: 0.25,
+    /** Measured: rollup queries of the minute index, index entry bytes / 4 KB, eventually consistent. */
+    readUnitsPerTransaction: 0.048,
     /** Stats items: one minute item (a few KB) a minute, plus the day item and API reads. */
     statsWriteUnitsPerMonth: 43_830 * 6,
     statsReadUnitsPerMonth: 1_500_000,
-    /** Item + index bytes per transaction kept for the retention period. */
-    bytesPerTransactionStored: 2_300,
+    /** Measured: item + index entry bytes per transaction, with DynamoDB's 100 bytes per item each. */
+    bytesPerTransactionStored: 1_009,
     retentionDays: Number(FUNCTIONS.find((f) => f.name === 'ingest')?.settings.RETENTION_DAYS ?? 400),
   },
   s3: {
-    /** Minute files (1,440 a day) + daily files (3 a day), rewritten once more for late data. */
+    /** Measured: 1 PUT per rolled minute, 3 per rolled day; ×1.3 for minutes rolled again after late reports (estimate). */
     putsPerMonth: (1_440 + 3) * 30.44 * 1.3,
     /** Rejected-event objects: per report (a small share of messages carries a rejection). */
     putsPerReport: 0.0005,
