@@ -161,15 +161,16 @@ export class MetricsReader {
   /** One point per minute whose start lies in `[from, to)`, zeros for minutes with no item. */
   async minutes(q: MinutesQuery): Promise<SeriesResponse> {
     const keys = minuteKeysBetween(q.fromMs, q.toMs);
+    const unfiltered = isEmptyFilter(q.filter);
     const byDay = new Map<string, string[]>();
     for (const k of keys) byDay.set(k.slice(0, 10), [...(byDay.get(k.slice(0, 10)) ?? []), k]);
     const items = new Map<string, StoredPeriod>();
     await Promise.all(
       [...byDay].map(async ([day, ks]) => {
-        for (const m of await this.stats.minutesOf(day, ks[0]!.slice(11), ks[ks.length - 1]!.slice(11))) items.set(m.period, m);
+        const range = [ks[0]!.slice(11), ks[ks.length - 1]!.slice(11)] as const;
+        for (const m of await this.stats.minutesOf(day, ...range, { payload: !unfiltered })) items.set(m.period, m);
       }),
     );
-    const unfiltered = isEmptyFilter(q.filter);
     const points = keys.map((k): MetricPoint => {
       const periodStart = periodStartOf(minuteStartMs(k));
       const it = items.get(k);
@@ -185,7 +186,7 @@ export class MetricsReader {
    * The days of `[from, to]` that have data. A day item is used when the day is complete (its
    * daily rollup ran); today, and yesterday before its daily rollup, are folded from minute items.
    */
-  private async dayViews(from: string, to: string): Promise<Map<string, DayView>> {
+  private async dayViews(from: string, to: string, needPayload: boolean): Promise<Map<string, DayView>> {
     const today = dayOf(this.now());
     const yesterday = dayOf(dayStartMs(today) - DAY_MS / 2);
     const years = new Set(daysBetween(from, to).map((d) => d.slice(0, 4)));
@@ -194,7 +195,8 @@ export class MetricsReader {
       [...years].map(async (year) => {
         const lo = from.slice(0, 4) === year ? from.slice(5) : '01-01';
         const hi = to.slice(0, 4) === year ? to.slice(5) : '12-31';
-        for (const item of await this.stats.daysOf<DayStable | null>(year, lo, hi)) {
+        // Day items carry their summary beside the payload: series and summaries need no payload.
+        for (const item of await this.stats.daysOf<DayStable | null>(year, lo, hi, { payload: needPayload })) {
           // Today's day item, if a manual rollup wrote one, is already stale: minutes are the truth.
           if (item.period !== today) views.set(item.period, fromDayItem(item));
         }
@@ -211,8 +213,8 @@ export class MetricsReader {
 
   /** One point per day of `[from, to]` (inclusive), zeros for days with no data. */
   async days(q: DaysQuery): Promise<SeriesResponse> {
-    const views = await this.dayViews(q.from, q.to);
     const unfiltered = isEmptyFilter(q.filter);
+    const views = await this.dayViews(q.from, q.to, !unfiltered);
     const points = daysBetween(q.from, q.to).map((day): MetricPoint => {
       const periodStart = periodStartOf(dayStartMs(day));
       const v = views.get(day);
@@ -226,7 +228,7 @@ export class MetricsReader {
 
   /** Figures over a whole range of days; distinct systems and platforms are unions, not sums. */
   async summary(range: { from: string; to: string }): Promise<SummaryResponse> {
-    const views = [...(await this.dayViews(range.from, range.to)).values()].filter((v) => v.transactions > 0);
+    const views = [...(await this.dayViews(range.from, range.to, false)).values()].filter((v) => v.transactions > 0);
     const systems = new Set<string>();
     const platforms = new Set<string>();
     let transactions = 0;
@@ -262,7 +264,7 @@ export class MetricsReader {
 
   /** Totals by service and by (consumer, provider) province pair, largest first. */
   async breakdown(q: DaysQuery): Promise<BreakdownResponse> {
-    const views = [...(await this.dayViews(q.from, q.to)).values()].filter((v) => v.transactions > 0);
+    const views = [...(await this.dayViews(q.from, q.to, true)).values()].filter((v) => v.transactions > 0);
     const all = new PeriodStats();
     for (const v of views) all.merge(v.merged(q.filter).toPayload());
     const services = new Map<string, ServiceFigures>();

@@ -35,6 +35,16 @@ export interface StoredPeriod<S = undefined> extends PeriodTotals {
   summary: S;
 }
 
+export interface ReadOptions {
+  /** Read the compressed payload (group rows, sketches, sets) too. @default true */
+  payload?: boolean;
+}
+
+const HEADLINE_PROJECTION = {
+  ProjectionExpression: '#pk, #sk, #n, #ok, #p95, #parts, #summary',
+  ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#n': 'n', '#ok': 'ok', '#p95': 'p95', '#parts': 'parts', '#summary': 'summary' },
+};
+
 export interface DirtyMark {
   kind: 'minute' | 'day';
   /** The minute key or the day. */
@@ -70,7 +80,13 @@ export class StatsStore {
     }
   }
 
-  private async queryPeriods<S>(pk: string, decodeSummary: (item: Record<string, AttributeValue>) => S, skFrom?: string, skTo?: string): Promise<StoredPeriod<S>[]> {
+  private async queryPeriods<S>(
+    pk: string,
+    decodeSummary: (item: Record<string, AttributeValue>) => S,
+    skFrom?: string,
+    skTo?: string,
+    withPayload = true,
+  ): Promise<StoredPeriod<S>[]> {
     const items: Record<string, AttributeValue>[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -81,6 +97,8 @@ export class StatsStore {
           KeyConditionExpression: range ? 'pk = :pk AND sk BETWEEN :a AND :b' : 'pk = :pk',
           ExpressionAttributeValues: { ':pk': { S: pk }, ...(range ? { ':a': { S: skFrom }, ':b': { S: `${skTo}#~` } } : {}) },
           ExclusiveStartKey: start,
+          // Headline reads leave the compressed payload behind: a 366-day series is then a few KB, not MBs.
+          ...(withPayload ? {} : HEADLINE_PROJECTION),
         }),
       );
       items.push(...(out.Items ?? []));
@@ -99,7 +117,8 @@ export class StatsStore {
         durationMsP95: it.p95?.N === undefined ? null : Number(it.p95.N),
         summary: decodeSummary(it),
         payload: () => {
-          const chunks = [it.z!.B!];
+          if (!it.z?.B) throw new Error(`stats item ${pk}/${sk} was read without its payload`);
+          const chunks = [it.z.B];
           for (let i = 1; i < parts; i++) {
             const part = bySk.get(`${sk}#${i}`)?.z?.B;
             if (!part) throw new Error(`stats item ${pk}/${sk} is missing part ${i}`);
@@ -117,9 +136,12 @@ export class StatsStore {
     await this.putPeriod(`MIN#${minute.slice(0, 10)}`, minute.slice(11), totals, payload);
   }
 
-  /** Rolled minutes of a day, optionally only `HH:mm` from..to (inclusive). */
-  async minutesOf(day: string, fromHhmm?: string, toHhmm?: string): Promise<StoredPeriod[]> {
-    const periods = await this.queryPeriods(`MIN#${day}`, () => undefined, fromHhmm, toHhmm);
+  /**
+   * Rolled minutes of a day, optionally only `HH:mm` from..to (inclusive). With `payload: false`
+   * only the headline figures are read (calling `payload()` then throws).
+   */
+  async minutesOf(day: string, fromHhmm?: string, toHhmm?: string, opts: ReadOptions = {}): Promise<StoredPeriod[]> {
+    const periods = await this.queryPeriods(`MIN#${day}`, () => undefined, fromHhmm, toHhmm, opts.payload ?? true);
     return periods.map((p) => ({ ...p, period: `${day}T${p.period}` }));
   }
 
@@ -128,9 +150,9 @@ export class StatsStore {
     await this.putPeriod(`DAY#${day.slice(0, 4)}`, day.slice(5), totals, payload, { summary: { S: JSON.stringify(summary) } });
   }
 
-  /** Rolled days of a year, optionally only `MM-DD` from..to (inclusive). */
-  async daysOf<S>(year: string, fromMmdd?: string, toMmdd?: string): Promise<StoredPeriod<S>[]> {
-    const periods = await this.queryPeriods(`DAY#${year}`, (it) => JSON.parse(it.summary?.S ?? 'null') as S, fromMmdd, toMmdd);
+  /** Rolled days of a year, optionally only `MM-DD` from..to (inclusive); `payload: false` as for minutes. */
+  async daysOf<S>(year: string, fromMmdd?: string, toMmdd?: string, opts: ReadOptions = {}): Promise<StoredPeriod<S>[]> {
+    const periods = await this.queryPeriods(`DAY#${year}`, (it) => JSON.parse(it.summary?.S ?? 'null') as S, fromMmdd, toMmdd, opts.payload ?? true);
     return periods.map((p) => ({ ...p, period: `${year}-${p.period}` }));
   }
 
