@@ -89,7 +89,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     timeoutSeconds: 300,
     memoryMb: 1024,
     reservedConcurrency: 1,
-    settings: { ...PIPELINE_SETTINGS, ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60' },
+    settings: { ...PIPELINE_SETTINGS, ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60', PROVISIONAL_MINUTES: 'true' },
   },
   {
     name: 'api',

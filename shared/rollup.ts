@@ -25,6 +25,8 @@ export interface RollupDeps {
   maxMinutesPerRun: number;
   /** Where a first scheduled run starts, before now. */
   initialLookbackMs: number;
+  /** Also roll ended minutes still inside the lateness window, stats items only (fresher API). */
+  provisional?: boolean;
   now?: () => number;
 }
 
@@ -60,14 +62,19 @@ export function toCsv(rows: Row[]): string {
 }
 
 /** Rolls one minute from the store: writes its S3 file and its stats item. */
-export async function rollMinute(minute: string, deps: Pick<RollupDeps, 'events' | 'stats' | 'bucket'>): Promise<PeriodStats> {
+export async function rollMinute(
+  minute: string,
+  deps: Pick<RollupDeps, 'events' | 'stats' | 'bucket'>,
+  opts: { final?: boolean } = {},
+): Promise<PeriodStats> {
   const stats = new PeriodStats();
   await deps.events.forEachTransactionPage(minute, (page) => {
     for (const tx of page) stats.addTransaction(tx);
   });
   const rows = stats.rows(periodStartOf(minuteStartMs(minute)), 'minute');
   const totals = stats.totals();
-  await deps.bucket.put(keys.minute(minute), toJsonLines(rows));
+  // A provisional roll (a minute still inside its lateness window) only feeds the API.
+  if (opts.final ?? true) await deps.bucket.put(keys.minute(minute), toJsonLines(rows));
   await deps.stats.putMinute(minute, { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: totals.sketch.quantile(0.95) }, stats.toPayload());
   return stats;
 }
@@ -203,9 +210,26 @@ export async function runScheduled(deps: RollupDeps): Promise<RunReport> {
     }
   }
   await deps.stats.setWatermark(newNext);
+  await rollProvisional(newNext, now, deps);
   for (const d of dayRetries) failedDays.add(d);
   if (failedMinutes.size || failedDays.size) throw new RollupIncompleteError([...failedMinutes].sort(), [...failedDays].sort(), firstError);
   return { minutes: toRoll.length, days: [...days].sort(), dirty: marks.length, watermark: newNext };
+}
+
+/**
+ * Provisional stats items for the minutes that have ended but are still inside the lateness
+ * window, so the API shows a minute about a minute after it ends instead of after the window.
+ * No S3 object is written; the final roll overwrites the item once the minute is due. Best
+ * effort: a failure here is repaired by the next run.
+ */
+async function rollProvisional(firstPending: string, now: number, deps: RollupDeps): Promise<void> {
+  if (!deps.provisional) return;
+  const current = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+  const minutes: string[] = [];
+  for (let t = minuteStartMs(firstPending); t < current && minutes.length < 10; t += MINUTE_MS) minutes.push(minuteKeyOf(t));
+  await pool(minutes, deps.concurrency, async (m) => {
+    await rollMinute(m, deps, { final: false }).catch(() => undefined);
+  });
 }
 
 /**

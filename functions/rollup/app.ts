@@ -29,6 +29,7 @@ export function defaultDeps(config: RollupConfig): RollupDeps {
     concurrency: config.ROLLUP_CONCURRENCY,
     maxMinutesPerRun: config.MAX_MINUTES_PER_RUN,
     initialLookbackMs: config.INITIAL_LOOKBACK_MINUTES * 60_000,
+    provisional: config.PROVISIONAL_MINUTES,
   };
 }
 

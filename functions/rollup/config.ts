@@ -8,6 +8,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       ROLLUP_CONCURRENCY: { type: 'int', default: 8, min: 1 },
       MAX_MINUTES_PER_RUN: { type: 'int', default: 240, min: 1 },
       INITIAL_LOOKBACK_MINUTES: { type: 'int', default: 60, min: 0 },
+      PROVISIONAL_MINUTES: { type: 'bool', default: true },
     },
     env,
   );
