@@ -1,13 +1,13 @@
 /**
- * Embedded protocol emulators: fauxqs (SQS), dynalite (DynamoDB, on LevelDB) and s3rver (S3,
- * files on disk). Each listens on 127.0.0.1 only. Where `AWS_ENDPOINT_URL_SQS`,
+ * Embedded protocol emulators: fauxqs (SQS), dynalite (DynamoDB, on LevelDB, in a child process of
+ * its own) and s3rver (S3, files on disk). Each listens on 127.0.0.1 only. Where `AWS_ENDPOINT_URL_SQS`,
  * `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL_S3` is set, that service is used instead.
  */
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { buildApp } from 'fauxqs';
-import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { patchS3rver } from './s3rver-patches.ts';
 
@@ -73,14 +73,25 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Runnin
   else {
     const path = opts.dataDir ? join(opts.dataDir, 'dynamodb') : undefined;
     if (path) mkdirSync(path, { recursive: true });
-    const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.ports?.dynamodb ?? 0, '127.0.0.1', () => resolve());
+    const child = fork(fileURLToPath(new URL('./dynalite-process.mjs', import.meta.url)), [path ?? '', String(opts.ports?.dynamodb ?? 0)], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execArgv: [],
     });
-    const port = (server.address() as { port: number }).port;
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m: { type: string; port?: number; message?: string }) =>
+        m.type === 'listening' ? resolve(m.port!) : reject(new Error(`dynalite did not start: ${m.message}`)),
+      );
+      child.once('exit', (code) => reject(new Error(`dynalite exited (${code}) before listening`)));
+    });
     endpoints.dynamodb = `http://127.0.0.1:${port}`;
-    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    );
     started.push('dynamodb');
   }
 

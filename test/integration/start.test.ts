@@ -27,7 +27,8 @@ describe('npm start', () => {
   it('given a fresh data directory, when started with --no-demo, then READY comes within 60 s and stack.json is complete', async () => {
     // Act
     const started = Date.now();
-    child = spawn('npx', ['tsx', 'local/start.ts', '--no-demo'], {
+    // node itself (not npx): SIGTERM must reach start.ts, whose handler stops workers and emulators.
+    child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--no-demo'], {
       env: { ...process.env, NGSP_LOCAL_DIR: dir, NGSP_SQS_PORT: '0', NGSP_DYNAMODB_PORT: '0', NGSP_S3_PORT: '0', NGSP_API_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
