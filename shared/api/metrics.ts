@@ -7,7 +7,7 @@
 import type { DaySummary } from '#shared/rollup.ts';
 import { defaultRegistry, type Registry } from '#shared/registry.ts';
 import { PeriodStats, type GroupFilter, type PeriodPayload } from '#shared/stats/period.ts';
-import type { StatsStore, StoredPeriod } from '#shared/store/stats.ts';
+import type { PeriodTotals, StatsStore, StoredPeriod } from '#shared/store/stats.ts';
 import { DAY_MS, MINUTE_MS, dayOf, dayStartMs, daysBetween, minuteKeysBetween, minuteStartMs, periodStartOf, toIct } from '#shared/time.ts';
 import type { DaysQuery, MinutesQuery } from './params.ts';
 
@@ -164,9 +164,15 @@ export class MetricsReader {
     const unfiltered = isEmptyFilter(q.filter);
     const byDay = new Map<string, string[]>();
     for (const k of keys) byDay.set(k.slice(0, 10), [...(byDay.get(k.slice(0, 10)) ?? []), k]);
-    const items = new Map<string, StoredPeriod>();
+    const items = new Map<string, Pick<StoredPeriod, 'transactions' | 'succeeded' | 'durationMsP95' | 'payload'>>();
     await Promise.all(
       [...byDay].map(async ([day, ks]) => {
+        // Unfiltered: the day's series item (one read) when it exists.
+        const series = unfiltered ? await this.stats.minuteSeries(day) : undefined;
+        if (series) {
+          for (const [hhmm, t] of series) items.set(`${day}T${hhmm.slice(0, 2)}:${hhmm.slice(2)}`, { ...t, payload: () => { throw new Error('series points have no payload'); } });
+          return;
+        }
         const range = [ks[0]!.slice(11), ks[ks.length - 1]!.slice(11)] as const;
         for (const m of await this.stats.minutesOf(day, ...range, { payload: !unfiltered })) items.set(m.period, m);
       }),
@@ -211,9 +217,39 @@ export class MetricsReader {
     return views;
   }
 
+  /**
+   * Unfiltered day points from the years' series items plus minute-derived views for the days not
+   * complete yet; undefined when a year has no series item (then the day items are read).
+   */
+  private async daysFromSeries(q: DaysQuery): Promise<SeriesResponse | undefined> {
+    const today = dayOf(this.now());
+    const yesterday = dayOf(dayStartMs(today) - DAY_MS / 2);
+    const totals = new Map<string, PeriodTotals>();
+    for (const year of new Set(daysBetween(q.from, q.to).map((d) => d.slice(0, 4)))) {
+      const series = await this.stats.daySeries(year);
+      if (!series) return undefined;
+      for (const [mmdd, t] of series) totals.set(`${year}-${mmdd.slice(0, 2)}-${mmdd.slice(2)}`, t);
+    }
+    // Today is always counted from its minutes (a day point of today would be stale); yesterday too until its day rolls.
+    const pending = [yesterday, today].filter((d) => d >= q.from && d <= q.to && (d === today || !totals.has(d)));
+    const views = new Map(await Promise.all(pending.map(async (d) => [d, fromMinuteItems(d, await this.stats.minutesOf(d))] as const)));
+    const points = daysBetween(q.from, q.to).map((day): MetricPoint => {
+      const periodStart = periodStartOf(dayStartMs(day));
+      const v = views.get(day);
+      const t = v ? { transactions: v.transactions, succeeded: v.succeeded, durationMsP95: v.transactions ? v.p95({}) : null } : totals.get(day);
+      if (!t || t.transactions === 0) return { periodStart, transactions: 0, succeeded: 0, failed: 0, durationMsP95: null };
+      return { periodStart, transactions: t.transactions, succeeded: t.succeeded, failed: t.transactions - t.succeeded, durationMsP95: t.durationMsP95 };
+    });
+    return { granularity: 'day', from: q.from, to: q.to, points };
+  }
+
   /** One point per day of `[from, to]` (inclusive), zeros for days with no data. */
   async days(q: DaysQuery): Promise<SeriesResponse> {
     const unfiltered = isEmptyFilter(q.filter);
+    if (unfiltered) {
+      const fromSeries = await this.daysFromSeries(q);
+      if (fromSeries) return fromSeries;
+    }
     const views = await this.dayViews(q.from, q.to, !unfiltered);
     const points = daysBetween(q.from, q.to).map((day): MetricPoint => {
       const periodStart = periodStartOf(dayStartMs(day));

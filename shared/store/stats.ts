@@ -10,6 +10,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
   type WriteRequest,
@@ -134,6 +135,49 @@ export class StatsStore {
   /** Stores a rolled minute (`YYYY-MM-DDTHH:mm`). */
   async putMinute(minute: string, totals: PeriodTotals, payload: PeriodPayload): Promise<void> {
     await this.putPeriod(`MIN#${minute.slice(0, 10)}`, minute.slice(11), totals, payload);
+    await this.putSeriesPoint(`SER#${minute.slice(0, 10)}`, `m${minute.slice(11, 13)}${minute.slice(14, 16)}`, totals);
+  }
+
+  /**
+   * The series item of a day (or year) keeps every period's headline figures as one attribute
+   * (`mHHMM` / `dMMDD` → [transactions, succeeded, p95]): a 24 h or 366-day series is one or two
+   * GetItems instead of a query over 1,440 items. Written after the period's own item, so a crash
+   * in between leaves only the series stale until the period's dirty mark rolls it again.
+   */
+  private async putSeriesPoint(pk: string, attribute: string, totals: PeriodTotals): Promise<void> {
+    await this.ddb.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: pk }, sk: { S: 'series' } },
+        UpdateExpression: 'SET #a = :v',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: {
+          ':v': { L: [{ N: String(totals.transactions) }, { N: String(totals.succeeded) }, totals.durationMsP95 === null ? { NULL: true } : { N: String(totals.durationMsP95) }] },
+        },
+      }),
+    );
+  }
+
+  private async getSeries(pk: string, prefix: string): Promise<Map<string, PeriodTotals> | undefined> {
+    const out = await this.ddb.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: pk }, sk: { S: 'series' } } }));
+    if (!out.Item) return undefined;
+    const points = new Map<string, PeriodTotals>();
+    for (const [name, value] of Object.entries(out.Item)) {
+      if (!name.startsWith(prefix) || !value.L) continue;
+      const [n, ok, p95] = value.L;
+      points.set(name.slice(1), { transactions: Number(n?.N ?? 0), succeeded: Number(ok?.N ?? 0), durationMsP95: p95?.N === undefined ? null : Number(p95.N) });
+    }
+    return points;
+  }
+
+  /** Headline figures of a day's rolled minutes by `HHMM`, or undefined when the day has no series item. */
+  async minuteSeries(day: string): Promise<Map<string, PeriodTotals> | undefined> {
+    return this.getSeries(`SER#${day}`, 'm');
+  }
+
+  /** Headline figures of a year's rolled days by `MMDD`, or undefined when the year has no series item. */
+  async daySeries(year: string): Promise<Map<string, PeriodTotals> | undefined> {
+    return this.getSeries(`SER#${year}`, 'd');
   }
 
   /**
@@ -148,6 +192,7 @@ export class StatsStore {
   /** Stores a rolled day with its summary (kept as JSON beside the payload). */
   async putDay<S>(day: string, totals: PeriodTotals, payload: PeriodPayload, summary: S): Promise<void> {
     await this.putPeriod(`DAY#${day.slice(0, 4)}`, day.slice(5), totals, payload, { summary: { S: JSON.stringify(summary) } });
+    await this.putSeriesPoint(`SER#${day.slice(0, 4)}`, `d${day.slice(5, 7)}${day.slice(8, 10)}`, totals);
   }
 
   /** Rolled days of a year, optionally only `MM-DD` from..to (inclusive); `payload: false` as for minutes. */
