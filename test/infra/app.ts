@@ -12,31 +12,9 @@ import { FUNCTIONS, type FunctionDecl } from '#infra/wiring.ts';
 
 const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 
-/**
- * The wiring table, with a stand-in http function while the api function is not declared yet
- * (so the REST API and the ApiUrl output are always under test).
- */
+/** The wiring table the stack is built from (every function, the api among them). */
 export function wiringUnderTest(): readonly FunctionDecl[] {
-  if (FUNCTIONS.some((f) => f.trigger.kind === 'http')) return FUNCTIONS;
-  return [
-    ...FUNCTIONS,
-    {
-      name: 'api',
-      description: 'stand-in for the api function (test only)',
-      entry: 'functions/ingest/handler.ts',
-      handler: 'handler',
-      trigger: { kind: 'http' },
-      binds: [
-        { resource: 'keysTable', access: 'readWrite' },
-        { resource: 'statsTable', access: 'read' },
-        { resource: 'bucket', access: 'read', prefixes: ['rejected/'] },
-        { resource: 'ingestQueue', access: 'send' },
-      ],
-      timeoutSeconds: 29,
-      memoryMb: 512,
-      settings: { API_STANDIN: '1' },
-    },
-  ];
+  return FUNCTIONS;
 }
 
 export interface Built {
