@@ -90,6 +90,11 @@ async function main(): Promise<void> {
   const name = process.argv[2] as FunctionDecl['name'];
   const decl = functionDecl(name);
   const handler = await loadHandler(decl);
+  // A worker outlives nothing: when its supervisor goes (even by SIGKILL), the IPC channel closes.
+  process.on('disconnect', () => {
+    stopping = true;
+    setTimeout(() => process.exit(0), 3000).unref();
+  });
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
       stopping = true;
