@@ -53,6 +53,7 @@ const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
 export class LocalStack {
   private readonly workers = new Map<FunctionDecl['name'], ChildProcess>();
+  private readonly everReady = new Set<FunctionDecl['name']>();
   private stopping = false;
   readonly env: NodeJS.ProcessEnv;
   readonly clients: Clients;
@@ -147,7 +148,7 @@ export class LocalStack {
       stderr = (stderr + d.toString()).slice(-4000);
     });
     this.workers.set(name, child);
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       const want = decl.trigger.kind === 'http' ? 'listening' : 'ready';
       child.on('message', (m: { type?: string; url?: string }) => {
         if (m.type === 'listening' && m.url) this.apiUrl = m.url;
@@ -155,14 +156,19 @@ export class LocalStack {
       });
       child.once('exit', (code) => reject(new Error(`worker ${name} exited (${code}) before it was ready: ${stderr}`)));
     });
+    // Registered before `ready`: a worker killed while it starts up is restarted too. Only a
+    // function that never came up the first time is not (its error goes to the caller).
     child.on('exit', (code, signal) => {
       if (this.workers.get(name) !== child || this.stopping) return;
       this.workers.delete(name);
+      if (!this.everReady.has(name)) return;
       if (this.opts.verbose) console.error(`worker ${name} exited (${code ?? signal}); restarting`);
       setTimeout(() => {
-        if (!this.stopping && !this.workers.has(name)) void this.startWorker(name).catch((err) => console.error(String(err)));
+        if (!this.stopping && !this.workers.has(name)) void this.startWorker(name).catch((err) => this.opts.verbose && console.error(String(err)));
       }, 500);
     });
+    await ready;
+    this.everReady.add(name);
   }
 
   /** The worker process of a function (tests kill it to prove nothing is lost). */
