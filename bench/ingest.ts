@@ -4,11 +4,12 @@
  * budget per 1,000 reports counted by SDK middleware — in the worker (NGSP_COUNT_REQUESTS), in
  * the sender, in a scheduled rollup of the same minutes, and for the Powertools alternative.
  */
+import { queueDepth } from '#shared/store/queue.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PIPELINE_SETTINGS } from '#infra/wiring.ts';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
@@ -88,11 +89,6 @@ function per1000(counts: Counts, reports: number): Budget['per1000'] {
   const byOperation: Counts = {};
   for (const [k, v] of Object.entries(counts)) byOperation[k] = scale(v);
   return { ddbWrites: scale(c.ddbWrites), ddbReads: scale(c.ddbReads), sqs: scale(c.sqs), s3Puts: scale(c.s3Puts), s3Other: scale(c.s3Other), byOperation };
-}
-
-async function depth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes ?? {};
-  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
 /** SendMessageBatch, 10 messages a request, 4 requests in flight (an LGSP's sender). */
@@ -204,7 +200,7 @@ async function runMode(
     const loadBefore = load1();
     await stack.startWorker('ingest');
     const t0 = performance.now();
-    await waitFor(async () => (await depth(stack.clients.sqs, queueUrl)) === 0, o.timeoutMs, `the ingest queue (${envelope}) to drain`, 50);
+    await waitFor(async () => (await queueDepth(stack.clients.sqs, queueUrl)) === 0, o.timeoutMs, `the ingest queue (${envelope}) to drain`, 50);
     const workerMs = performance.now() - t0;
     await sleep(700); // the worker's counter file is flushed every 250 ms
     const workerCounts = readWorkerCounts(countPrefix).ingest ?? {};
@@ -227,7 +223,7 @@ async function runMode(
     const before = readWorkerCounts(countPrefix).ingest ?? {};
     const past = backfillEvents.map((e) => ({ ...e, eventId: `${tag}-${e.eventId}`, ...(e.transactionId ? { transactionId: `${tag}-${e.transactionId}` } : {}) }));
     await send(clients.sqs, queueUrl, bodies(past, envelope));
-    await waitFor(async () => (await depth(stack.clients.sqs, queueUrl)) === 0, o.timeoutMs, 'the backfill to drain', 100);
+    await waitFor(async () => (await queueDepth(stack.clients.sqs, queueUrl)) === 0, o.timeoutMs, 'the backfill to drain', 100);
     await sleep(700);
     const backfillCounts = addCounts(diffCounts(readWorkerCounts(countPrefix).ingest ?? {}, before), sender.snapshot());
     const scenario = envelope === 1 ? 'single events' : `envelopes of ${envelope}`;

@@ -5,10 +5,10 @@
  * restart resends duplicates (never counted twice); a day already rolled with the expected
  * figures is only summarised again.
  */
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { rollRange, type DaySummary } from '#shared/rollup.ts';
 import { keys, RollupBucket } from '#shared/store/bucket.ts';
 import { EventStore } from '#shared/store/events.ts';
+import { queueDepth } from '#shared/store/queue.ts';
 import { StatsStore } from '#shared/store/stats.ts';
 import { DAY_MS, dayStartMs } from '#shared/time.ts';
 import { DayTraffic } from '#shared/traffic/generate.ts';
@@ -29,13 +29,6 @@ export interface DemoResult {
   /** Events per second from the first send to the drained queue. */
   ingestRate: number;
   skipped: boolean;
-}
-
-async function queueDepth(target: Target): Promise<number> {
-  const a = (await target.clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: target.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
-  )).Attributes ?? {};
-  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
 }
 
 /** Replays, drains, rolls and summarises the demo day (also used by the tests). */
@@ -70,12 +63,12 @@ export async function replayDemoDay(target: Target, io: Io, opts: { day?: string
     sendBar.stop();
   }
   const t1 = Date.now();
-  const initial = await queueDepth(target);
+  const initial = await queueDepth(target.clients.sqs, target.queueUrl);
   const drainBar = progressBar(io, 'demo: ingest', Math.max(1, initial), 'messages left');
   let empties = 0;
   try {
     while (empties < 2) {
-      const left = await queueDepth(target);
+      const left = await queueDepth(target.clients.sqs, target.queueUrl);
       drainBar.update(Math.max(0, initial - left));
       empties = left === 0 ? empties + 1 : 0;
       await new Promise((r) => setTimeout(r, 500));

@@ -5,6 +5,7 @@
  */
 import { parseBody, type BodyItem } from '#shared/contract/validate.ts';
 import { isTransient, retryTransient, type FieldError } from '#shared/errors.ts';
+import { pool } from '#shared/pool.ts';
 import { toReport, type Report } from '#shared/report.ts';
 import type { EventStore } from '#shared/store/events.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
@@ -89,14 +90,6 @@ export function rejectedLines(msg: IncomingMessage, items: BodyItem[], bodyError
     });
 }
 
-/** Runs tasks with at most `limit` in flight. */
-export async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  });
-  await Promise.all(workers);
-}
 
 /** Writes a message's rejected lines to `rejected/` and counts them on their day (idempotent keys). */
 export async function keepRejected(lines: RejectedLine[], msg: IncomingMessage, deps: Pick<IngestDeps, 'bucket' | 'stats'>): Promise<string> {

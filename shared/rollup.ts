@@ -7,7 +7,7 @@ import { PeriodStats, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
 import type { EventStore } from '#shared/store/events.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
 import { keys, type RollupBucket } from '#shared/store/bucket.ts';
-import { pool } from '#shared/ingest.ts';
+import { pool } from '#shared/pool.ts';
 import { retryTransient } from '#shared/errors.ts';
 import {
   DAY_MS, MINUTE_MS, TIME_ZONE, dayOf, dayStartMs, minuteKeyOf, minuteStartMs, periodStartOf, splitMinuteKey, toIct,

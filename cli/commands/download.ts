@@ -10,7 +10,7 @@ import { toCsv } from '#shared/rollup.ts';
 import type { Row } from '#shared/stats/period.ts';
 import { keys, RollupBucket } from '#shared/store/bucket.ts';
 import { daysBetween, isDay } from '#shared/time.ts';
-import { pool } from '#shared/ingest.ts';
+import { pool } from '#shared/pool.ts';
 import { UserError } from '../errors.ts';
 import { n, progressBar, type Io } from '../io.ts';
 import type { Target } from '../target.ts';

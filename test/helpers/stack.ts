@@ -3,9 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LocalStack, type LocalStackOptions } from '../../local/stack.ts';
 import { PIPELINE_SETTINGS } from '#infra/wiring.ts';
+import { queueDepth } from '#shared/store/queue.ts';
+
+export { queueDepth };
 import { EventStore } from '#shared/store/events.ts';
 import { StatsStore } from '#shared/store/stats.ts';
 import { RollupBucket } from '#shared/store/bucket.ts';
@@ -59,13 +62,6 @@ export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: strin
       }
     }),
   );
-}
-
-export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const a = (await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
-  )).Attributes ?? {};
-  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
 }
 
 /** Waits until the queue is empty (visible and in flight) twice in a row. */

@@ -2,7 +2,7 @@
 import { KeyStore } from '#shared/auth/keys.ts';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { rollDay, rollMinute } from '#shared/rollup.ts';
-import { pool } from '#shared/ingest.ts';
+import { pool } from '#shared/pool.ts';
 import { dayOf, minuteKeyOf } from '#shared/time.ts';
 import { toBodies } from '../helpers/messages.ts';
 import { sendBodies, startTestStack, waitForEmptyQueue, type TestStack } from '../helpers/stack.ts';
