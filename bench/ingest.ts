@@ -11,13 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PIPELINE_SETTINGS } from '#infra/wiring.ts';
+import { PIPELINE, PIPELINE_SETTINGS } from '#infra/wiring.ts';
+import { makeStores } from '#shared/store/stores.ts';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { toReport } from '#shared/report.ts';
 import { rollDay, runScheduled } from '#shared/rollup.ts';
-import { RollupBucket } from '#shared/store/bucket.ts';
-import { EventStore } from '#shared/store/events.ts';
-import { StatsStore } from '#shared/store/stats.ts';
 import { dayOf } from '#shared/time.ts';
 import { LocalStack, makeLocalClients } from '../local/stack.ts';
 import { createIdempotencyTable, writeWithPowertools } from './idempotency-alt.ts';
@@ -269,9 +267,8 @@ export async function benchIngest(o: IngestBenchOptions, log: (msg: string) => v
     const c = counter.install(makeLocalClients(stack.emulators.endpoints, stack.region));
     const n = stack.resources.names;
     const deps = {
-      events: new EventStore(c.ddb, { tableName: n.tables.Events, shards: SHARDS }),
-      stats: new StatsStore(c.ddb, n.tables.Stats),
-      bucket: new RollupBucket(c.s3, n.bucket),
+      ...makeStores(c.ddb, c.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE),
+      indexLagMs: 0,
       latenessMs: Number(PIPELINE_SETTINGS.LATENESS_SECONDS) * 1000,
       concurrency: 8,
       maxMinutesPerRun: 240,

@@ -5,10 +5,9 @@
  */
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { rollMinute, rollRange } from '#shared/rollup.ts';
-import { RollupBucket } from '#shared/store/bucket.ts';
-import { EventStore } from '#shared/store/events.ts';
-import { StatsStore } from '#shared/store/stats.ts';
 import { EVENTS_TABLE } from '#shared/store/tables.ts';
+import { makeStores } from '#shared/store/stores.ts';
+import { PIPELINE } from '#infra/wiring.ts';
 import { DAY_MS, dayStartMs, minuteKeysBetween } from '#shared/time.ts';
 import type { Endpoints } from '../local/emulators.ts';
 import { makeLocalClients } from '../local/stack.ts';
@@ -59,9 +58,7 @@ async function rawQuery(ddb: DynamoDBClient, table: string, key: string): Promis
 childMain<RollChildInput, RollChildOutput>(async (input) => {
   const c = makeLocalClients(input.endpoints, input.region);
   const deps = {
-    events: new EventStore(c.ddb, { tableName: input.tables.events, shards: input.shards }),
-    stats: new StatsStore(c.ddb, input.tables.stats),
-    bucket: new RollupBucket(c.s3, input.bucket),
+    ...makeStores(c.ddb, c.s3, { eventsTable: input.tables.events, statsTable: input.tables.stats, bucket: input.bucket }, { ...PIPELINE, shards: input.shards }),
     concurrency: input.concurrency,
   };
   const isDay = input.period.length === 10;

@@ -8,6 +8,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Clients } from '#shared/aws.ts';
+import { PIPELINE } from '#infra/wiring.ts';
+import { makeStores, type Stores } from '#shared/store/stores.ts';
 import type { StackJson } from '../local/stack.ts';
 import { UserError } from './errors.ts';
 
@@ -126,6 +128,11 @@ export function tableOf(target: Target, table: keyof Target['tables']): string {
     throw new UserError(`${target.source} has no ${output}: redeploy with the current CDK app (it adds that output).`);
   }
   return name;
+}
+
+/** The pipeline's stores on the target (tables, bucket, archive), with the wiring table's numbers. */
+export function storesOf(target: Target): Stores {
+  return makeStores(target.clients.ddb, target.clients.s3, { eventsTable: tableOf(target, 'events'), statsTable: tableOf(target, 'stats'), bucket: target.bucket }, PIPELINE);
 }
 
 /** Releases the target's sockets so the process can exit. */

@@ -17,8 +17,12 @@ export interface StageSettings {
   logLevel: string;
   /** Retention of every log group. @default 365 in prod, 30 otherwise */
   logRetentionDays: RetentionDays;
-  /** Raw events are kept this long (TTL); 0 = forever. @default the wiring table's RETENTION_DAYS */
-  eventRetentionDays?: number;
+  /**
+   * The hot store's window: transaction items expire (TTL) this many days after their last report
+   * was received; the raw archive in S3 keeps every report for good. 0 = items never expire.
+   * @default the wiring table's HOT_DAYS
+   */
+  hotDays?: number;
   /** Days before objects under rejected/ expire. @default 400 */
   rejectedRetentionDays: number;
   /** Days before noncurrent object versions expire. @default 30 */
@@ -83,7 +87,7 @@ export function readSettings(node: Node): StageSettings {
     alarmEmail,
     logLevel,
     logRetentionDays: logRetentionDays as RetentionDays,
-    eventRetentionDays: str('eventRetentionDays') === undefined ? undefined : int('eventRetentionDays', 0),
+    hotDays: str('hotDays') === undefined ? undefined : int('hotDays', 0),
     rejectedRetentionDays: int('rejectedRetentionDays', 400, 1),
     noncurrentVersionDays: int('noncurrentVersionDays', 30, 1),
     apiRateLimit: int('apiRateLimit', 500, 1),

@@ -122,7 +122,7 @@ export class NgspStatsStack extends Stack {
 
     for (const decl of decls) {
       const overrides: Record<string, string> = {};
-      if (s.eventRetentionDays !== undefined && 'RETENTION_DAYS' in decl.settings) overrides.RETENTION_DAYS = String(s.eventRetentionDays);
+      if (s.hotDays !== undefined && 'HOT_DAYS' in decl.settings) overrides.HOT_DAYS = String(s.hotDays);
       const f = new AppFunction(this, `${pascal(decl.name)}Fn`, {
         decl,
         resources: bindables,
@@ -411,6 +411,17 @@ export class NgspStatsStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
     }
+    if (this.functions.has('ingest')) {
+      alarm('IngestStoreErrorsAlarm', {
+        alarmDescription:
+          'The ingest function cannot write to its stores for a reason other than the events (access denied, missing table, KMS key, credentials): messages are being delivered again and will reach the DLQ. See docs/operations.md#store-errors.',
+        metric: new cloudwatch.Metric({ namespace: NAMESPACE, metricName: 'StoreErrors', dimensionsMap: { service: 'ingest' }, statistic: 'Sum', period: Duration.minutes(1) }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     if (this.api) {
       alarm('Api5xxAlarm', {
         alarmDescription: 'The API answers 5xx (more than 5 in each of 2 five-minute periods). See docs/operations.md#api-5xx.',
@@ -429,7 +440,7 @@ export class NgspStatsStack extends Stack {
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),
       new cloudwatch.GraphWidget({
         title: 'Ingest: reports per minute',
-        left: [custom('ReportsStored', 'ingest'), custom('ReportsDuplicate', 'ingest'), custom('ReportsConflict', 'ingest'), custom('EventsRejected', 'ingest'), custom('MessagesRetried', 'ingest')],
+        left: [custom('ReportsStored', 'ingest'), custom('ReportsDuplicate', 'ingest'), custom('ReportsConflict', 'ingest'), custom('EventsRejected', 'ingest'), custom('MessagesRetried', 'ingest'), custom('StoreErrors', 'ingest')],
         width: 12,
       }),
       new cloudwatch.GraphWidget({

@@ -52,9 +52,19 @@ export interface FunctionDecl {
 /**
  * Settings the ingest and rollup functions must agree on: how many GSI partitions a minute is
  * spread over (4 × 1,000 WCU per minute key covers bursts of thousands of reports a second),
- * and the lateness window after which a minute is rolled.
+ * the lateness window after which a minute is rolled, the hot store's window (transaction items
+ * expire this many days after their last report was received; the raw archive keeps them for
+ * good — docs/architecture.md "Exact for years" says why 7), and how far apart the two reports of
+ * one transaction may be and still pair once the first has expired.
  */
-export const PIPELINE_SETTINGS = { GSI_SHARDS: '4', LATENESS_SECONDS: '120' } as const;
+export const PIPELINE_SETTINGS = { GSI_SHARDS: '4', LATENESS_SECONDS: '120', HOT_DAYS: '7', PAIR_WINDOW_MINUTES: '5' } as const;
+
+/** PIPELINE_SETTINGS as numbers, for code that builds the stores outside a function (CLI, local stack, tests). */
+export const PIPELINE = {
+  shards: Number(PIPELINE_SETTINGS.GSI_SHARDS),
+  hotDays: Number(PIPELINE_SETTINGS.HOT_DAYS),
+  pairWindowMinutes: Number(PIPELINE_SETTINGS.PAIR_WINDOW_MINUTES),
+} as const;
 
 /** Ingest queue settings: the DLQ takes a message after this many receives. */
 export const MAX_RECEIVE_COUNT = 5;
@@ -73,7 +83,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     ],
     timeoutSeconds: 30,
     memoryMb: 512,
-    settings: { ...PIPELINE_SETTINGS, DIRTY_MARGIN_SECONDS: '30', WRITE_CONCURRENCY: '32', RETENTION_DAYS: '400' },
+    settings: { ...PIPELINE_SETTINGS, DIRTY_MARGIN_SECONDS: '30', WRITE_CONCURRENCY: '32' },
   },
   {
     name: 'rollup',
@@ -82,14 +92,19 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     handler: 'handler',
     trigger: { kind: 'schedule', everyMinutes: 1 },
     binds: [
-      { resource: 'eventsTable', access: 'read' },
+      // Reads the minute index and items; writes conflicts found against archived reports.
+      { resource: 'eventsTable', access: 'readWrite' },
       { resource: 'statsTable', access: 'readWrite' },
-      { resource: 'bucket', access: 'write', prefixes: ['rollups/'] },
+      // Writes rollups; reads and rewrites the raw archive (rule 8: re-rolls merge it).
+      { resource: 'bucket', access: 'readWrite', prefixes: ['rollups/', 'archive/'] },
     ],
     timeoutSeconds: 300,
     memoryMb: 1024,
     reservedConcurrency: 1,
-    settings: { ...PIPELINE_SETTINGS, ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60', PROVISIONAL_MINUTES: 'true' },
+    settings: {
+      ...PIPELINE_SETTINGS, ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60', PROVISIONAL_MINUTES: 'true',
+      INDEX_LAG_SECONDS: '10',
+    },
   },
   {
     name: 'api',

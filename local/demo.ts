@@ -6,17 +6,14 @@
  * figures is only summarised again.
  */
 import { rollRange, type DaySummary } from '#shared/rollup.ts';
-import { keys, RollupBucket } from '#shared/store/bucket.ts';
-import { EventStore } from '#shared/store/events.ts';
+import { keys } from '#shared/store/bucket.ts';
 import { queueDepth } from '#shared/store/queue.ts';
-import { StatsStore } from '#shared/store/stats.ts';
 import { DAY_MS, dayStartMs } from '#shared/time.ts';
 import { DayTraffic } from '#shared/traffic/generate.ts';
 import { averageDailyTransactions, profile } from '#shared/traffic/profile.ts';
 import { consoleIo, n, progressBar, type Io } from '../cli/io.ts';
 import { EventSender } from '../cli/lib/sender.ts';
-import { gsiShards } from '../cli/commands/rollup.ts';
-import { closeTarget, localTarget, type Target } from '../cli/target.ts';
+import { closeTarget, localTarget, storesOf, type Target } from '../cli/target.ts';
 import type { LocalStack, StackJson } from './stack.ts';
 
 export interface DemoResult {
@@ -36,13 +33,8 @@ export async function replayDemoDay(target: Target, io: Io, opts: { day?: string
   const p = profile('2020');
   const day = opts.day ?? p.demoDay;
   const gen = { seed: p.seed, scale: opts.scale ?? 1 };
-  const bucket = new RollupBucket(target.clients.s3, target.bucket);
-  const deps = {
-    events: new EventStore(target.clients.ddb, { tableName: target.tables.events!, shards: gsiShards() }),
-    stats: new StatsStore(target.clients.ddb, target.tables.stats!),
-    bucket,
-    concurrency: 8,
-  };
+  const deps = { ...storesOf(target), concurrency: 8 };
+  const { bucket } = deps;
   const traffic = new DayTraffic(p, day, gen);
   if (!opts.force) {
     const previous = await bucket.get(keys.summary(day));

@@ -47,4 +47,18 @@ export const STORE_SETTINGS = {
   ROLLUP_BUCKET_NAME: { type: 'string' },
   LATENESS_SECONDS: { type: 'int', default: 120, min: 0 },
   GSI_SHARDS: { type: 'int', default: 4, min: 1 },
+  HOT_DAYS: { type: 'int', default: 7, min: 0 },
+  PAIR_WINDOW_MINUTES: { type: 'int', default: 5, min: 0 },
 } as const satisfies Record<string, Spec>;
+
+type StoreConfig = { [K in keyof typeof STORE_SETTINGS]: ValueOf<(typeof STORE_SETTINGS)[K]> };
+
+/** The resource names of a function's store settings. */
+export function storeNames(c: StoreConfig): { eventsTable: string; statsTable: string; bucket: string } {
+  return { eventsTable: c.EVENTS_TABLE_NAME, statsTable: c.STATS_TABLE_NAME, bucket: c.ROLLUP_BUCKET_NAME };
+}
+
+/** The pipeline numbers of a function's store settings. */
+export function storeNumbers(c: StoreConfig): { shards: number; hotDays: number; pairWindowMinutes: number } {
+  return { shards: c.GSI_SHARDS, hotDays: c.HOT_DAYS, pairWindowMinutes: c.PAIR_WINDOW_MINUTES };
+}

@@ -64,6 +64,20 @@ export function isTransient(err: unknown): boolean {
 }
 
 /**
+ * Whether a store write failed for a reason that lies in the report itself, so that no retry can
+ * ever succeed (DynamoDB's `ValidationException`: e.g. an item over 400 KB). Only these turn a
+ * valid event into a rejection. Anything else — throttling, 5xx, but also AccessDenied, a missing
+ * table, a disabled KMS key, expired credentials or an error never seen before — is a fault of
+ * the deployment, not of the event: the message is delivered again (and ends in the DLQ, alarmed)
+ * so that fixing the fault loses nothing.
+ */
+export function isPermanentWriteError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const name = (err as { name?: string }).name;
+  return name === 'ValidationException' && !isTransient(err);
+}
+
+/**
  * Runs `fn`, trying again (up to `retries` times, exponential backoff with full jitter) while it
  * fails with a transient error. For idempotent store writes only. The SDK retries too, but its
  * retry quota drains under a sustained share of failures (each retry costs 5 tokens, a success

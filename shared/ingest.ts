@@ -4,7 +4,7 @@
  * report which messages must be delivered again (transient failures only).
  */
 import { parseBody, type BodyItem } from '#shared/contract/validate.ts';
-import { isTransient, retryTransient, type FieldError } from '#shared/errors.ts';
+import { isPermanentWriteError, isTransient, retryTransient, type FieldError } from '#shared/errors.ts';
 import { pool } from '#shared/pool.ts';
 import { toReport, type Report } from '#shared/report.ts';
 import type { EventStore } from '#shared/store/events.ts';
@@ -32,7 +32,10 @@ export interface IngestDeps {
   /** Store writes in flight at once. */
   concurrency: number;
   now?: () => number;
-  log?: { warn: (msg: string, extra?: Record<string, unknown>) => void };
+  log?: {
+    warn: (msg: string, extra?: Record<string, unknown>) => void;
+    error?: (msg: string, extra?: Record<string, unknown>) => void;
+  };
 }
 
 export interface RejectedLine {
@@ -52,6 +55,8 @@ export interface IngestResult {
   duplicates: number;
   conflicts: number;
   rejected: number;
+  /** Store writes that failed for a reason other than the report (access, configuration, unknown): retried, alarmed. */
+  storeErrors: number;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -104,7 +109,7 @@ export async function keepRejected(lines: RejectedLine[], msg: IncomingMessage, 
 export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps): Promise<IngestResult> {
   const now = deps.now ?? Date.now;
   const failed = new Set<string>();
-  const result: IngestResult = { failedMessageIds: [], stored: 0, duplicates: 0, conflicts: 0, rejected: 0 };
+  const result: IngestResult = { failedMessageIds: [], stored: 0, duplicates: 0, conflicts: 0, rejected: 0, storeErrors: 0 };
   const work: { msg: IncomingMessage; report: Report; index: number; raw: unknown }[] = [];
   /** Periods to mark dirty, each with the messages that need the mark before they are acknowledged. */
   const touched = new Map<string, Set<string>>();
@@ -117,9 +122,10 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
   const lateDay = (day: string): boolean => dayStartMs(day) + DAY_MS + deps.latenessMs - deps.dirtyMarginMs <= now();
 
   await pool(messages, deps.concurrency, async (msg) => {
-    const { items, bodyErrors } = parseBody(msg.body, now());
+    // The future limit is judged against the receipt time, so every delivery gives the same verdict.
+    const { items, bodyErrors } = parseBody(msg.body, msg.receivedAtMs);
     const lines = rejectedLines(msg, items, bodyErrors);
-    for (const it of items) if (it.ok) work.push({ msg, report: toReport(it.event), index: it.index, raw: it.raw });
+    for (const it of items) if (it.ok) work.push({ msg, report: toReport(it.event, msg.receivedAtMs), index: it.index, raw: it.raw });
     if (!lines.length) return;
     try {
       const day = await retryTransient(() => keepRejected(lines, msg, deps));
@@ -144,11 +150,18 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
       else result.stored += 1;
       for (const m of out.minutes) if (lateMinute(m)) touch(m, msg.messageId);
     } catch (err) {
-      if (isTransient(err)) {
+      if (!isPermanentWriteError(err)) {
+        // Transient, or a fault of the deployment (access, keys, table): deliver again, never reject.
         failed.add(msg.messageId);
+        if (!isTransient(err)) {
+          result.storeErrors += 1;
+          (deps.log?.error ?? deps.log?.warn)?.('store write failed for a reason other than the event; message will be delivered again', {
+            messageId: msg.messageId, error: (err as Error).name ?? String(err), message: (err as Error).message,
+          });
+        }
         return;
       }
-      // A write the store refuses for good (e.g. a validation error of the database): keep it, never loop.
+      // A write the store refuses for this report for good (ValidationException): keep it, never loop.
       permanent.push({
         msg,
         line: {

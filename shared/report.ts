@@ -23,6 +23,12 @@ export interface ReportFacts {
   succeeded: boolean;
   requestBytes: number;
   responseBytes: number;
+  /** The shared `transactionId`, when the report had one (the archive keeps it). */
+  transactionId?: string;
+  /** When the report was received (SQS `SentTimestamp`, the API's receive time): the first of two copies stands (rule 6). */
+  receivedAtMs?: number;
+  errorCategory?: string;
+  httpStatus?: number;
 }
 
 export interface Report extends ReportFacts {
@@ -39,8 +45,8 @@ export function transactionKeyOf(event: Pick<ExchangeEvent, 'transactionId' | 'e
   return event.transactionId !== undefined ? `T#${event.transactionId}` : `E#${event.reporter.platformId}#${event.eventId}`;
 }
 
-/** Normalises a validated event. */
-export function toReport(event: ExchangeEvent): Report {
+/** Normalises a validated event, received at `receivedAtMs` (when known). */
+export function toReport(event: ExchangeEvent, receivedAtMs?: number): Report {
   const requestAtMs = parseRfc3339(event.requestAt)!;
   const responseAtMs = parseRfc3339(event.responseAt)!;
   return {
@@ -59,7 +65,16 @@ export function toReport(event: ExchangeEvent): Report {
     succeeded: event.succeeded,
     requestBytes: event.requestBytes ?? 0,
     responseBytes: event.responseBytes ?? 0,
+    ...(event.transactionId !== undefined ? { transactionId: event.transactionId } : {}),
+    ...(receivedAtMs !== undefined ? { receivedAtMs } : {}),
+    ...(event.errorCategory !== undefined ? { errorCategory: event.errorCategory } : {}),
+    ...(event.httpStatus !== undefined ? { httpStatus: event.httpStatus } : {}),
   };
+}
+
+/** Rule 1 (and 6): the identity of a report, whatever else a resend changes. */
+export function reportIdOf(r: Pick<ReportFacts, 'platformId' | 'eventId'>): string {
+  return `${r.platformId}#${r.eventId}`;
 }
 
 /** A stored transaction: at most one CONSUMER and one PROVIDER report. */
@@ -91,6 +106,9 @@ export type ApplyOutcome = 'stored' | 'duplicate' | 'conflict';
 export function applyReport(tx: TransactionState, report: Report): ApplyOutcome {
   const slot = report.role === 'CONSUMER' ? 'consumer' : 'provider';
   const existing = tx[slot];
+  const other = tx[slot === 'consumer' ? 'provider' : 'consumer'];
+  // Rule 6: the same report sent again with its role flipped is still the same report.
+  if (other && reportIdOf(other) === reportIdOf(report)) return 'duplicate';
   if (!existing) {
     tx[slot] = stripRole(report);
     return 'stored';

@@ -4,6 +4,9 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { PeriodStats, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
+import { dedupeReports, mergeArchived, type MergeConflict } from '#shared/archive.ts';
+import { bucketMinute, type ReportFacts, type TransactionState } from '#shared/report.ts';
+import type { ArchiveStore } from '#shared/store/archive.ts';
 import type { EventStore } from '#shared/store/events.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
 import { keys, type RollupBucket } from '#shared/store/bucket.ts';
@@ -17,6 +20,14 @@ export interface RollupDeps {
   events: EventStore;
   stats: StatsStore;
   bucket: RollupBucket;
+  /** The raw archive: written by every final roll, merged into every roll (rule 8). */
+  archive: ArchiveStore;
+  /** The hot store's window (0 = items never expire): older minutes may have expired items. */
+  hotMs: number;
+  /** How far apart the two reports of one transaction may be (requestAt) and still be paired after expiry. */
+  pairWindowMs: number;
+  /** A dirty mark younger than this is rolled but kept: the minute index may not show its item yet. */
+  indexLagMs: number;
   /** A minute is rolled once this long has passed after its end. @default 120000 */
   latenessMs: number;
   /** Minutes rolled at once. */
@@ -61,20 +72,107 @@ export function toCsv(rows: Row[]): string {
   return stringify(rows, { header: true, columns: ROW_COLUMNS as string[], record_delimiter: '\r\n', cast: { number: (n) => String(n) } });
 }
 
-/** Rolls one minute from the store: writes its S3 file and its stats item. */
-export async function rollMinute(
-  minute: string,
-  deps: Pick<RollupDeps, 'events' | 'stats' | 'bucket'>,
-  opts: { final?: boolean } = {},
-): Promise<PeriodStats> {
-  const stats = new PeriodStats();
+/** What a minute roll needs. */
+export type MinuteDeps = Pick<RollupDeps, 'events' | 'stats' | 'bucket' | 'archive' | 'hotMs' | 'pairWindowMs' | 'now'>;
+
+/** Clock skew and the 5-minute future allowance between a report's time and its receipt. */
+const EXPIRY_SLACK_MS = 10 * MINUTE_MS;
+
+/**
+ * Whether a minute is old enough that the hot store may have expired items of its transactions
+ * while newer reports of the same transactions were stored again: a report's partner is received
+ * no earlier than its requestAt minus the pair window and the future allowance, and it expires
+ * the hot window after its receipt.
+ */
+export function mayHaveExpired(minute: string, deps: Pick<RollupDeps, 'hotMs' | 'pairWindowMs'>, now: number): boolean {
+  return deps.hotMs > 0 && minuteStartMs(minute) < now - deps.hotMs + deps.pairWindowMs + EXPIRY_SLACK_MS;
+}
+
+/** A minute's transactions as the counting rules see them, from the archive and the hot store. */
+interface ResolvedMinute {
+  transactions: TransactionState[];
+  /** Whether the minute has an archive object (then it is rewritten even when empty now). */
+  archived: boolean;
+  conflicts: MergeConflict[];
+  /** Other minutes whose archived transactions this roll took over: they must be rolled again. */
+  others: Set<string>;
+}
+
+/**
+ * Rule 8: archive ∪ hot store, merged by the counting rules, so a minute rolls to the same figures
+ * whatever DynamoDB has expired.
+ * - An archived transaction is merged with its item wherever the item's minute is now (a late
+ *   CONSUMER report may have moved it); it stays here only if its merged minute is this one.
+ * - In a minute old enough for expiry, a hot transaction not archived here may be one whose
+ *   earlier reports expired: the archives of the minutes within the pair window are searched
+ *   for it (and for the same reports under another transaction, rule 6).
+ */
+async function resolveMinute(minute: string, deps: MinuteDeps, final: boolean): Promise<ResolvedMinute> {
+  const hot = new Map<string, TransactionState>();
   await deps.events.forEachTransactionPage(minute, (page) => {
-    for (const tx of page) stats.addTransaction(tx);
+    for (const tx of page) hot.set(tx.key, tx);
   });
+  const conflicts: MergeConflict[] = [];
+  const others = new Set<string>();
+  const archived = final ? await deps.archive.read(minute) : undefined;
+  const merged = new Map<string, TransactionState>();
+  if (archived) {
+    const missing = [...archived.keys()].filter((k) => !hot.has(k));
+    const elsewhere = missing.length ? await deps.events.getTransactions(missing) : new Map<string, TransactionState>();
+    for (const [k, a] of archived) merged.set(k, mergeArchived(a, hot.get(k) ?? elsewhere.get(k), conflicts)!);
+  }
+  const fresh = [...hot.values()].filter((tx) => !merged.has(tx.key));
+  const known = new Map<string, { facts: ReportFacts; key: string; slot: string }>();
+  if (final && fresh.length && mayHaveExpired(minute, deps, (deps.now ?? Date.now)())) {
+    const t0 = minuteStartMs(minute);
+    const near: string[] = [];
+    for (let t = t0 - deps.pairWindowMs; t <= t0 + deps.pairWindowMs; t += MINUTE_MS) if (t !== t0) near.push(minuteKeyOf(t));
+    const archives = await Promise.all(near.map(async (m) => [m, await deps.archive.read(m)] as const));
+    const found = new Map<string, { minute: string; tx: TransactionState }>();
+    for (const [m, txs] of archives) {
+      for (const tx of txs?.values() ?? []) {
+        found.set(tx.key, { minute: m, tx });
+        for (const slot of ['consumer', 'provider'] as const) {
+          const facts = tx[slot];
+          if (facts) known.set(`${facts.platformId}#${facts.eventId}`, { facts, key: tx.key, slot });
+        }
+      }
+    }
+    for (const tx of fresh) {
+      const there = found.get(tx.key);
+      if (there) others.add(there.minute);
+      merged.set(tx.key, there ? mergeArchived(there.tx, tx, conflicts)! : tx);
+    }
+  } else {
+    for (const tx of fresh) merged.set(tx.key, tx);
+  }
+  const transactions = [...dedupeReports(merged, known).values()].filter((tx) => bucketMinute(tx) === minute);
+  return { transactions, archived: archived !== undefined, conflicts, others };
+}
+
+/**
+ * Rolls one minute: writes its S3 file, its archive object and its stats item. A provisional
+ * roll (a minute still inside its lateness window) only feeds the API.
+ */
+export async function rollMinute(minute: string, deps: MinuteDeps, opts: { final?: boolean } = {}): Promise<PeriodStats> {
+  const final = opts.final ?? true;
+  const view = await resolveMinute(minute, deps, final);
+  const stats = new PeriodStats();
+  for (const tx of view.transactions) stats.addTransaction(tx);
   const rows = stats.rows(periodStartOf(minuteStartMs(minute)), 'minute');
   const totals = stats.totals();
-  // A provisional roll (a minute still inside its lateness window) only feeds the API.
-  if (opts.final ?? true) await deps.bucket.put(keys.minute(minute), toJsonLines(rows));
+  if (final) {
+    // Conflicts found against archived reports, and the minutes whose archive this roll took
+    // over, are recorded before anything is published: a crash in between rolls them again.
+    const marks = new Set<string>(view.others);
+    for (const c of view.conflicts) {
+      await deps.events.writeConflict({ ...c.report, role: c.role, transactionKey: c.transactionKey });
+      marks.add(dayOf(c.report.requestAtMs));
+    }
+    if (marks.size) await deps.stats.markDirty(marks);
+    if (view.transactions.length || view.archived) await deps.archive.write(minute, view.transactions);
+    await deps.bucket.put(keys.minute(minute), toJsonLines(rows));
+  }
   await deps.stats.putMinute(minute, { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: totals.sketch.quantile(0.95) }, stats.toPayload());
   return stats;
 }
@@ -199,10 +297,12 @@ export async function runScheduled(deps: RollupDeps): Promise<RunReport> {
 
   // Marks go only after their period is rolled; a mark set again meanwhile survives (conditional
   // delete). A minute's mark also stays while its day failed, so the next run rolls the day again.
+  // A mark younger than the index lag stays too: the minute index is eventually consistent, so
+  // this roll may not have seen the item that set it; the next run rolls the period once more.
   for (const m of marks) {
     const day = m.period.slice(0, 10);
     const ok = m.kind === 'minute' ? !failedMinutes.has(m.period) && !failedDays.has(day) : days.has(m.period) && !failedDays.has(m.period) && !dayRetries.has(m.period);
-    if (!ok) continue;
+    if (!ok || m.at > now - deps.indexLagMs) continue;
     try {
       await deps.stats.clearDirty(m);
     } catch (err) {
@@ -239,7 +339,7 @@ async function rollProvisional(firstPending: string, now: number, deps: RollupDe
 export async function rollRange(
   fromMs: number,
   toMs: number,
-  deps: Pick<RollupDeps, 'events' | 'stats' | 'bucket' | 'concurrency' | 'now'>,
+  deps: MinuteDeps & Pick<RollupDeps, 'concurrency'>,
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ minutes: number; days: string[] }> {
   const minutes: string[] = [];

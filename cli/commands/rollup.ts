@@ -2,15 +2,12 @@
  * `ngsp rollup --from X --to Y`: rolls every minute and day of a range now, from the event store
  * of the target (days `YYYY-MM-DD`, both included; or RFC 3339 instants, `[X, Y)`).
  */
-import { functionDecl } from '#infra/wiring.ts';
 import { rollRange, type DaySummary } from '#shared/rollup.ts';
-import { keys, RollupBucket } from '#shared/store/bucket.ts';
-import { EventStore } from '#shared/store/events.ts';
-import { StatsStore } from '#shared/store/stats.ts';
+import { keys } from '#shared/store/bucket.ts';
 import { DAY_MS, dayStartMs, isDay, parseRfc3339, toIct } from '#shared/time.ts';
 import { UserError } from '../errors.ts';
 import { n, progressBar, type Io } from '../io.ts';
-import { tableOf, type Target } from '../target.ts';
+import { storesOf, type Target } from '../target.ts';
 
 export interface RollupOptions {
   from: string;
@@ -45,24 +42,13 @@ export function parseRange(from: string, to: string, flag = '--from/--to'): { fr
   return { fromMs: a, toMs: b, days: false };
 }
 
-/** Shards of the events table's minute index: the ingest function's setting, from the wiring table. */
-export function gsiShards(): number {
-  return Number(functionDecl('ingest').settings.GSI_SHARDS ?? 8);
-}
-
 export async function rollup(target: Target, opts: RollupOptions, io: Io): Promise<RollupResult> {
   const started = Date.now();
   const { fromMs, toMs } = parseRange(opts.from, opts.to);
   const concurrency = opts.concurrency ?? 8;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UserError(`--concurrency must be an integer from 1 to 64, got "${opts.concurrency}".`);
-  const { ddb, s3 } = target.clients;
-  const bucket = new RollupBucket(s3, target.bucket);
-  const deps = {
-    events: new EventStore(ddb, { tableName: tableOf(target, 'events'), shards: gsiShards() }),
-    stats: new StatsStore(ddb, tableOf(target, 'stats')),
-    bucket,
-    concurrency,
-  };
+  const deps = { ...storesOf(target), concurrency };
+  const { bucket } = deps;
   const bar = progressBar(io, 'rollup', 1, 'periods');
   let out: { minutes: number; days: string[] };
   try {

@@ -11,9 +11,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { clients } from '#shared/aws.ts';
 import { ingestBatch, type IngestDeps } from '#shared/ingest.ts';
 import { makeLogger, makeMetrics } from '#shared/observability.ts';
-import { RollupBucket } from '#shared/store/bucket.ts';
-import { EventStore } from '#shared/store/events.ts';
-import { StatsStore } from '#shared/store/stats.ts';
+import { makeStores } from '#shared/store/stores.ts';
+import { storeNames, storeNumbers } from '#shared/config.ts';
 import type { IngestConfig } from './config.ts';
 
 export const logger = makeLogger('ingest');
@@ -22,14 +21,15 @@ export const metrics = makeMetrics('ingest');
 /** Real dependencies from configuration; SDK clients are made once per process. */
 export function defaultDeps(config: IngestConfig): IngestDeps {
   const { ddb, s3 } = clients();
+  const { events, stats, bucket } = makeStores(ddb, s3, storeNames(config), storeNumbers(config));
   return {
-    events: new EventStore(ddb, { tableName: config.EVENTS_TABLE_NAME, shards: config.GSI_SHARDS, retentionDays: config.RETENTION_DAYS }),
-    stats: new StatsStore(ddb, config.STATS_TABLE_NAME),
-    bucket: new RollupBucket(s3, config.ROLLUP_BUCKET_NAME),
+    events,
+    stats,
+    bucket,
     latenessMs: config.LATENESS_SECONDS * 1000,
     dirtyMarginMs: config.DIRTY_MARGIN_SECONDS * 1000,
     concurrency: config.WRITE_CONCURRENCY,
-    log: { warn: (msg, extra) => logger.warn(msg, { ...extra }) },
+    log: { warn: (msg, extra) => logger.warn(msg, { ...extra }), error: (msg, extra) => logger.error(msg, { ...extra }) },
   };
 }
 
@@ -47,6 +47,7 @@ export function makeHandler(deps: IngestDeps) {
     metrics.addMetric('ReportsConflict', MetricUnit.Count, result.conflicts);
     metrics.addMetric('EventsRejected', MetricUnit.Count, result.rejected);
     metrics.addMetric('MessagesRetried', MetricUnit.Count, result.failedMessageIds.length);
+    metrics.addMetric('StoreErrors', MetricUnit.Count, result.storeErrors);
     logger.info('batch ingested', {
       messages: messages.length, stored: result.stored, duplicates: result.duplicates,
       conflicts: result.conflicts, rejected: result.rejected, retried: result.failedMessageIds.length,

@@ -7,7 +7,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       ...STORE_SETTINGS,
       DIRTY_MARGIN_SECONDS: { type: 'int', default: 30, min: 0 },
       WRITE_CONCURRENCY: { type: 'int', default: 32, min: 1 },
-      RETENTION_DAYS: { type: 'int', default: 0, min: 0 },
     },
     env,
   );

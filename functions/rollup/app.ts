@@ -10,9 +10,8 @@ import { clients } from '#shared/aws.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { makeLogger, makeMetrics } from '#shared/observability.ts';
 import { rollRange, runScheduled, type RollupDeps } from '#shared/rollup.ts';
-import { RollupBucket } from '#shared/store/bucket.ts';
-import { EventStore } from '#shared/store/events.ts';
-import { StatsStore } from '#shared/store/stats.ts';
+import { storeNames, storeNumbers } from '#shared/config.ts';
+import { makeStores } from '#shared/store/stores.ts';
 import { minuteStartMs, parseRfc3339 } from '#shared/time.ts';
 import type { RollupConfig } from './config.ts';
 
@@ -22,9 +21,8 @@ export const metrics = makeMetrics('rollup');
 export function defaultDeps(config: RollupConfig): RollupDeps {
   const { ddb, s3 } = clients();
   return {
-    events: new EventStore(ddb, { tableName: config.EVENTS_TABLE_NAME, shards: config.GSI_SHARDS }),
-    stats: new StatsStore(ddb, config.STATS_TABLE_NAME),
-    bucket: new RollupBucket(s3, config.ROLLUP_BUCKET_NAME),
+    ...makeStores(ddb, s3, storeNames(config), storeNumbers(config)),
+    indexLagMs: config.INDEX_LAG_SECONDS * 1000,
     latenessMs: config.LATENESS_SECONDS * 1000,
     concurrency: config.ROLLUP_CONCURRENCY,
     maxMinutesPerRun: config.MAX_MINUTES_PER_RUN,

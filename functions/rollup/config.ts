@@ -9,6 +9,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       MAX_MINUTES_PER_RUN: { type: 'int', default: 240, min: 1 },
       INITIAL_LOOKBACK_MINUTES: { type: 'int', default: 60, min: 0 },
       PROVISIONAL_MINUTES: { type: 'bool', default: true },
+      INDEX_LAG_SECONDS: { type: 'int', default: 10, min: 0 },
     },
     env,
   );

@@ -12,6 +12,11 @@ export const keys = {
   dailyJsonl: (day: string): string => `rollups/daily/date=${day}/rollup.jsonl`,
   dailyCsv: (day: string): string => `rollups/daily/date=${day}/rollup.csv`,
   summary: (day: string): string => `rollups/daily/date=${day}/summary.json`,
+  /** The raw archive (CONTRACT.md 1.1): one gzip JSON-lines object per final minute. */
+  archive: (minuteKey: string): string => {
+    const { day, hhmm } = splitMinuteKey(minuteKey);
+    return `archive/date=${day}/${hhmm}.jsonl.gz`;
+  },
   rejected: (day: string, id: string): string => `rejected/date=${day}/${id}.jsonl`,
   rejectedPrefix: (day: string): string => `rejected/date=${day}/`,
 };
@@ -19,16 +24,17 @@ export const keys = {
 const CONTENT_TYPES: Record<string, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',
   json: 'application/json; charset=utf-8',
+  gz: 'application/gzip',
   csv: 'text/csv; charset=utf-8',
 };
 
 export class RollupBucket {
   constructor(private readonly s3: S3Client, readonly bucketName: string) {}
 
-  async put(key: string, body: string): Promise<void> {
+  async put(key: string, body: string | Uint8Array): Promise<void> {
     const ext = key.slice(key.lastIndexOf('.') + 1);
     // A Buffer with its length: the SDK treats an empty string body as a stream of unknown length.
-    const bytes = Buffer.from(body, 'utf8');
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucketName, Key: key, Body: bytes, ContentLength: bytes.length,
@@ -39,9 +45,15 @@ export class RollupBucket {
 
   /** The object's text, or undefined when it does not exist. */
   async get(key: string): Promise<string | undefined> {
+    const bytes = await this.getBytes(key);
+    return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+  }
+
+  /** The object's bytes, or undefined when it does not exist. */
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key }));
-      return await out.Body!.transformToString('utf8');
+      return await out.Body!.transformToByteArray();
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;

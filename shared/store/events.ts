@@ -3,6 +3,7 @@
  * updates (rules 1–4 of CONTRACT.md section 1). The only code that knows this table's keys.
  */
 import {
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
@@ -21,8 +22,14 @@ export interface EventStoreOptions {
   tableName: string;
   /** GSI partitions per minute, so a busy minute spreads over several partitions. @default 8 */
   shards?: number;
-  /** Raw transaction retention for the table's TTL; 0 keeps forever. @default 0 */
-  retentionDays?: number;
+  /**
+   * The hot window: a transaction item expires (TTL) this long after its last report was
+   * *received* — never from the event's own time, so a backfill is not written already expired.
+   * 0 keeps items forever. Older reports are merged from the raw archive by the rollup.
+   * @default 0
+   */
+  hotDays?: number;
+  now?: () => number;
 }
 
 /** What a report write did, and which minutes it touched (for dirty marks). */
@@ -46,6 +53,11 @@ interface StoredSlot {
   ok: boolean;
   qb: number;
   sb: number;
+  /** transactionId, receivedAt, errorCategory, httpStatus: kept for the archive and rule 6. */
+  tx?: string;
+  rcv?: number;
+  ec?: string;
+  hs?: number;
 }
 
 function toSlot(r: ReportFacts): StoredSlot {
@@ -53,6 +65,10 @@ function toSlot(r: ReportFacts): StoredSlot {
     e: r.eventId, pl: r.platformId, t: r.requestAtMs, d: r.durationMs, rt: r.route, sv: r.serviceCode,
     cs: r.consumerSystem, cp: r.consumerProvince, ps: r.providerSystem, pp: r.providerProvince,
     ok: r.succeeded, qb: r.requestBytes, sb: r.responseBytes,
+    ...(r.transactionId !== undefined ? { tx: r.transactionId } : {}),
+    ...(r.receivedAtMs !== undefined ? { rcv: r.receivedAtMs } : {}),
+    ...(r.errorCategory !== undefined ? { ec: r.errorCategory } : {}),
+    ...(r.httpStatus !== undefined ? { hs: r.httpStatus } : {}),
   };
 }
 
@@ -61,6 +77,10 @@ function fromSlot(s: StoredSlot): ReportFacts {
     eventId: s.e, platformId: s.pl, requestAtMs: s.t, durationMs: s.d, route: s.rt, serviceCode: s.sv,
     consumerSystem: s.cs, consumerProvince: s.cp, providerSystem: s.ps, providerProvince: s.pp,
     succeeded: s.ok, requestBytes: s.qb, responseBytes: s.sb,
+    ...(s.tx !== undefined ? { transactionId: s.tx } : {}),
+    ...(s.rcv !== undefined ? { receivedAtMs: s.rcv } : {}),
+    ...(s.ec !== undefined ? { errorCategory: s.ec } : {}),
+    ...(s.hs !== undefined ? { httpStatus: s.hs } : {}),
   };
 }
 
@@ -82,12 +102,14 @@ function minutesOfItem(item: Record<string, AttributeValue> | undefined): string
 export class EventStore {
   readonly shards: number;
   private readonly table: string;
-  private readonly retentionMs: number;
+  private readonly hotMs: number;
+  private readonly now: () => number;
 
   constructor(private readonly ddb: DynamoDBClient, opts: EventStoreOptions) {
     this.table = opts.tableName;
     this.shards = opts.shards ?? 8;
-    this.retentionMs = (opts.retentionDays ?? 0) * 86_400_000;
+    this.hotMs = (opts.hotDays ?? 0) * 86_400_000;
+    this.now = opts.now ?? Date.now;
   }
 
   private bucketKey(minute: string, pk: string): string {
@@ -97,20 +119,27 @@ export class EventStore {
   /**
    * Stores one report. A CONSUMER report sets the transaction's minute (rule 3); a PROVIDER
    * report sets it only when no CONSUMER report is there. The slot's condition makes resends
-   * no-ops and detects conflicts. Touched minutes include every report's minute, so that a
-   * redelivery after a crash marks again whatever the first delivery may not have marked.
+   * no-ops and detects conflicts; a report already in the other slot (same platform and eventId,
+   * role flipped) is the same report (rule 6). Touched minutes include every report's minute, so
+   * that a redelivery after a crash marks again whatever the first delivery may not have marked.
+   * Every write moves the item's expiry to the hot window after *now*: never already expired.
    */
   async writeReport(r: Report): Promise<WriteResult> {
     const pk = r.transactionKey;
     const minute = minuteKeyOf(r.requestAtMs);
     const slot = r.role === 'CONSUMER' ? 'c' : 'p';
+    const other = slot === 'c' ? 'p' : 'c';
     const values: Record<string, unknown> = { ':r': toSlot(r), ':m': minute, ':b': this.bucketKey(minute, pk) };
     const sets = [`${slot} = :r`];
     if (slot === 'c') sets.push('m = :m', 'b = :b');
     else sets.push('m = if_not_exists(m, :m)', 'b = if_not_exists(b, :b)');
-    if (this.retentionMs > 0) {
-      values[':ttl'] = Math.floor((r.requestAtMs + this.retentionMs) / 1000);
-      sets.push('#ttl = if_not_exists(#ttl, :ttl)');
+    const names: Record<string, string> = { '#o': other, '#e': 'e', '#pl': 'pl' };
+    values[':e'] = r.eventId;
+    values[':pl'] = r.platformId;
+    if (this.hotMs > 0) {
+      values[':ttl'] = Math.floor((this.now() + this.hotMs) / 1000);
+      names['#ttl'] = 'ttl';
+      sets.push('#ttl = :ttl');
     }
     try {
       const out = await this.ddb.send(
@@ -118,9 +147,9 @@ export class EventStore {
           TableName: this.table,
           Key: { pk: { S: pk } },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `attribute_not_exists(${slot})`,
+          ConditionExpression: `attribute_not_exists(${slot}) AND (attribute_not_exists(#o) OR #o.#e <> :e OR #o.#pl <> :pl)`,
           ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
-          ...(this.retentionMs > 0 ? { ExpressionAttributeNames: { '#ttl': 'ttl' } } : {}),
+          ExpressionAttributeNames: names,
           ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -130,8 +159,8 @@ export class EventStore {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       // Emulators may not return the item on a failed condition: read it (strongly consistent).
       const item = err.Item ?? (await this.getItem(pk));
-      const existing = item?.[slot]?.M;
-      const same = existing?.e?.S === r.eventId && existing?.pl?.S === r.platformId;
+      const isThis = (m: Record<string, AttributeValue> | undefined): boolean => m?.e?.S === r.eventId && m?.pl?.S === r.platformId;
+      const same = isThis(item?.[slot]?.M) || isThis(item?.[other]?.M);
       return { outcome: same ? 'duplicate' : 'conflict', minutes: [...new Set([minute, ...minutesOfItem(item)])] };
     }
   }
@@ -203,6 +232,29 @@ export class EventStore {
       const next = await pages.next();
       if (next.done) return next.value;
     }
+  }
+
+  /**
+   * Stored transactions by key, wherever their minute is now (BatchGetItem, 100 keys a call,
+   * unprocessed keys retried). Keys without an item (expired, or never stored) are absent.
+   */
+  async getTransactions(keys: Iterable<string>): Promise<Map<string, TransactionState>> {
+    const out = new Map<string, TransactionState>();
+    const all = [...new Set(keys)];
+    for (let i = 0; i < all.length; i += 100) {
+      let pending: Record<string, AttributeValue>[] = all.slice(i, i + 100).map((k) => ({ pk: { S: k } }));
+      for (let attempt = 0; pending.length; attempt++) {
+        if (attempt > 8) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        const res = await this.ddb.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+        for (const raw of res.Responses?.[this.table] ?? []) {
+          const tx = decodeTransactionItem(raw);
+          if (tx) out.set(tx.key, tx);
+        }
+        pending = (res.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, AttributeValue>[];
+      }
+    }
+    return out;
   }
 
   /** One stored transaction by key (tests and tools). */

@@ -5,19 +5,14 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LocalStack, type LocalStackOptions } from '../../local/stack.ts';
-import { PIPELINE_SETTINGS } from '#infra/wiring.ts';
+import { PIPELINE } from '#infra/wiring.ts';
+import { makeStores, type Stores } from '#shared/store/stores.ts';
 import { queueDepth } from '#shared/store/queue.ts';
 
 export { queueDepth };
-import { EventStore } from '#shared/store/events.ts';
-import { StatsStore } from '#shared/store/stats.ts';
-import { RollupBucket } from '#shared/store/bucket.ts';
 
-export interface TestStack {
+export interface TestStack extends Stores {
   stack: LocalStack;
-  events: EventStore;
-  stats: StatsStore;
-  bucket: RollupBucket;
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -38,9 +33,7 @@ export async function startTestStack(opts: Partial<LocalStackOptions> = {}): Pro
   return {
     stack,
     dataDir,
-    events: new EventStore(stack.clients.ddb, { tableName: n.tables.Events, shards: Number(PIPELINE_SETTINGS.GSI_SHARDS) }),
-    stats: new StatsStore(stack.clients.ddb, n.tables.Stats),
-    bucket: new RollupBucket(stack.clients.s3, n.bucket),
+    ...makeStores(stack.clients.ddb, stack.clients.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE),
     async stop() {
       await stack.stop();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });

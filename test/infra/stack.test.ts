@@ -304,10 +304,13 @@ describe('given stage settings from context', () => {
     for (const r of Object.values(resources).filter((x) => ['AWS::DynamoDB::Table', 'AWS::S3::Bucket'].includes(x.Type))) expect(r.DeletionPolicy).toBe('Delete');
   });
 
-  it('when eventRetentionDays is given, then the ingest TTL setting follows it', () => {
-    const { stack } = buildApp({ stage: 'dev', eventRetentionDays: '90' });
+  it('when hotDays is given, then the hot window of ingest and rollup follows it', () => {
+    const { stack } = buildApp({ stage: 'dev', hotDays: '3' });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ RETENTION_DAYS: '90', POWERTOOLS_SERVICE_NAME: 'ingest' }) },
+      Environment: { Variables: Match.objectLike({ HOT_DAYS: '3', POWERTOOLS_SERVICE_NAME: 'ingest' }) },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HOT_DAYS: '3', POWERTOOLS_SERVICE_NAME: 'rollup' }) },
     });
   });
 

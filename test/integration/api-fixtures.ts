@@ -95,7 +95,7 @@ export async function ingestAndRollTouched(t: TestStack, events: ExchangeEvent[]
   await waitForEmptyQueue(t.stack.clients.sqs, t.stack.resources.queueUrl);
   const minutes = new Set<string>();
   for (const tx of oracleTransactions(events).values()) minutes.add(minuteKeyOf(Date.parse((tx.consumer ?? tx.provider)!.requestAt)));
-  const deps = { events: t.events, stats: t.stats, bucket: t.bucket };
+  const deps = t;
   await pool([...minutes], 8, async (m) => {
     await rollMinute(m, deps);
   });

@@ -64,7 +64,7 @@ describe('metrics API against the S3 rollups', () => {
     const all = [...s.valid, ...s.duplicates, ...s.conflicts, ...s.invalid.map((i) => i.event)];
     await sendBodies(t.stack.clients.sqs, t.stack.resources.queueUrl, toBodies(all, 43));
     await waitForEmptyQueue(t.stack.clients.sqs, t.stack.resources.queueUrl);
-    await rollRange(START, ROLL_TO, { events: t.events, stats: t.stats, bucket: t.bucket, concurrency: 8 });
+    await rollRange(START, ROLL_TO, { ...t, concurrency: 8 });
   }, 300_000);
   afterAll(async () => {
     await t?.stop();

@@ -52,7 +52,7 @@ describe('rollups equal the oracle', () => {
   beforeAll(async () => {
     t = await startTestStack({
       functions: ['ingest', 'rollup'],
-      workerEnv: { NGSP_SCHEDULE_SECONDS: '2', LATENESS_SECONDS: '5', DIRTY_MARGIN_SECONDS: '2', INITIAL_LOOKBACK_MINUTES: '1' },
+      workerEnv: { NGSP_SCHEDULE_SECONDS: '2', LATENESS_SECONDS: '5', DIRTY_MARGIN_SECONDS: '2', INITIAL_LOOKBACK_MINUTES: '1', INDEX_LAG_SECONDS: '1' },
     });
   });
   afterAll(async () => {

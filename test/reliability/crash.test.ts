@@ -72,7 +72,7 @@ describe('given workers SIGKILLed at chosen points', () => {
     killed = await startFaultedStack({
       seed: 7,
       functions: ['ingest', 'rollup'],
-      workerEnv: { NGSP_SCHEDULE_SECONDS: '2', LATENESS_SECONDS: '5', DIRTY_MARGIN_SECONDS: '2', INITIAL_LOOKBACK_MINUTES: '1' },
+      workerEnv: { NGSP_SCHEDULE_SECONDS: '2', LATENESS_SECONDS: '5', DIRTY_MARGIN_SECONDS: '2', INITIAL_LOOKBACK_MINUTES: '1', INDEX_LAG_SECONDS: '1' },
       onDdbRequest: (info: RequestInfo) => {
         if (info.operation === 'UpdateItem' && killAtUpdate.has(++updates)) kill('ingest', `store write ${updates}`);
         if (info.operation === 'BatchWriteItem' && killAtMark.has(++marks)) {

@@ -101,7 +101,7 @@ for (const [r, rate] of RATES.entries()) {
         onWorkerOutput: (fn, text) => log.feed(fn, text),
         workerEnv: {
           NGSP_SDK_MAX_ATTEMPTS: String(rate.attempts), POWERTOOLS_LOG_LEVEL: 'INFO',
-          NGSP_SCHEDULE_SECONDS: '2', LATENESS_SECONDS: '5', DIRTY_MARGIN_SECONDS: '2', INITIAL_LOOKBACK_MINUTES: '1',
+          NGSP_SCHEDULE_SECONDS: '2', LATENESS_SECONDS: '5', DIRTY_MARGIN_SECONDS: '2', INITIAL_LOOKBACK_MINUTES: '1', INDEX_LAG_SECONDS: '1',
         },
       });
     });

@@ -87,7 +87,7 @@ describe('given the queue fed as fast as it will take for a bounded time', () =>
       const v = JSON.parse(b) as ExchangeEvent | { events: ExchangeEvent[] };
       return 'events' in v ? v.events : [v];
     });
-    await rollRange(START, START + SPAN + 5 * 60_000, { events: t.events, stats: t.stats, bucket: t.bucket, concurrency: 8 });
+    await rollRange(START, START + SPAN + 5 * 60_000, { ...t, concurrency: 8 });
     const checked = await expectDaysMatch(t.bucket, daysOf(events), events, []);
     expect(checked.transactions).toBeGreaterThan(0);
     expect(received).toBeGreaterThanOrEqual(sent.length);

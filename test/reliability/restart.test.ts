@@ -18,12 +18,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { rollRange } from '#shared/rollup.ts';
-import { RollupBucket } from '#shared/store/bucket.ts';
-import { EventStore } from '#shared/store/events.ts';
-import { StatsStore } from '#shared/store/stats.ts';
-import { PIPELINE_SETTINGS } from '#infra/wiring.ts';
 import type { StackJson } from '../../local/stack.ts';
-import { closeTarget, localTarget, type Target } from '../../cli/target.ts';
+import { RollupBucket } from '#shared/store/bucket.ts';
+import { closeTarget, localTarget, storesOf, type Target } from '../../cli/target.ts';
 import { toBodies } from '../helpers/messages.ts';
 import { allEvents } from '../helpers/rollups.ts';
 import { sendBodies, waitForEmptyQueue } from '../helpers/stack.ts';
@@ -127,12 +124,7 @@ describe('npm start stopped and started again', () => {
     const s = generateStream({ seed: 31, prefix: 'rs', startMs: Date.parse(`${day}T10:00:00+07:00`), spanMs: 30 * 60_000, transactions: 200, duplicateShare: 0.1, invalidShare: 0.05, conflictShare: 0.01 });
     await sendBodies(target.clients.sqs, target.queueUrl, toBodies(allEvents(s), 2, 10));
     await waitForEmptyQueue(target.clients.sqs, target.queueUrl, 90_000);
-    const deps = {
-      events: new EventStore(target.clients.ddb, { tableName: target.tables.events!, shards: Number(PIPELINE_SETTINGS.GSI_SHARDS) }),
-      stats: new StatsStore(target.clients.ddb, target.tables.stats!),
-      bucket: new RollupBucket(target.clients.s3, target.bucket),
-      concurrency: 8,
-    };
+    const deps = { ...storesOf(target), concurrency: 8 };
     await rollRange(Date.parse(`${day}T10:00:00+07:00`), Date.parse(`${day}T10:40:00+07:00`), deps);
     const before = await snapshot(target, day);
     closeTarget(target);

@@ -1,0 +1,158 @@
+/**
+ * The raw archive's record format and the merge of archived and hot transactions (CONTRACT.md
+ * section 1, rules 1–8). Pure domain code: the S3 side is in shared/store/archive.ts.
+ *
+ * A line holds one transaction and every counted report of it, each written as the exchange
+ * event it was (plus `receivedAt`), so an analyst reads the archive as events and the rollup
+ * can rebuild the transaction exactly after its hot-store item has expired.
+ */
+import type { ExchangeEvent } from '#shared/contract/validate.ts';
+import { reportIdOf, type ReportFacts, type Role, type TransactionState } from '#shared/report.ts';
+import { parseRfc3339, toIct } from '#shared/time.ts';
+
+/** One archived report: the event as received, and when it was received. */
+export type ArchivedEvent = ExchangeEvent & { receivedAt?: string };
+
+/** One line of `archive/date=.../HHMM.jsonl.gz`. */
+export interface ArchiveLine {
+  transactionKey: string;
+  consumer?: ArchivedEvent;
+  provider?: ArchivedEvent;
+}
+
+function party(system: string, province: string): { orgCode: string; systemCode: string; provinceCode?: string } {
+  // Org codes use [A-Za-z0-9._-]: the first '/' separates the org from the system.
+  const cut = system.indexOf('/');
+  return { orgCode: system.slice(0, cut), systemCode: system.slice(cut + 1), ...(province ? { provinceCode: province } : {}) };
+}
+
+/** A stored report as the event it was. */
+export function toArchivedEvent(f: ReportFacts, role: Role): ArchivedEvent {
+  return {
+    eventId: f.eventId,
+    ...(f.transactionId !== undefined ? { transactionId: f.transactionId } : {}),
+    reporter: { platformId: f.platformId, role },
+    route: f.route,
+    consumer: party(f.consumerSystem, f.consumerProvince),
+    provider: party(f.providerSystem, f.providerProvince),
+    serviceCode: f.serviceCode,
+    requestAt: toIct(f.requestAtMs),
+    responseAt: toIct(f.requestAtMs + f.durationMs),
+    succeeded: f.succeeded,
+    ...(f.errorCategory !== undefined ? { errorCategory: f.errorCategory as ExchangeEvent['errorCategory'] } : {}),
+    ...(f.httpStatus !== undefined ? { httpStatus: f.httpStatus } : {}),
+    requestBytes: f.requestBytes,
+    responseBytes: f.responseBytes,
+    ...(f.receivedAtMs !== undefined ? { receivedAt: toIct(f.receivedAtMs) } : {}),
+  };
+}
+
+/** An archived event back in the form the counting rules use. */
+export function fromArchivedEvent(e: ArchivedEvent): ReportFacts {
+  const requestAtMs = parseRfc3339(e.requestAt)!;
+  const received = e.receivedAt !== undefined ? parseRfc3339(e.receivedAt) : undefined;
+  return {
+    eventId: e.eventId,
+    platformId: e.reporter.platformId,
+    requestAtMs,
+    durationMs: parseRfc3339(e.responseAt)! - requestAtMs,
+    route: e.route,
+    serviceCode: e.serviceCode,
+    consumerSystem: `${e.consumer.orgCode}/${e.consumer.systemCode}`,
+    consumerProvince: e.consumer.provinceCode ?? '',
+    providerSystem: `${e.provider.orgCode}/${e.provider.systemCode}`,
+    providerProvince: e.provider.provinceCode ?? '',
+    succeeded: e.succeeded,
+    requestBytes: e.requestBytes ?? 0,
+    responseBytes: e.responseBytes ?? 0,
+    ...(e.transactionId !== undefined ? { transactionId: e.transactionId } : {}),
+    ...(received !== undefined ? { receivedAtMs: received } : {}),
+    ...(e.errorCategory !== undefined ? { errorCategory: e.errorCategory } : {}),
+    ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
+  };
+}
+
+export function toArchiveLine(tx: TransactionState): ArchiveLine {
+  return {
+    transactionKey: tx.key,
+    ...(tx.consumer ? { consumer: toArchivedEvent(tx.consumer, 'CONSUMER') } : {}),
+    ...(tx.provider ? { provider: toArchivedEvent(tx.provider, 'PROVIDER') } : {}),
+  };
+}
+
+export function fromArchiveLine(line: ArchiveLine): TransactionState {
+  return {
+    key: line.transactionKey,
+    ...(line.consumer ? { consumer: fromArchivedEvent(line.consumer) } : {}),
+    ...(line.provider ? { provider: fromArchivedEvent(line.provider) } : {}),
+  };
+}
+
+/** A report that lost to the archived report of its transaction's role: a conflict (rule 2). */
+export interface MergeConflict {
+  report: ReportFacts;
+  role: Role;
+  transactionKey: string;
+}
+
+/**
+ * Merges an archived transaction with its hot-store item (rules 2 and 8). The archive was written
+ * from an earlier state of the same transaction, so an archived slot was there first: it stands.
+ * A hot slot with another report for the same role is then a conflict, exactly as it would have
+ * been had the archived report's item not expired in between.
+ */
+export function mergeArchived(archived: TransactionState | undefined, hot: TransactionState | undefined, conflicts: MergeConflict[]): TransactionState | undefined {
+  if (!archived) return hot;
+  if (!hot) return archived;
+  const merged: TransactionState = { key: archived.key };
+  for (const [slot, role] of [['consumer', 'CONSUMER'], ['provider', 'PROVIDER']] as const) {
+    const a = archived[slot];
+    const h = hot[slot];
+    if (a) {
+      merged[slot] = a;
+      if (h && reportIdOf(h) !== reportIdOf(a)) conflicts.push({ report: h, role, transactionKey: archived.key });
+    } else if (h) merged[slot] = h;
+  }
+  return merged;
+}
+
+/** Order of precedence between two copies of one report: the one received first stands. */
+function earlier(a: { facts: ReportFacts; key: string; slot: string }, b: { facts: ReportFacts; key: string; slot: string }): boolean {
+  const ra = a.facts.receivedAtMs ?? 0;
+  const rb = b.facts.receivedAtMs ?? 0;
+  if (ra !== rb) return ra < rb;
+  if (a.key !== b.key) return a.key < b.key;
+  return a.slot < b.slot;
+}
+
+/**
+ * Rule 6 across transactions: reports with the same (platformId, eventId) are one report, even
+ * when a resend changed its transactionId or role. The copy received first stands; the others
+ * are removed from their transactions (a transaction left with no report disappears).
+ * `known` holds copies that stand elsewhere (e.g. in a neighbouring minute's archive).
+ */
+export function dedupeReports(txs: Map<string, TransactionState>, known: Map<string, { facts: ReportFacts; key: string; slot: string }> = new Map()): Map<string, TransactionState> {
+  const best = new Map(known);
+  for (const tx of txs.values()) {
+    for (const slot of ['consumer', 'provider'] as const) {
+      const facts = tx[slot];
+      if (!facts) continue;
+      const id = reportIdOf(facts);
+      const cand = { facts, key: tx.key, slot };
+      const cur = best.get(id);
+      if (!cur || earlier(cand, cur)) best.set(id, cand);
+    }
+  }
+  const out = new Map<string, TransactionState>();
+  for (const tx of txs.values()) {
+    const kept: TransactionState = { key: tx.key };
+    for (const slot of ['consumer', 'provider'] as const) {
+      const facts = tx[slot];
+      if (!facts) continue;
+      const w = best.get(reportIdOf(facts))!;
+      if (w.key === tx.key && w.slot === slot) kept[slot] = facts;
+    }
+    if (kept.consumer || kept.provider) out.set(tx.key, kept);
+  }
+  return out;
+}
