@@ -10,8 +10,11 @@ import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { reportIdOf, type ReportFacts, type Role, type TransactionState } from '#shared/report.ts';
 import { parseRfc3339, toIct } from '#shared/time.ts';
 
-/** One archived report: the event as received, and when it was received. */
-export type ArchivedEvent = ExchangeEvent & { receivedAt?: string };
+/**
+ * One archived report: the event as received, when it was received, and the reports
+ * (`platformId#eventId`) that conflicted with it.
+ */
+export type ArchivedEvent = ExchangeEvent & { receivedAt?: string; conflicts?: string[] };
 
 /** One line of `archive/date=.../HHMM.jsonl.gz`. */
 export interface ArchiveLine {
@@ -44,6 +47,7 @@ export function toArchivedEvent(f: ReportFacts, role: Role): ArchivedEvent {
     requestBytes: f.requestBytes,
     responseBytes: f.responseBytes,
     ...(f.receivedAtMs !== undefined ? { receivedAt: toIct(f.receivedAtMs) } : {}),
+    ...(f.conflicts?.length ? { conflicts: [...f.conflicts].sort() } : {}),
   };
 }
 
@@ -69,6 +73,7 @@ export function fromArchivedEvent(e: ArchivedEvent): ReportFacts {
     ...(received !== undefined ? { receivedAtMs: received } : {}),
     ...(e.errorCategory !== undefined ? { errorCategory: e.errorCategory } : {}),
     ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
+    ...(e.conflicts?.length ? { conflicts: e.conflicts } : {}),
   };
 }
 
@@ -105,12 +110,20 @@ export function mergeArchived(archived: TransactionState | undefined, hot: Trans
   if (!archived) return hot;
   if (!hot) return archived;
   const merged: TransactionState = { key: archived.key };
+  const archivedIds = new Set([archived.consumer, archived.provider].filter((f): f is ReportFacts => f !== undefined).map(reportIdOf));
   for (const [slot, role] of [['consumer', 'CONSUMER'], ['provider', 'PROVIDER']] as const) {
     const a = archived[slot];
     const h = hot[slot];
     if (a) {
-      merged[slot] = a;
-      if (h && reportIdOf(h) !== reportIdOf(a)) conflicts.push({ report: h, role, transactionKey: archived.key });
+      const noted = new Set([...(a.conflicts ?? []), ...(h && reportIdOf(h) === reportIdOf(a) ? (h.conflicts ?? []) : [])]);
+      // Another report for a taken role is a conflict, unless it is an archived report again
+      // with its role flipped (rule 6: the same report; dropped, not counted as a conflict).
+      if (h && !archivedIds.has(reportIdOf(h))) {
+        conflicts.push({ report: h, role, transactionKey: archived.key });
+        noted.add(reportIdOf(h));
+        for (const c of h.conflicts ?? []) noted.add(c);
+      }
+      merged[slot] = noted.size ? { ...a, conflicts: [...noted].sort() } : a;
     } else if (h) merged[slot] = h;
   }
   return merged;
@@ -133,10 +146,14 @@ function earlier(a: { facts: ReportFacts; key: string; slot: string }, b: { fact
  */
 export function dedupeReports(txs: Map<string, TransactionState>, known: Map<string, { facts: ReportFacts; key: string; slot: string }> = new Map()): Map<string, TransactionState> {
   const best = new Map(known);
+  // A report that lost as a conflict is that conflict for good, wherever it is sent again.
+  const lost = new Set<string>();
+  for (const k of known.values()) for (const c of k.facts.conflicts ?? []) lost.add(c);
+  for (const tx of txs.values()) for (const slot of ['consumer', 'provider'] as const) for (const c of tx[slot]?.conflicts ?? []) lost.add(c);
   for (const tx of txs.values()) {
     for (const slot of ['consumer', 'provider'] as const) {
       const facts = tx[slot];
-      if (!facts) continue;
+      if (!facts || lost.has(reportIdOf(facts))) continue;
       const id = reportIdOf(facts);
       const cand = { facts, key: tx.key, slot };
       const cur = best.get(id);
@@ -148,7 +165,7 @@ export function dedupeReports(txs: Map<string, TransactionState>, known: Map<str
     const kept: TransactionState = { key: tx.key };
     for (const slot of ['consumer', 'provider'] as const) {
       const facts = tx[slot];
-      if (!facts) continue;
+      if (!facts || lost.has(reportIdOf(facts))) continue;
       const w = best.get(reportIdOf(facts))!;
       if (w.key === tx.key && w.slot === slot) kept[slot] = facts;
     }

@@ -29,6 +29,8 @@ export interface ReportFacts {
   receivedAtMs?: number;
   errorCategory?: string;
   httpStatus?: number;
+  /** Reports (`platformId#eventId`) that conflicted with this one (rule 2): each is that report for good (rule 1). */
+  conflicts?: string[];
 }
 
 export interface Report extends ReportFacts {

@@ -5,7 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { PeriodStats, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
 import { dedupeReports, mergeArchived, type MergeConflict } from '#shared/archive.ts';
-import { bucketMinute, type ReportFacts, type TransactionState } from '#shared/report.ts';
+import { bucketMinute, reportIdOf, type ReportFacts, type TransactionState } from '#shared/report.ts';
 import type { ArchiveStore } from '#shared/store/archive.ts';
 import type { EventStore } from '#shared/store/events.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
@@ -75,37 +75,32 @@ export function toCsv(rows: Row[]): string {
 /** What a minute roll needs. */
 export type MinuteDeps = Pick<RollupDeps, 'events' | 'stats' | 'bucket' | 'archive' | 'hotMs' | 'pairWindowMs' | 'now'>;
 
-/** Clock skew and the 5-minute future allowance between a report's time and its receipt. */
-const EXPIRY_SLACK_MS = 10 * MINUTE_MS;
-
-/**
- * Whether a minute is old enough that the hot store may have expired items of its transactions
- * while newer reports of the same transactions were stored again: a report's partner is received
- * no earlier than its requestAt minus the pair window and the future allowance, and it expires
- * the hot window after its receipt.
- */
-export function mayHaveExpired(minute: string, deps: Pick<RollupDeps, 'hotMs' | 'pairWindowMs'>, now: number): boolean {
-  return deps.hotMs > 0 && minuteStartMs(minute) < now - deps.hotMs + deps.pairWindowMs + EXPIRY_SLACK_MS;
-}
-
 /** A minute's transactions as the counting rules see them, from the archive and the hot store. */
 interface ResolvedMinute {
   transactions: TransactionState[];
   /** Whether the minute has an archive object (then it is rewritten even when empty now). */
   archived: boolean;
   conflicts: MergeConflict[];
-  /** Other minutes whose archived transactions this roll took over: they must be rolled again. */
+  /** Hot items to put back in their resolved state (`next` undefined: delete), as read (`seen`). */
+  restores: { next: TransactionState | undefined; seen: TransactionState }[];
+  /** Other minutes this roll changed the picture of: they must be rolled again. */
   others: Set<string>;
 }
+
+const idsOf = (tx: TransactionState | undefined): string =>
+  `${tx?.consumer ? reportIdOf(tx.consumer) : ''}|${tx?.provider ? reportIdOf(tx.provider) : ''}`;
 
 /**
  * Rule 8: archive ∪ hot store, merged by the counting rules, so a minute rolls to the same figures
  * whatever DynamoDB has expired.
  * - An archived transaction is merged with its item wherever the item's minute is now (a late
  *   CONSUMER report may have moved it); it stays here only if its merged minute is this one.
- * - In a minute old enough for expiry, a hot transaction not archived here may be one whose
- *   earlier reports expired: the archives of the minutes within the pair window are searched
- *   for it (and for the same reports under another transaction, rule 6).
+ * - A hot transaction not archived here may be one whose earlier reports expired after they were
+ *   archived in a neighbouring minute (the two reports of a transaction lie within the pair
+ *   window): those archives are searched for it, and for copies of its reports (rule 6).
+ * - Where the resolved transaction differs from its item (archived reports back after expiry, a
+ *   copy ruled out), the item is restored, so that later reports meet the full transaction and
+ *   every later roll, of this minute or another, starts from it.
  */
 async function resolveMinute(minute: string, deps: MinuteDeps, final: boolean): Promise<ResolvedMinute> {
   const hot = new Map<string, TransactionState>();
@@ -114,16 +109,21 @@ async function resolveMinute(minute: string, deps: MinuteDeps, final: boolean): 
   });
   const conflicts: MergeConflict[] = [];
   const others = new Set<string>();
+  const seen = new Map(hot);
   const archived = final ? await deps.archive.read(minute) : undefined;
   const merged = new Map<string, TransactionState>();
   if (archived) {
     const missing = [...archived.keys()].filter((k) => !hot.has(k));
     const elsewhere = missing.length ? await deps.events.getTransactions(missing) : new Map<string, TransactionState>();
-    for (const [k, a] of archived) merged.set(k, mergeArchived(a, hot.get(k) ?? elsewhere.get(k), conflicts)!);
+    for (const [k, a] of archived) {
+      const h = hot.get(k) ?? elsewhere.get(k);
+      if (h) seen.set(k, h);
+      merged.set(k, mergeArchived(a, h, conflicts)!);
+    }
   }
   const fresh = [...hot.values()].filter((tx) => !merged.has(tx.key));
   const known = new Map<string, { facts: ReportFacts; key: string; slot: string }>();
-  if (final && fresh.length && mayHaveExpired(minute, deps, (deps.now ?? Date.now)())) {
+  if (final && fresh.length && deps.pairWindowMs > 0) {
     const t0 = minuteStartMs(minute);
     const near: string[] = [];
     for (let t = t0 - deps.pairWindowMs; t <= t0 + deps.pairWindowMs; t += MINUTE_MS) if (t !== t0) near.push(minuteKeyOf(t));
@@ -134,7 +134,7 @@ async function resolveMinute(minute: string, deps: MinuteDeps, final: boolean): 
         found.set(tx.key, { minute: m, tx });
         for (const slot of ['consumer', 'provider'] as const) {
           const facts = tx[slot];
-          if (facts) known.set(`${facts.platformId}#${facts.eventId}`, { facts, key: tx.key, slot });
+          if (facts) known.set(reportIdOf(facts), { facts, key: tx.key, slot });
         }
       }
     }
@@ -146,8 +146,20 @@ async function resolveMinute(minute: string, deps: MinuteDeps, final: boolean): 
   } else {
     for (const tx of fresh) merged.set(tx.key, tx);
   }
-  const transactions = [...dedupeReports(merged, known).values()].filter((tx) => bucketMinute(tx) === minute);
-  return { transactions, archived: archived !== undefined, conflicts, others };
+  const resolved = dedupeReports(merged, known);
+  const restores: ResolvedMinute['restores'] = [];
+  if (final) {
+    for (const [k, h] of seen) {
+      const next = resolved.get(k);
+      if (idsOf(next) === idsOf(h)) continue;
+      restores.push({ next, seen: h });
+      others.add(bucketMinute(h));
+      if (next) others.add(bucketMinute(next));
+    }
+  }
+  others.delete(minute);
+  const transactions = [...resolved.values()].filter((tx) => bucketMinute(tx) === minute);
+  return { transactions, archived: archived !== undefined, conflicts, restores, others };
 }
 
 /**
@@ -162,8 +174,9 @@ export async function rollMinute(minute: string, deps: MinuteDeps, opts: { final
   const rows = stats.rows(periodStartOf(minuteStartMs(minute)), 'minute');
   const totals = stats.totals();
   if (final) {
-    // Conflicts found against archived reports, and the minutes whose archive this roll took
-    // over, are recorded before anything is published: a crash in between rolls them again.
+    // Restored items, conflicts found against archived reports and the minutes this roll changed
+    // are recorded before anything is published: a crash in between rolls this minute again.
+    for (const r of view.restores) await deps.events.restore(r.next, r.seen);
     const marks = new Set<string>(view.others);
     for (const c of view.conflicts) {
       await deps.events.writeConflict({ ...c.report, role: c.role, transactionKey: c.transactionKey });

@@ -5,6 +5,7 @@
 import {
   BatchGetItemCommand,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -13,7 +14,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Report, ReportFacts, TransactionState } from '#shared/report.ts';
+import { bucketMinute, type Report, type ReportFacts, type TransactionState } from '#shared/report.ts';
 import { dayOf, minuteKeyOf } from '#shared/time.ts';
 import { EVENTS_TABLE } from '#shared/store/tables.ts';
 import { fnv1a } from '#shared/hash.ts';
@@ -58,6 +59,8 @@ interface StoredSlot {
   rcv?: number;
   ec?: string;
   hs?: number;
+  /** Reports (`platformId#eventId`) that conflicted with this one. */
+  x?: string[];
 }
 
 function toSlot(r: ReportFacts): StoredSlot {
@@ -69,6 +72,7 @@ function toSlot(r: ReportFacts): StoredSlot {
     ...(r.receivedAtMs !== undefined ? { rcv: r.receivedAtMs } : {}),
     ...(r.errorCategory !== undefined ? { ec: r.errorCategory } : {}),
     ...(r.httpStatus !== undefined ? { hs: r.httpStatus } : {}),
+    ...(r.conflicts?.length ? { x: r.conflicts } : {}),
   };
 }
 
@@ -81,6 +85,7 @@ function fromSlot(s: StoredSlot): ReportFacts {
     ...(s.rcv !== undefined ? { receivedAtMs: s.rcv } : {}),
     ...(s.ec !== undefined ? { errorCategory: s.ec } : {}),
     ...(s.hs !== undefined ? { httpStatus: s.hs } : {}),
+    ...(s.x?.length ? { conflicts: s.x } : {}),
   };
 }
 
@@ -170,7 +175,12 @@ export class EventStore {
     return out.Item;
   }
 
-  /** Keeps a conflicting report aside (idempotent: keyed by its platform and eventId), counted on its day. */
+  /**
+   * Keeps a conflicting report aside (idempotent: keyed by its platform and eventId), counted on
+   * its day, and notes it on the report it lost to, so that the same report sent again under
+   * another transactionId or role is known for what it is (rule 1) by the rollup — the note
+   * travels into the archive with the transaction.
+   */
   async writeConflict(r: Report): Promise<void> {
     const item = {
       pk: `X#${r.platformId}#${r.eventId}`,
@@ -180,6 +190,22 @@ export class EventStore {
       r: toSlot(r),
     };
     await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: marshall(item) }));
+    const id = `${r.platformId}#${r.eventId}`;
+    try {
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: r.transactionKey } },
+          UpdateExpression: 'SET #s.#x = list_append(if_not_exists(#s.#x, :none), :id)',
+          ConditionExpression: 'attribute_exists(#s) AND NOT contains(#s.#x, :one)',
+          ExpressionAttributeNames: { '#s': r.role === 'CONSUMER' ? 'c' : 'p', '#x': 'x' },
+          ExpressionAttributeValues: { ':none': { L: [] }, ':id': { L: [{ S: id }] }, ':one': { S: id } },
+        }),
+      );
+    } catch (err) {
+      // Noted already, or the item is gone (expired): the rollup notes it when it merges the archive.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
   }
 
   /** Every transaction of a minute, page by page; the minute's shards are read in parallel. */
@@ -255,6 +281,68 @@ export class EventStore {
       }
     }
     return out;
+  }
+
+  /**
+   * Puts a transaction item back in the state the counting rules resolved it to (archived reports
+   * restored after expiry, a report that rule 6 ruled out removed), so that what ingest sees next
+   * is right. Conditional on the item still being what the roll read (`seen`): a report written
+   * meanwhile wins, and its write marks the minute for another roll. `next` undefined deletes it.
+   * Returns whether the item was changed.
+   */
+  async restore(next: TransactionState | undefined, seen: TransactionState): Promise<boolean> {
+    const names: Record<string, string> = { '#c': 'c', '#p': 'p', '#e': 'e', '#pl': 'pl' };
+    const values: Record<string, unknown> = {};
+    const cond: string[] = [];
+    for (const [slot, alias] of [['consumer', 'c'], ['provider', 'p']] as const) {
+      const f = seen[slot];
+      if (f) {
+        cond.push(`#${alias}.#e = :${alias}e AND #${alias}.#pl = :${alias}pl`);
+        values[`:${alias}e`] = f.eventId;
+        values[`:${alias}pl`] = f.platformId;
+      } else cond.push(`attribute_not_exists(#${alias})`);
+    }
+    const key = { pk: { S: seen.key } };
+    try {
+      if (!next) {
+        await this.ddb.send(
+          new DeleteItemCommand({ TableName: this.table, Key: key, ConditionExpression: cond.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: marshall(values) }),
+        );
+        return true;
+      }
+      const sets: string[] = [];
+      const removes: string[] = [];
+      for (const [slot, alias] of [['consumer', 'c'], ['provider', 'p']] as const) {
+        const f = next[slot];
+        if (f) {
+          sets.push(`#${alias} = :${alias}`);
+          values[`:${alias}`] = toSlot(f);
+        } else removes.push(`#${alias}`);
+      }
+      const minute = bucketMinute(next);
+      sets.push('m = :m', 'b = :b');
+      values[':m'] = minute;
+      values[':b'] = this.bucketKey(minute, seen.key);
+      if (this.hotMs > 0) {
+        names['#ttl'] = 'ttl';
+        values[':ttl'] = Math.floor((this.now() + this.hotMs) / 1000);
+        sets.push('#ttl = :ttl');
+      }
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: cond.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
   }
 
   /** One stored transaction by key (tests and tools). */

@@ -9,7 +9,8 @@ import { createServer, request as httpRequest, Agent, type IncomingHttpHeaders, 
 import type { AddressInfo } from 'node:net';
 import { rng } from './stream.ts';
 
-export type FaultKind = 'throttle' | 'error500' | 'latency' | 'drop';
+/** `denied`: the service's AccessDenied answer (an IAM or KMS misconfiguration, not a transient fault). */
+export type FaultKind = 'throttle' | 'error500' | 'latency' | 'drop' | 'denied';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -56,7 +57,7 @@ function emptyStats(): FaultStats {
     requests: 0,
     injected: {
       'throttle:before': 0, 'throttle:after': 0, 'error500:before': 0, 'error500:after': 0,
-      'latency:before': 0, 'latency:after': 0, 'drop:before': 0, 'drop:after': 0,
+      'latency:before': 0, 'latency:after': 0, 'drop:before': 0, 'drop:after': 0, 'denied:before': 0, 'denied:after': 0,
     },
   };
 }
@@ -164,6 +165,7 @@ export class FaultProxy {
         req.socket.destroy();
         return true;
       case 'throttle':
+      case 'denied':
       case 'error500': {
         const { status, headers, body } = this.errorAnswer(rule.kind, req.method === 'HEAD');
         res.writeHead(status, headers);
@@ -174,8 +176,17 @@ export class FaultProxy {
   }
 
   /** The service's own error answer, as AWS sends it. */
-  private errorAnswer(kind: 'throttle' | 'error500', head: boolean): { status: number; headers: Record<string, string>; body: string } {
+  private errorAnswer(kind: 'throttle' | 'error500' | 'denied', head: boolean): { status: number; headers: Record<string, string>; body: string } {
     const requestId = `fault-${Math.floor(this.random() * 1e9)}`;
+    if (kind === 'denied') {
+      if (this.opts.service === 's3') {
+        const body = head ? '' : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>${requestId}</RequestId></Error>`;
+        return { status: 403, headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId }, body };
+      }
+      const type = this.opts.service === 'dynamodb' ? 'com.amazon.coral.service#AccessDeniedException' : 'com.amazonaws.sqs#AccessDeniedException';
+      const message = 'User: arn:aws:sts::123456789012:assumed-role/ingest/fn is not authorized to perform: dynamodb:UpdateItem on resource: arn:aws:dynamodb:ap-southeast-1:123456789012:table/Events because no identity-based policy allows the dynamodb:UpdateItem action';
+      return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId }, body: JSON.stringify({ __type: type, Message: message }) };
+    }
     if (this.opts.service === 's3') {
       const [status, code, message] = kind === 'throttle' ? [503, 'SlowDown', 'Please reduce your request rate.'] : [500, 'InternalError', 'We encountered an internal error. Please try again.'];
       const body = head ? '' : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${requestId}</RequestId></Error>`;

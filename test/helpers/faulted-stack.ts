@@ -5,11 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PIPELINE_SETTINGS } from '#infra/wiring.ts';
+import { PIPELINE } from '#infra/wiring.ts';
 import type { Clients } from '#shared/aws.ts';
-import { RollupBucket } from '#shared/store/bucket.ts';
-import { EventStore } from '#shared/store/events.ts';
-import { StatsStore } from '#shared/store/stats.ts';
+import { makeStores } from '#shared/store/stores.ts';
 import { startEmulators, type RunningEmulators } from '../../local/emulators.ts';
 import { makeLocalClients, type LocalStackOptions } from '../../local/stack.ts';
 import { FaultProxy, type FaultProxyOptions } from './fault-proxy.ts';
@@ -63,9 +61,7 @@ export async function startFaultedStack(opts: FaultedStackOptions = {}): Promise
     ...(sqsProxy ? { sqsProxy } : {}),
     direct,
     emulators,
-    events: new EventStore(direct.ddb, { tableName: n.tables.Events, shards: Number(PIPELINE_SETTINGS.GSI_SHARDS) }),
-    stats: new StatsStore(direct.ddb, n.tables.Stats),
-    bucket: new RollupBucket(direct.s3, n.bucket),
+    ...makeStores(direct.ddb, direct.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE),
     async stop() {
       ddbProxy.set([]);
       s3Proxy.set([]);
