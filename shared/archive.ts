@@ -121,10 +121,16 @@ export function mergeArchived(archived: TransactionState | undefined, hot: Trans
       if (h && !archivedIds.has(reportIdOf(h))) {
         conflicts.push({ report: h, role, transactionKey: archived.key });
         noted.add(reportIdOf(h));
-        for (const c of h.conflicts ?? []) noted.add(c);
+        // What lost to the hot report lost to the archived one too — but never the archived ones.
+        for (const c of h.conflicts ?? []) if (!archivedIds.has(c)) noted.add(c);
       }
       merged[slot] = noted.size ? { ...a, conflicts: [...noted].sort() } : a;
     } else if (h) merged[slot] = h;
+  }
+  // An archived report is never lost to anything (a copy of it met in the hot item is a copy).
+  for (const slot of ['consumer', 'provider'] as const) {
+    const f = merged[slot];
+    if (f?.conflicts?.some((c) => archivedIds.has(c))) merged[slot] = { ...f, conflicts: f.conflicts.filter((c) => !archivedIds.has(c)) };
   }
   return merged;
 }
