@@ -4,6 +4,7 @@
  * budget per 1,000 reports counted by SDK middleware — in the worker (NGSP_COUNT_REQUESTS), in
  * the sender, in a scheduled rollup of the same minutes, and for the Powertools alternative.
  */
+import { gunzipSync } from 'node:zlib';
 import { queueDepth } from '#shared/store/queue.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -74,7 +75,7 @@ export interface Budget {
 export interface IngestBenchResult {
   runs: ThroughputRun[];
   budgets: Budget[];
-  rollupBudget: { minutesRolled: number; days: number; counts: Counts; s3PutsPerMinute: number; ddbWritesPerMinute: number; ddbReadsPerMinute: number; dayCounts: Counts; s3PutsPerDay: number };
+  rollupBudget: { minutesRolled: number; days: number; counts: Counts; s3PutsPerMinute: number; ddbWritesPerMinute: number; ddbReadsPerMinute: number; dayCounts: Counts; s3PutsPerDay: number; archiveBytesPerTransaction: number };
   alternative: Budget & { library: string };
   itemSizes: { transactions: number; avgItemBytes: number; avgWruPerReport: number; avgQueryRruPerTransaction: number; avgStoredBytesPerTransaction: number };
   avgEventBytes: number;
@@ -282,12 +283,21 @@ export async function benchIngest(o: IngestBenchOptions, log: (msg: string) => v
     await rollDay(today, deps);
     const dayCounts = counter.snapshot();
     const rc = classify(runCounts);
+    // The raw archive those minutes wrote: compressed bytes per transaction (cost figure 6).
+    let archiveBytes = 0;
+    let archivedTransactions = 0;
+    for (const key of await deps.bucket.list('archive/')) {
+      const bytes = (await deps.bucket.getBytes(key))!;
+      archiveBytes += bytes.length;
+      archivedTransactions += gunzipSync(bytes).toString('utf8').split('\n').filter(Boolean).length;
+    }
     rollupBudget = {
       minutesRolled: report.minutes, days: report.days.length, counts: runCounts,
       s3PutsPerMinute: Math.round((rc.s3Puts / Math.max(1, report.minutes)) * 100) / 100,
       ddbWritesPerMinute: Math.round((rc.ddbWrites / Math.max(1, report.minutes)) * 100) / 100,
       ddbReadsPerMinute: Math.round((rc.ddbReads / Math.max(1, report.minutes)) * 100) / 100,
       dayCounts, s3PutsPerDay: classify(dayCounts).s3Puts,
+      archiveBytesPerTransaction: Math.round(archiveBytes / Math.max(1, archivedTransactions)),
     };
     c.ddb.destroy();
     c.s3.destroy();

@@ -140,7 +140,8 @@ function table(r: Results): string {
   }
   const rb = r.ingest?.rollupBudget;
   if (rb) {
-    rows.push(['2', `S3 PUTs per rolled minute | per rolled day`, `${f(rb.s3PutsPerMinute, 2)} | ${f(rb.s3PutsPerDay)}`, '', '', '<= 1 | <= 4', yes(rb.s3PutsPerMinute <= 1 && rb.s3PutsPerDay <= 4)]);
+    rows.push(['2', `S3 PUTs per rolled minute (file + archive) | per rolled day`, `${f(rb.s3PutsPerMinute, 2)} | ${f(rb.s3PutsPerDay)}`, '', '', '<= 2 | <= 4', yes(rb.s3PutsPerMinute <= 2 && rb.s3PutsPerDay <= 4)]);
+    rows.push(['2', 'raw archive bytes per transaction (gzip JSON lines)', f(rb.archiveBytesPerTransaction), '', '', '', '']);
   }
   const ro = r.rollup;
   if (ro) {

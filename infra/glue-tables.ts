@@ -53,6 +53,13 @@ const JSON_SERDE = (ignoreMalformed: boolean): CfnTable.SerdeInfoProperty => ({
 const rowColumns = (allStrings = false): CfnTable.ColumnProperty[] =>
   ROW_COLUMNS.map((c) => ({ name: c.toLowerCase(), type: allStrings ? 'string' : ROW_TYPES[c] }));
 
+const PARTY = 'struct<orgcode:string,systemcode:string,provincecode:string>';
+/** An archived report (shared/archive.ts ArchivedEvent): the exchange event, when it was received, what conflicted with it. */
+const ARCHIVED_EVENT =
+  `struct<eventid:string,transactionid:string,reporter:struct<platformid:string,role:string>,route:string,consumer:${PARTY},provider:${PARTY},` +
+  'servicecode:string,requestat:string,responseat:string,succeeded:boolean,errorcategory:string,httpstatus:int,requestbytes:bigint,responsebytes:bigint,' +
+  'receivedat:string,conflicts:array<string>>';
+
 export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     name: 'minute_rollups',
@@ -111,5 +118,18 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
       { name: 'generatedat', type: 'string' },
     ],
     serde: JSON_SERDE(true),
+  },
+  {
+    name: 'raw_archive',
+    description: 'Every counted report, one line per transaction (archive/date=YYYY-MM-DD/HHMM.jsonl.gz): drill from a daily row to its transactions',
+    prefix: 'archive/',
+    file: 'HHMM.jsonl.gz',
+    format: 'json',
+    columns: [
+      { name: 'transactionkey', type: 'string' },
+      { name: 'consumer', type: ARCHIVED_EVENT },
+      { name: 'provider', type: ARCHIVED_EVENT },
+    ],
+    serde: JSON_SERDE(false),
   },
 ];

@@ -7,12 +7,15 @@
  * of the items the ingest run stored (DynamoDB's size and rounding rules). The others are design
  * estimates, derived as their comments say. Re-run the bench and update both together.
  */
-import { FUNCTIONS } from '#infra/wiring.ts';
 
 export const BUDGET_SOURCE =
-  'measured by npm run bench on 2026-11-27 (2021 profile: reports per transaction, bytes, DynamoDB write/read units, stored bytes); other fields design estimates';
+  'measured by npm run bench on 2026-11-27 (2021 profile: reports per transaction, bytes, DynamoDB write/read units, stored bytes) and 2026-12-02 (archive bytes); other fields design estimates';
 
-const memoryOf = (name: 'ingest' | 'rollup' | 'api'): number => FUNCTIONS.find((f) => f.name === name)?.memoryMb ?? 512;
+/**
+ * Function memory and the hot window as the wiring table sets them (infra/wiring.ts); the domain
+ * does not import the stack, so test/infra checks that these equal the wiring table.
+ */
+export const WIRED = { memoryMb: { ingest: 512, rollup: 1024, api: 1024 }, hotDays: 7 } as const;
 
 export const BUDGET = {
   /** Measured: reports per transaction of the 2021 profile (1 + the share reported by both sides). */
@@ -27,9 +30,9 @@ export const BUDGET = {
   reportsPerApiRequest: 100,
 
   lambda: {
-    ingest: { memoryMb: memoryOf('ingest'), messagesPerInvocation: 10, msPerInvocation: 60, msPerReport: 4 },
-    rollup: { memoryMb: memoryOf('rollup'), invocationsPerMonth: 43_830, msPerInvocation: 600, msPerTransaction: 0.05 },
-    api: { memoryMb: memoryOf('api'), msPerRequest: 40 },
+    ingest: { memoryMb: WIRED.memoryMb.ingest, messagesPerInvocation: 10, msPerInvocation: 60, msPerReport: 4 },
+    rollup: { memoryMb: WIRED.memoryMb.rollup, invocationsPerMonth: 43_830, msPerInvocation: 600, msPerTransaction: 0.05 },
+    api: { memoryMb: WIRED.memoryMb.api, msPerRequest: 40 },
   },
   sqs: {
     /** Send + receive per 64 KiB chunk, delete per 10 messages, plus the DLQ's share (negligible). */
@@ -53,7 +56,8 @@ export const BUDGET = {
     statsReadUnitsPerMonth: 1_500_000,
     /** Measured: item + index entry bytes per transaction, with DynamoDB's 100 bytes per item each. */
     bytesPerTransactionStored: 1_009,
-    retentionDays: Number(FUNCTIONS.find((f) => f.name === 'ingest')?.settings.RETENTION_DAYS ?? 400),
+    /** The hot window: items live this long after their last report was received (then the archive has them). */
+    hotDays: WIRED.hotDays,
   },
   s3: {
     /** Measured: 1 PUT per rolled minute, 3 per rolled day; ×1.3 for minutes rolled again after late reports (estimate). */
@@ -64,6 +68,14 @@ export const BUDGET = {
     /** Rollup bytes per transaction (its share of minute and daily rows), stored for a year. */
     bytesPerTransaction: 160,
     monthsKept: 12,
+    /** Raw archive: one PUT per final minute (×1.3 for minutes rolled again), like the minute files. */
+    archivePutsPerMonth: 1_440 * 30.44 * 1.3,
+    /** Each final roll reads its minute's archive and the ten within the pair window (±5 minutes). */
+    archiveGetsPerMonth: 11 * 1_440 * 30.44 * 1.3,
+    /** Measured: gzip JSON-lines bytes per archived transaction (both reports). */
+    archiveBytesPerTransaction: 190,
+    /** Months of archive the estimate carries (it is kept for good; storage grows by a month's share each month). */
+    archiveMonthsKept: 12,
   },
   apiGateway: {
     /** Dashboard and metrics queries a month (analysts, ops, the dashboard's refresh). */
@@ -75,8 +87,8 @@ export const BUDGET = {
     logBytesPerRollupRun: 1_500,
     /** Log retention, months (stored GB ≈ a month's ingest × this). */
     logMonthsKept: 1,
-    customMetrics: 12,
-    alarms: 8,
+    customMetrics: 13,
+    alarms: 11,
     dashboards: 1,
   },
 } as const;

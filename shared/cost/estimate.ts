@@ -55,9 +55,10 @@ export function estimateMonthlyCost(transactionsPerDay: number, budget: Budget =
 
   const chunksPerMessage = Math.max(1, Math.ceil((budget.bytesPerReport * budget.reportsPerMessage) / budget.sqs.chunkBytes));
   const D = budget.dynamodb;
-  const storedGb = (transactionsPerDay * D.retentionDays * D.bytesPerTransactionStored) / GB;
+  const storedGb = (transactionsPerDay * D.hotDays * D.bytesPerTransactionStored) / GB;
   const S = budget.s3;
   const s3Gb = (tx * S.bytesPerTransaction * S.monthsKept) / GB;
+  const archiveGb = (tx * S.archiveBytesPerTransaction * S.archiveMonthsKept) / GB;
   const C = budget.cloudwatch;
   const logGb = (ingestInvocations * C.logBytesPerIngestInvocation + apiCalls * C.logBytesPerApiRequest + L.rollup.invocationsPerMonth * C.logBytesPerRollupRun) / GB;
   const logFixedGb = (budget.apiGateway.fixedRequestsPerMonth * C.logBytesPerApiRequest + L.rollup.invocationsPerMonth * C.logBytesPerRollupRun) / GB;
@@ -92,7 +93,7 @@ export function estimateMonthlyCost(transactionsPerDay: number, budget: Budget =
         line('rollup reads of the minute index', tx * D.readUnitsPerTransaction, 'RRU', prices.dynamodb.readRequestUnit),
         line('stats items written', D.statsWriteUnitsPerMonth, 'WRU', prices.dynamodb.writeRequestUnit, true),
         line('stats items read (API, daily rollup)', D.statsReadUnitsPerMonth, 'RRU', prices.dynamodb.readRequestUnit, true),
-        line(`storage (${D.retentionDays} days of transactions)`, storedGb, 'GB-month', prices.dynamodb.storageGbMonth),
+        line(`hot store (${D.hotDays} days of transactions)`, storedGb, 'GB-month', prices.dynamodb.storageGbMonth),
       ],
     },
     {
@@ -102,6 +103,9 @@ export function estimateMonthlyCost(transactionsPerDay: number, budget: Budget =
         line('rejected-event PUTs', sqsReports * S.putsPerReport, 'requests', prices.s3.putRequest),
         line('GETs (downloads, Athena)', S.getsPerMonth, 'requests', prices.s3.getRequest, true),
         line(`storage (${S.monthsKept} months of rollups)`, s3Gb, 'GB-month', prices.s3.storageGbMonth),
+        line('raw archive PUTs (one per final minute)', S.archivePutsPerMonth, 'requests', prices.s3.putRequest, true),
+        line('raw archive GETs (rollup merges)', S.archiveGetsPerMonth, 'requests', prices.s3.getRequest, true),
+        line(`raw archive storage (${S.archiveMonthsKept} months)`, archiveGb, 'GB-month', prices.s3.storageGbMonth),
       ],
     },
     {

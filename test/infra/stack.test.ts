@@ -13,6 +13,8 @@ import { PLATFORM_ENV_KEYS, REPO_ROOT, TABLE_ACTIONS } from '#infra/constructs/a
 import { ROLLUP_TABLES } from '#infra/glue-tables.ts';
 import { MAX_RECEIVE_COUNT, RESOURCE_ENV, type FunctionDecl } from '#infra/wiring.ts';
 import { keys } from '#shared/store/bucket.ts';
+import { BUDGET, WIRED } from '#shared/cost/budget.ts';
+import { FUNCTIONS, PIPELINE } from '#infra/wiring.ts';
 import { TABLES } from '#shared/store/tables.ts';
 import { buildApp, wiringUnderTest, type Built } from './app.ts';
 
@@ -221,6 +223,7 @@ describe('given the wiring table, when the stack is synthesized', () => {
       daily_rollups: keys.dailyJsonl(day),
       daily_rollups_csv: keys.dailyCsv(day),
       daily_summaries: keys.summary(day),
+      raw_archive: keys.archive(`${day}T13:45`),
     };
     const tables = Object.values(resources).filter((r) => r.Type === 'AWS::Glue::Table');
     expect(tables.map((t) => t.Properties.TableInput.Name).sort()).toEqual(Object.keys(expectedFile).sort());
@@ -259,7 +262,10 @@ describe('given the wiring table, when the stack is synthesized', () => {
     expect(byMetric('RollupLagSeconds')).toEqual([
       expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'rollup' }], TreatMissingData: 'breaching' }),
     ]);
+    expect(byMetric('StoreErrors')).toEqual([expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'ingest' }], Threshold: 0 })]);
     for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
+    // The cost estimate counts what the stack makes.
+    expect(alarms).toHaveLength(BUDGET.cloudwatch.alarms);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
@@ -302,6 +308,11 @@ describe('given stage settings from context', () => {
 
   it('when stage=dev, then data stores are deleted with the stack', () => {
     for (const r of Object.values(resources).filter((x) => ['AWS::DynamoDB::Table', 'AWS::S3::Bucket'].includes(x.Type))) expect(r.DeletionPolicy).toBe('Delete');
+  });
+
+  it('then the cost budget uses the memory and hot window of the wiring table', () => {
+    const memory = Object.fromEntries(FUNCTIONS.map((f) => [f.name, f.memoryMb]));
+    expect(WIRED).toEqual({ memoryMb: memory, hotDays: PIPELINE.hotDays });
   });
 
   it('when hotDays is given, then the hot window of ingest and rollup follows it', () => {
