@@ -12,8 +12,15 @@ export const keys = {
   dailyJsonl: (day: string): string => `rollups/daily/date=${day}/rollup.jsonl`,
   dailyCsv: (day: string): string => `rollups/daily/date=${day}/rollup.csv`,
   summary: (day: string): string => `rollups/daily/date=${day}/summary.json`,
-  rejected: (day: string, id: string): string => `rejected/date=${day}/${id}.jsonl`,
-  rejectedPrefix: (day: string): string => `rejected/date=${day}/`,
+  /** CONTRACT.md 1.1: by sender platform (or `unknown`), then date, so one platform's lines are read alone. */
+  rejected: (platform: string, day: string, id: string): string => `rejected/platform=${platform}/date=${day}/${id}.jsonl`,
+  rejectedPrefix: (platform: string, day: string): string => `rejected/platform=${platform}/date=${day}/`,
+  /** Under it, one `platform=<id>/` folder per platform that has rejections. */
+  rejectedRoot: 'rejected/',
+  /** The platform of a `platform=<id>/` folder name (or of a key under it). */
+  rejectedPlatformOf: (key: string): string | undefined => /^rejected\/platform=([^/]+)\//.exec(key)?.[1],
+  /** The layout before 1.1 (`rejected/date=.../`): still read by operators. */
+  legacyRejectedPrefix: (day: string): string => `rejected/date=${day}/`,
 };
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -47,6 +54,18 @@ export class RollupBucket {
       if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
       throw err;
     }
+  }
+
+  /** The folders right under a prefix (`ListObjectsV2` with a `/` delimiter), e.g. `rejected/platform=LGSP-79/`. */
+  async listFolders(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
   }
 
   /** Every key under a prefix. */
