@@ -3,10 +3,15 @@
  * far below Lambda's 6 MB limit (each line's body is already cut at 64 KiB). A platform's lines
  * are read from its own prefix `rejected/platform=<id>/date=YYYY-MM-DD/` only (CONTRACT.md 1.1):
  * nobody else's object is ever read for an LGSP. An operator without a platform reads every
- * platform's folder of that day (one LIST each) and the pre-1.1 `rejected/date=.../` layout.
+ * folder a line can be in — each platform of the registry and `unknown` (shared/sender.ts never
+ * writes another) — for that day (one LIST each), and the pre-1.1 `rejected/date=.../` layout.
+ * (Not a delimiter listing of `rejected/`: s3rver cannot list common prefixes deeper than one level.)
  */
 import { ValidationError } from '#shared/errors.ts';
+import { pool } from '#shared/pool.ts';
 import type { RejectedLine } from '#shared/ingest.ts';
+import { defaultRegistry, type Registry } from '#shared/registry.ts';
+import { UNKNOWN_PLATFORM } from '#shared/sender.ts';
 import { keys, type RollupBucket } from '#shared/store/bucket.ts';
 
 export interface RejectionsPage {
@@ -44,12 +49,12 @@ function decodeCursor(text: string, prefixes: string[]): Cursor {
 }
 
 export class RejectionReader {
-  constructor(private readonly bucket: RollupBucket) {}
+  constructor(private readonly bucket: RollupBucket, private readonly registry: Pick<Registry, 'platformIds'> = defaultRegistry) {}
 
   /** The prefixes a page reads: one platform's folder of the day, or (ops) every folder of it. */
   private async prefixes(date: string, platformId: string | undefined): Promise<string[]> {
     if (platformId !== undefined) return [keys.rejectedPrefix(platformId, date)];
-    const folders = (await this.bucket.listFolders(keys.rejectedRoot)).map(keys.rejectedPlatformOf).filter((p): p is string => Boolean(p));
+    const folders = [...this.registry.platformIds(), UNKNOWN_PLATFORM];
     return [keys.legacyRejectedPrefix(date), ...folders.map((p) => keys.rejectedPrefix(p, date))];
   }
 
@@ -60,7 +65,9 @@ export class RejectionReader {
   async page(date: string, opts: { platformId?: string; cursor?: string; limit: number }): Promise<RejectionsPage> {
     const prefixes = await this.prefixes(date, opts.platformId);
     const start = opts.cursor ? decodeCursor(opts.cursor, prefixes) : undefined;
-    const all = (await Promise.all(prefixes.map((p) => this.bucket.list(p)))).flat().sort();
+    const all: string[] = [];
+    await pool(prefixes, READ_CONCURRENCY, async (p) => void all.push(...(await this.bucket.list(p))));
+    all.sort();
     const todo = start ? all.filter((k) => k >= start.k) : all;
     const out: RejectedLine[] = [];
     let bytes = 0;

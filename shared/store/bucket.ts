@@ -15,7 +15,7 @@ export const keys = {
   /** CONTRACT.md 1.1: by sender platform (or `unknown`), then date, so one platform's lines are read alone. */
   rejected: (platform: string, day: string, id: string): string => `rejected/platform=${platform}/date=${day}/${id}.jsonl`,
   rejectedPrefix: (platform: string, day: string): string => `rejected/platform=${platform}/date=${day}/`,
-  /** Under it, one `platform=<id>/` folder per platform that has rejections. */
+  /** Under it, one `platform=<id>/` folder per sender platform (and `unknown`). */
   rejectedRoot: 'rejected/',
   /** The platform of a `platform=<id>/` folder name (or of a key under it). */
   rejectedPlatformOf: (key: string): string | undefined => /^rejected\/platform=([^/]+)\//.exec(key)?.[1],
@@ -54,18 +54,6 @@ export class RollupBucket {
       if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
       throw err;
     }
-  }
-
-  /** The folders right under a prefix (`ListObjectsV2` with a `/` delimiter), e.g. `rejected/platform=LGSP-79/`. */
-  async listFolders(prefix: string): Promise<string[]> {
-    const out: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
-      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return out;
   }
 
   /** Every key under a prefix. */
