@@ -10,6 +10,7 @@ import { redrive } from './commands/redrive.ts';
 import { checkReplayOptions, replay } from './commands/replay.ts';
 import { parseRange, rollup } from './commands/rollup.ts';
 import { send } from './commands/send.ts';
+import { addSender, listSenders, removeSender } from './commands/senders.ts';
 import { consoleIo, type Io } from './io.ts';
 import { closeTarget, loadTarget, type Target } from './target.ts';
 
@@ -154,6 +155,35 @@ export function buildProgram(io: Io = consoleIo): Command {
     .option('--outputs <file>', OUTPUTS_HELP)
     .action(async (keyId: string, o: { outputs?: string }) => {
       await withTarget(o.outputs, (t) => revokeKey(t, keyId, io));
+    });
+
+  const senders = program.command('senders').description('manage the registry of SQS sending principals: which IAM principal sends for which platform (operators)');
+  senders
+    .command('add')
+    .description('register a principal (its SenderId) as the sender of one platform, or as an operator relay')
+    .requiredOption('--sender-id <id>', "the principal's IAM unique id, as SQS reports it in SenderId (AROA... for a role, AIDA... for a user)")
+    .option('--platform <id>', 'the platform it sends for (e.g. LGSP-79)')
+    .option('--ops', 'an operator principal: may relay any platform\'s reports (e.g. a copy-redrive)')
+    .option('--note <text>', 'free text, e.g. the principal ARN')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { senderId: string; platform?: string; ops?: boolean; note?: string; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => addSender(t, o, io));
+    });
+  senders
+    .command('list')
+    .description('list registered senders')
+    .option('--json', 'print JSON')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { json?: boolean; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => listSenders(t, o, io));
+    });
+  senders
+    .command('remove')
+    .description('remove a sender: its messages are then rejected into rejected/platform=unknown/')
+    .argument('<senderId>', 'the sender id')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (senderId: string, o: { outputs?: string }) => {
+      await withTarget(o.outputs, (t) => removeSender(t, senderId, io));
     });
 
   return program;

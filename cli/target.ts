@@ -26,6 +26,12 @@ export interface Target {
   apiUrl?: string;
   /** Local stack only: the keys `npm start` created. */
   apiKeys?: StackJson['api']['keys'];
+  /** Local stack only: each platform's sending credentials (`sqs.senders` of stack.json). */
+  senders?: NonNullable<StackJson['sqs']['senders']>;
+  /** SQS clients signing as each platform, made on first use (closed by closeTarget). */
+  senderClients?: Map<string, SQSClient>;
+  /** Local stack only: the SQS endpoint. */
+  sqsEndpoint?: string;
   rollupFunctionName?: string;
   athenaDatabase?: string;
   dashboardUrl?: string;
@@ -56,7 +62,30 @@ export function localTarget(json: StackJson, source = '.local/stack.json'): Targ
     tables: { ...json.dynamodb.tables },
     ...(json.api?.url ? { apiUrl: json.api.url, dashboardUrl: json.api.url } : {}),
     ...(json.api?.keys ? { apiKeys: json.api.keys } : {}),
+    sqsEndpoint: json.sqs.endpoint,
+    ...(json.sqs.senders ? { senders: json.sqs.senders, senderClients: new Map<string, SQSClient>() } : {}),
   };
+}
+
+/**
+ * The SQS client and queue a platform's events are sent with. Locally: signed with that
+ * platform's own credentials, so the stack sees the platform as the sender (rule 7). On AWS: the
+ * caller's credentials (an LGSP's principal), whatever the events say.
+ */
+export function sqsSenderFor(target: Target, platformId: string): { sqs: SQSClient; queueUrl: string } {
+  if (target.kind !== 'local' || !target.senders) return { sqs: target.clients.sqs, queueUrl: target.queueUrl };
+  const creds = target.senders[platformId];
+  if (!creds) throw new UserError(`${target.source} has no sending credentials for platform ${platformId} (sqs.senders): restart npm start, or register one with ngsp senders add.`);
+  let sqs = target.senderClients?.get(platformId);
+  if (!sqs) {
+    sqs = new SQSClient({
+      endpoint: target.sqsEndpoint,
+      region: target.region, maxAttempts: MAX_ATTEMPTS,
+      credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey },
+    });
+    target.senderClients?.set(platformId, sqs);
+  }
+  return { sqs, queueUrl: creds.queueUrl };
 }
 
 /** The stack outputs of `cdk deploy --outputs-file` (the first stack of the file). */
@@ -140,4 +169,5 @@ export function closeTarget(target: Target): void {
   target.clients.ddb.destroy();
   target.clients.s3.destroy();
   target.clients.sqs.destroy();
+  for (const c of target.senderClients?.values() ?? []) c.destroy();
 }

@@ -5,6 +5,17 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { defaultRegistry } from '#shared/registry.ts';
+
+/** One principal allowed to send to the ingest queue: an LGSP's (for one platform) or an operator's. */
+export interface SenderPrincipal {
+  /** A platform id, or `ops` for an operator principal (redrive, relays). */
+  platform: string;
+  /** The IAM role or user ARN. */
+  arn: string;
+}
+
+const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 
 export interface StageSettings {
   /** Stage name: part of the stack name `NgspStats-<stage>`. @default 'dev' */
@@ -41,6 +52,40 @@ export interface StageSettings {
   oldestMessageAlarmSeconds: number;
   /** Alarm when the newest rolled minute is further behind now than this. @default 900 */
   rollupLagAlarmSeconds: number;
+  /**
+   * The principals allowed to `sqs:SendMessage` to the ingest queue (besides the API function),
+   * from context `senders`: `{"LGSP-79": ["arn:aws:iam::111111111111:role/lgsp-79-sender"], "ops": [...]}`
+   * (an object in cdk.json, or its JSON text with `-c senders='{...}'`). The registry of sending
+   * principals (`ngsp senders add`) maps their SenderIds to platforms. @default none: only the API sends
+   */
+  senders: SenderPrincipal[];
+}
+
+/** Reads context `senders` (object or JSON text): platform (or `ops`) → ARN or ARNs. */
+export function readSenders(raw: unknown, problems: string[]): SenderPrincipal[] {
+  if (raw === undefined || raw === null || raw === '') return [];
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      problems.push('context senders must be a JSON object {"<platformId or ops>": ["<IAM role or user ARN>", ...]}');
+      return [];
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push('context senders must be an object {"<platformId or ops>": ["<IAM role or user ARN>", ...]}');
+    return [];
+  }
+  const out: SenderPrincipal[] = [];
+  for (const [platform, arns] of Object.entries(value as Record<string, unknown>)) {
+    if (platform !== 'ops' && !defaultRegistry.knowsPlatform(platform)) problems.push(`context senders: "${platform}" is not a platform of the registry (or "ops")`);
+    for (const arn of Array.isArray(arns) ? arns : [arns]) {
+      if (typeof arn !== 'string' || !PRINCIPAL_ARN.test(arn)) problems.push(`context senders.${platform}: "${String(arn)}" is not an IAM role or user ARN`);
+      else out.push({ platform, arn });
+    }
+  }
+  return out;
 }
 
 const VALID_RETENTION = new Set<number>(Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'));
@@ -96,6 +141,7 @@ export function readSettings(node: Node): StageSettings {
     webAclArn,
     oldestMessageAlarmSeconds: int('oldestMessageAlarmSeconds', 600, 60),
     rollupLagAlarmSeconds: int('rollupLagAlarmSeconds', 900, 60),
+    senders: readSenders(node.tryGetContext('senders') as unknown, problems),
   };
   if (problems.length) throw new Error(`invalid CDK context: ${problems.join('; ')}`);
   return settings;

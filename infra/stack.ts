@@ -45,6 +45,33 @@ export function visibilityTimeoutFor(decls: readonly FunctionDecl[], queue: stri
 
 const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
+/**
+ * API Gateway's own responses, shaped as the contract's errors (CONTRACT.md section 3). `status`
+ * absent: the gateway's own status is kept (the DEFAULT_4XX/5XX catch-alls).
+ */
+export const GATEWAY_RESPONSES: readonly { type: apigw.ResponseType; status?: number; code: string; message: string }[] = [
+  { type: apigw.ResponseType.DEFAULT_4XX, code: 'BAD_REQUEST', message: 'the request was refused by the API gateway' },
+  { type: apigw.ResponseType.DEFAULT_5XX, code: 'UNAVAILABLE', message: 'the API is not available; retry later' },
+  { type: apigw.ResponseType.THROTTLED, status: 429, code: 'THROTTLED', message: 'too many requests; retry later' },
+  { type: apigw.ResponseType.QUOTA_EXCEEDED, status: 429, code: 'THROTTLED', message: 'request quota exceeded; retry later' },
+  { type: apigw.ResponseType.REQUEST_TOO_LARGE, status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large' },
+  { type: apigw.ResponseType.INTEGRATION_TIMEOUT, status: 504, code: 'TIMEOUT', message: 'the request took too long; retry later (reports are idempotent)' },
+  { type: apigw.ResponseType.INTEGRATION_FAILURE, status: 502, code: 'BAD_GATEWAY', message: 'the API function failed or its answer was too large; retry later or ask for less' },
+  { type: apigw.ResponseType.ACCESS_DENIED, status: 403, code: 'FORBIDDEN', message: 'access denied' },
+  { type: apigw.ResponseType.WAF_FILTERED, status: 403, code: 'FORBIDDEN', message: 'the request was blocked by the web application firewall' },
+  { type: apigw.ResponseType.UNAUTHORIZED, status: 401, code: 'UNAUTHORIZED', message: 'a valid API key is required in the x-api-key header' },
+  { type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, code: 'NOT_FOUND', message: 'no such route' },
+  { type: apigw.ResponseType.RESOURCE_NOT_FOUND, status: 404, code: 'NOT_FOUND', message: 'no such route' },
+  { type: apigw.ResponseType.BAD_REQUEST_BODY, status: 400, code: 'VALIDATION', message: 'the request body is not valid' },
+  { type: apigw.ResponseType.BAD_REQUEST_PARAMETERS, status: 400, code: 'VALIDATION', message: 'a request parameter is not valid' },
+  { type: apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send application/json' },
+];
+
+/** The mapping template of a gateway response: the contract's body, with the gateway's request id. */
+export function gatewayErrorTemplate(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message, requestId: '$context.requestId' } });
+}
+
 export class NgspStatsStack extends Stack {
   readonly functions = new Map<FunctionDecl['name'], AppFunction>();
   readonly tables: Record<TableDef['id'], dynamodb.Table>;
@@ -160,6 +187,9 @@ export class NgspStatsStack extends Stack {
       }
     }
 
+    // ---- Who may send to the ingest queue (rule 7): the registered senders and the API ----------
+    this.restrictSenders(s);
+
     // ---- Analytics: Glue catalog and Athena workgroup over rollups/ -----------------------------
     const athenaDatabase = this.analytics(s, removalPolicy, accessLogs);
 
@@ -195,6 +225,40 @@ export class NgspStatsStack extends Stack {
     for (const def of TABLES) new CfnOutput(this, `${def.id}TableName`, { value: this.tables[def.id].tableName });
     for (const [name, f] of this.functions) new CfnOutput(this, `${pascal(name)}FunctionName`, { value: f.fn.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+  }
+
+  /**
+   * The ingest queue's send policy: `sqs:SendMessage` for exactly the principals of context
+   * `senders` and the API function, and denied to every other principal (an identity policy of
+   * the account cannot widen it). The ingest function trusts the API's role as a relay (it
+   * checked the key's platform itself) by its unique id, the `SenderId` SQS reports.
+   */
+  private restrictSenders(s: StageSettings): void {
+    const api = this.functions.get('api');
+    const ingest = this.functions.get('ingest');
+    if (api && ingest) ingest.fn.addEnvironment('RELAY_SENDER_IDS', api.role.roleId);
+    const arns = [...new Set(s.senders.map((p) => p.arn))];
+    if (arns.length) {
+      this.ingestQueue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'RegisteredSendersMaySend',
+          principals: arns.map((a) => new iam.ArnPrincipal(a)),
+          actions: ['sqs:SendMessage'],
+          resources: [this.ingestQueue.queueArn],
+        }),
+      );
+    }
+    const allowed = [...arns, ...(api ? [api.role.roleArn] : [])];
+    this.ingestQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyRegisteredSendersMaySend',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.ingestQueue.queueArn],
+        ...(allowed.length ? { conditions: { ArnNotEquals: { 'aws:PrincipalArn': allowed } } } : {}),
+      }),
+    );
   }
 
   /** A DynamoDB table from its shared definition: on demand, PITR, AWS-managed KMS encryption. */
@@ -248,6 +312,7 @@ export class NgspStatsStack extends Stack {
         throttlingBurstLimit: s.apiBurstLimit,
       },
     });
+    this.gatewayResponses(api);
     const noAuth = 'API keys (x-api-key) are checked by the api function against SHA-256 hashes in the Keys table, with lgsp/analyst/ops roles and a per-LGSP DynamoDB rate counter (CONTRACT.md section 3); GET / and /v1/health are public by contract. A Cognito or IAM authorizer would not fit LGSP machine clients.';
     Validations.of(api.root).acknowledge({ id: 'AwsSolutions-APIG4', reason: noAuth });
     Validations.of(api.root).acknowledge({ id: 'AwsSolutions-COG4', reason: noAuth });
@@ -271,6 +336,21 @@ export class NgspStatsStack extends Stack {
       });
     }
     return api;
+  }
+
+  /**
+   * API Gateway's own answers (throttling, bodies it refuses, timeouts, the function's 6 MB
+   * limit, ...) in the contract's shape `{"error": {"code", "message"}}` with its status codes.
+   */
+  private gatewayResponses(api: apigw.RestApi): void {
+    for (const r of GATEWAY_RESPONSES) {
+      api.addGatewayResponse(`Gateway${r.type.responseType.split('_').map((w) => pascal(w.toLowerCase())).join('')}`, {
+        type: r.type,
+        ...(r.status ? { statusCode: String(r.status) } : {}),
+        responseHeaders: { 'Content-Type': "'application/json; charset=utf-8'", 'Cache-Control': "'no-store'" },
+        templates: { 'application/json': gatewayErrorTemplate(r.code, r.message) },
+      });
+    }
   }
 
   /** Glue database and tables with partition projection, and an Athena workgroup for analysts. */

@@ -80,10 +80,13 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       { resource: 'eventsTable', access: 'readWrite' },
       { resource: 'statsTable', access: 'write' },
       { resource: 'bucket', access: 'write', prefixes: ['rejected/'] },
+      // Reads the registry of sending principals (SenderId → platform, rule 7).
+      { resource: 'keysTable', access: 'read' },
     ],
     timeoutSeconds: 30,
     memoryMb: 512,
-    settings: { ...PIPELINE_SETTINGS, DIRTY_MARGIN_SECONDS: '30', WRITE_CONCURRENCY: '32' },
+    // RELAY_SENDER_IDS: the stack sets the API function's role id (it relays key-checked events).
+    settings: { ...PIPELINE_SETTINGS, DIRTY_MARGIN_SECONDS: '30', WRITE_CONCURRENCY: '32', RELAY_SENDER_IDS: '', SENDER_CACHE_SECONDS: '60' },
   },
   {
     name: 'rollup',

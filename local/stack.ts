@@ -12,6 +12,9 @@ import { FUNCTIONS, RESOURCE_ENV, type FunctionDecl, type ResourceName } from '#
 import type { Clients } from '#shared/aws.ts';
 import { bootstrap, stackNames, type StackResources } from './bootstrap.ts';
 import { emulatorEnv, startEmulators, type Endpoints, type RunningEmulators } from './emulators.ts';
+// Issue 13: who sent each SQS message (a proxy in front of any emulator) and the local principals.
+import { OPERATOR_CREDENTIALS, registerOperator, registerPlatformSender, withSenderProxy, type LocalCredentials } from './senders.ts';
+import type { SqsSenderProxy } from './sqs-proxy.ts';
 
 export interface LocalStackOptions {
   /** Persistent data directory (`.local/` for npm start); undefined = throwaway. */
@@ -43,7 +46,10 @@ export interface LocalStackOptions {
 
 export interface StackJson {
   region: string;
-  sqs: { endpoint: string; queueUrl: string; dlqUrl: string };
+  /** 1.1: `senders`: what each platform signs its SQS messages with, and where it sends them. */
+  sqs: { endpoint: string; queueUrl: string; dlqUrl: string; senders?: Record<string, LocalCredentials & { queueUrl: string }> };
+  /** 1.1: an operator's credentials, good for every local service. */
+  credentials?: LocalCredentials;
   s3: { endpoint: string; bucket: string };
   dynamodb: { endpoint: string; tables: { events: string; stats: string; keys: string } };
   api: { url: string; keys: { analyst: string; ops: string; lgsp: Record<string, string> } };
@@ -64,6 +70,8 @@ export class LocalStack {
     readonly emulators: RunningEmulators,
     readonly resources: StackResources,
     readonly region: string,
+    /** The SQS front that stamps each message's sender (local/sqs-proxy.ts). */
+    readonly sqsProxy: SqsSenderProxy,
   ) {
     this.env = emulatorEnv(emulators.endpoints, region);
     this.clients = makeLocalClients(emulators.endpoints, region);
@@ -72,9 +80,10 @@ export class LocalStack {
   static async start(opts: LocalStackOptions = {}): Promise<LocalStack> {
     const region = opts.region ?? 'ap-southeast-1';
     const given = opts.endpoints ?? {};
-    const emulators = await startEmulators({
+    const raw = await startEmulators({
       dataDir: opts.dataDir,
-      ports: opts.ports,
+      // The sender proxy takes the SQS port; the emulator behind it any free one.
+      ports: { ...opts.ports, sqs: 0 },
       ...(opts.endpoints
         ? {
             useEnvironment: true,
@@ -86,10 +95,15 @@ export class LocalStack {
           }
         : { useEnvironment: opts.useEnvironment }),
     });
+    const { emulators, proxy } = await withSenderProxy(raw, opts.ports?.sqs).catch(async (err: unknown) => {
+      await raw.stop();
+      throw err;
+    });
     try {
       const clients = makeLocalClients(emulators.endpoints, region);
       const resources = await bootstrap(clients, stackNames(opts.prefix ?? 'ngsp'), { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
-      const stack = new LocalStack(opts, emulators, resources, region);
+      await registerOperator(clients.ddb, resources.names.tables.Keys);
+      const stack = new LocalStack(opts, emulators, resources, region, proxy);
       for (const name of opts.functions ?? FUNCTIONS.map((f) => f.name)) await stack.startWorker(name);
       return stack;
     } catch (err) {
@@ -185,11 +199,21 @@ export class LocalStack {
     }
   }
 
-  stackJson(keys: StackJson['api']['keys']): StackJson {
+  /** Gives a platform a sending credential of its own (registered; the proxy knows its secret). */
+  async addPlatformSender(platformId: string, creds?: LocalCredentials): Promise<LocalCredentials & { senderId: string }> {
+    return registerPlatformSender(this.clients.ddb, this.resources.names.tables.Keys, this.sqsProxy, platformId, creds);
+  }
+
+  stackJson(keys: StackJson['api']['keys'], senders: Record<string, LocalCredentials> = {}): StackJson {
     const n = this.resources.names;
+    const queueUrl = this.resources.queueUrl;
     return {
       region: this.region,
-      sqs: { endpoint: this.emulators.endpoints.sqs, queueUrl: this.resources.queueUrl, dlqUrl: this.resources.dlqUrl },
+      credentials: { ...OPERATOR_CREDENTIALS },
+      sqs: {
+        endpoint: this.emulators.endpoints.sqs, queueUrl, dlqUrl: this.resources.dlqUrl,
+        senders: Object.fromEntries(Object.entries(senders).map(([p, c]) => [p, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, queueUrl }])),
+      },
       s3: { endpoint: this.emulators.endpoints.s3, bucket: n.bucket },
       dynamodb: { endpoint: this.emulators.endpoints.dynamodb, tables: { events: n.tables.Events, stats: n.tables.Stats, keys: n.tables.Keys } },
       api: { url: this.apiUrl, keys },
@@ -219,7 +243,7 @@ export class LocalStack {
 
 /** SDK clients pointed at the given endpoints (explicitly, so tests need not touch process.env). */
 export function makeLocalClients(endpoints: Endpoints, region: string): Clients {
-  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const credentials = { ...OPERATOR_CREDENTIALS };
   return {
     ddb: new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials, maxAttempts: 4 }),
     s3: new S3Client({

@@ -11,6 +11,7 @@ import { readConfig } from '#shared/config.ts';
 import { KeyStore } from '#shared/auth/keys.ts';
 import { ensureLocalKeys, KeyFileError } from './keys.ts';
 import { LocalStack } from './stack.ts';
+import { ensureLocalSenders } from './senders.ts';
 
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
@@ -44,8 +45,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   let keys;
+  let senders;
   try {
     keys = await ensureLocalKeys(join(dataDir, 'keys.json'), new KeyStore(stack.clients.ddb, stack.resources.names.tables.Keys));
+    senders = await ensureLocalSenders(join(dataDir, 'senders.json'), stack.clients.ddb, stack.resources.names.tables.Keys, stack.sqsProxy);
   } catch (err) {
     await stack.stop();
     if (err instanceof KeyFileError) {
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const json = stack.stackJson(keys);
+  const json = stack.stackJson(keys, senders);
   writeFileSync(join(dataDir, 'stack.json'), JSON.stringify(json, null, 2) + '\n', { mode: 0o600 });
   console.log(
     `READY in ${((Date.now() - started) / 1000).toFixed(1)}s — queue ${json.sqs.queueUrl}, bucket ${json.s3.bucket}, API ${json.api.url || '(none yet)'}; details in ${cfg.NGSP_LOCAL_DIR}/stack.json`,

@@ -10,6 +10,8 @@ import { toReport, type Report } from '#shared/report.ts';
 import type { EventStore } from '#shared/store/events.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
 import { keys, type RollupBucket } from '#shared/store/bucket.ts';
+// Issue 13 (sender identity, rule 7): the rule lives in shared/sender.ts; the hooks below call it.
+import { attributeLines, judgeBySender, rejectionFolder, type Sender, type SenderDirectory } from '#shared/sender.ts';
 import { dayOf, dayStartMs, DAY_MS, MINUTE_MS, minuteStartMs, toIct } from '#shared/time.ts';
 
 /** One received message: from SQS, or one HTTP request. */
@@ -19,6 +21,8 @@ export interface IncomingMessage {
   /** When the message was first received (SQS SentTimestamp): stable across redeliveries. */
   receivedAtMs: number;
   source: 'sqs' | 'api';
+  /** Issue 13: who sent it (SQS `SenderId`: the sending principal's unique id). */
+  senderId?: string;
 }
 
 export interface IngestDeps {
@@ -32,6 +36,11 @@ export interface IngestDeps {
   /** Store writes in flight at once. */
   concurrency: number;
   now?: () => number;
+  /**
+   * Issue 13: the registry of sending principals. Absent only for in-process callers (tests,
+   * bench) that vouch for their messages; the Lambda handler always passes it.
+   */
+  senders?: Pick<SenderDirectory, 'resolve'>;
   log?: {
     warn: (msg: string, extra?: Record<string, unknown>) => void;
     error?: (msg: string, extra?: Record<string, unknown>) => void;
@@ -44,6 +53,10 @@ export interface RejectedLine {
   messageId: string;
   index: number | null;
   platformId?: string;
+  /** Issue 13: the body's `reporter.platformId` when it is not the sender's. */
+  reportedPlatformId?: string;
+  /** Issue 13: the SenderId of a message from an unregistered sender. */
+  senderId?: string;
   errors: FieldError[];
   body: string;
 }
@@ -96,11 +109,14 @@ export function rejectedLines(msg: IncomingMessage, items: BodyItem[], bodyError
 }
 
 
-/** Writes a message's rejected lines to `rejected/` and counts them on their day (idempotent keys). */
+/** Writes a message's rejected lines to `rejected/platform=.../` and counts them on their day (idempotent keys). */
 export async function keepRejected(lines: RejectedLine[], msg: IncomingMessage, deps: Pick<IngestDeps, 'bucket' | 'stats'>): Promise<string> {
   const day = dayOf(msg.receivedAtMs);
   const id = `${msg.source}-${msg.messageId}`;
-  await deps.bucket.put(keys.rejected(day, id), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  // Issue 13: one file per sender platform folder (a relay's message may carry several platforms).
+  const byFolder = new Map<string, RejectedLine[]>();
+  for (const l of lines) byFolder.set(rejectionFolder(l), [...(byFolder.get(rejectionFolder(l)) ?? []), l]);
+  for (const [folder, own] of byFolder) await deps.bucket.put(keys.rejected(folder, day, id), own.map((l) => JSON.stringify(l)).join('\n') + '\n');
   await deps.stats.putRejectedCount(day, id, lines.length);
   return day;
 }
@@ -122,9 +138,18 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
   const lateDay = (day: string): boolean => dayStartMs(day) + DAY_MS + deps.latenessMs - deps.dirtyMarginMs <= now();
 
   await pool(messages, deps.concurrency, async (msg) => {
+    // Issue 13 hook: the sender, from SenderId (never the body); a registry read that fails retries the message.
+    let sender: Sender;
+    try {
+      sender = deps.senders ? await deps.senders.resolve(msg.senderId) : { kind: 'relay', role: 'in-process' };
+    } catch (err) {
+      deps.log?.warn('could not resolve the sender; message will be retried', { messageId: msg.messageId, error: String(err) });
+      failed.add(msg.messageId);
+      return;
+    }
     // The future limit is judged against the receipt time, so every delivery gives the same verdict.
-    const { items, bodyErrors } = parseBody(msg.body, msg.receivedAtMs);
-    const lines = rejectedLines(msg, items, bodyErrors);
+    const { items, bodyErrors } = judgeBySender(sender, parseBody(msg.body, msg.receivedAtMs));
+    const lines = attributeLines(sender, rejectedLines(msg, items, bodyErrors));
     for (const it of items) if (it.ok) work.push({ msg, report: toReport(it.event, msg.receivedAtMs), index: it.index, raw: it.raw });
     if (!lines.length) return;
     try {

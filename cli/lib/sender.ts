@@ -6,7 +6,7 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { API_LIMITS, Packer, SQS_LIMITS, type Batch, type PackLimits } from '#shared/traffic/batch.ts';
 import { UserError } from '../errors.ts';
-import type { Target } from '../target.ts';
+import { sqsSenderFor, type Target } from '../target.ts';
 
 export type Via = 'sqs' | 'api';
 
@@ -55,7 +55,8 @@ export class EventSender {
   /** Adds one event (its JSON text, and its platform for the API's per-platform keys). */
   async add(eventJson: string, platformId: string): Promise<void> {
     if (this.failure) throw this.failure;
-    const key = this.opts.via === 'api' ? platformId : '';
+    // One packer per platform: each platform's batches go with its own key or credentials (rule 7).
+    const key = platformId;
     let packer = this.packers.get(key);
     if (!packer) {
       packer = new Packer(this.limits);
@@ -75,7 +76,7 @@ export class EventSender {
   private async dispatch(batch: Batch, platformId: string): Promise<void> {
     while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
     if (this.failure) throw this.failure;
-    const p = (this.opts.via === 'api' ? this.post(batch, platformId) : this.enqueue(batch))
+    const p = (this.opts.via === 'api' ? this.post(batch, platformId) : this.enqueue(batch, platformId))
       .then(() => this.opts.onProgress?.(this.stats))
       .catch((err: unknown) => {
         this.failure ??= err;
@@ -84,11 +85,12 @@ export class EventSender {
     this.inFlight.add(p);
   }
 
-  private async enqueue(batch: Batch): Promise<void> {
+  private async enqueue(batch: Batch, platformId: string): Promise<void> {
+    const { sqs, queueUrl } = sqsSenderFor(this.target, platformId);
     let entries = batch.bodies.map((body, i) => ({ Id: String(i), MessageBody: body }));
     const eventsOf = new Map(batch.counts.map((c, i) => [String(i), c]));
     for (let attempt = 0; entries.length; attempt++) {
-      const out = await this.target.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.target.queueUrl, Entries: entries }));
+      const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
       for (const ok of out.Successful ?? []) {
         this.stats.sent += eventsOf.get(ok.Id!) ?? 0;
         this.stats.messages++;

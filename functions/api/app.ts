@@ -81,6 +81,8 @@ export function makeHandler(deps: ApiDeps) {
     if (!key || key.length > 256) throw new UnauthorizedError();
     const principal = await deps.keys.resolve(key);
     if (!principal) throw new UnauthorizedError('the API key is unknown or revoked');
+    // An lgsp key acts only as its platform: without one it may do nothing (issue 13).
+    if (principal.role === 'lgsp' && !principal.platformId) throw new ForbiddenError('this lgsp key is not bound to a platform; ask an operator for a key of your platform');
     if (!roles.includes(principal.role)) throw new ForbiddenError(`a key of role ${principal.role} may not use this route (allowed: ${roles.join(', ')})`);
     try {
       await deps.throttle.take(throttleSubject(principal));
@@ -97,8 +99,7 @@ export function makeHandler(deps: ApiDeps) {
   const routes: Route<Event, Result>[] = [
     route('POST', '/v1/events', async (event) => {
       const p = await authorize(event, ['lgsp']);
-      if (!p.platformId) throw new ForbiddenError('this lgsp key is not bound to a platform');
-      const result = await postEvents(bodyText(event), { ...p, platformId: p.platformId }, deps.events);
+      const result = await postEvents(bodyText(event), { ...p, platformId: p.platformId! }, deps.events);
       metrics.addMetric('EventsAccepted', MetricUnit.Count, result.accepted);
       metrics.addMetric('EventsRejected', MetricUnit.Count, result.rejected.length);
       return jsonResponse(202, result);
@@ -124,7 +125,7 @@ export function makeHandler(deps: ApiDeps) {
       const q = parseRejectionsQuery(query(event));
       let platformId = q.platformId;
       if (p.role === 'lgsp') {
-        if (platformId !== undefined && platformId !== p.platformId) throw new ForbiddenError(`this key may read only the rejections of ${p.platformId ?? 'its own platform'}`);
+        if (platformId !== undefined && platformId !== p.platformId) throw new ForbiddenError(`this key may read only the rejections of ${p.platformId}`);
         platformId = p.platformId;
       }
       return jsonResponse(200, await deps.rejections.page(q.date, { ...(platformId ? { platformId } : {}), limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) }));

@@ -13,6 +13,8 @@ import { ingestBatch, type IngestDeps } from '#shared/ingest.ts';
 import { makeLogger, makeMetrics } from '#shared/observability.ts';
 import { makeStores } from '#shared/store/stores.ts';
 import { storeNames, storeNumbers } from '#shared/config.ts';
+import { SenderStore } from '#shared/store/senders.ts';
+import { SenderDirectory } from '#shared/sender.ts';
 import type { IngestConfig } from './config.ts';
 
 export const logger = makeLogger('ingest');
@@ -29,6 +31,10 @@ export function defaultDeps(config: IngestConfig): IngestDeps {
     latenessMs: config.LATENESS_SECONDS * 1000,
     dirtyMarginMs: config.DIRTY_MARGIN_SECONDS * 1000,
     concurrency: config.WRITE_CONCURRENCY,
+    senders: new SenderDirectory(new SenderStore(ddb, config.KEYS_TABLE_NAME), {
+      relayIds: config.RELAY_SENDER_IDS.split(',').map((s) => s.trim()),
+      cacheMs: config.SENDER_CACHE_SECONDS * 1000,
+    }),
     log: { warn: (msg, extra) => logger.warn(msg, { ...extra }), error: (msg, extra) => logger.error(msg, { ...extra }) },
   };
 }
@@ -40,6 +46,8 @@ export function makeHandler(deps: IngestDeps) {
       body: r.body,
       receivedAtMs: Number(r.attributes.SentTimestamp) || Date.now(),
       source: 'sqs' as const,
+      // The sending principal, as SQS reports it: the only identity of an SQS message (rule 7).
+      senderId: r.attributes.SenderId,
     }));
     const result = await ingestBatch(messages, deps);
     metrics.addMetric('ReportsStored', MetricUnit.Count, result.stored);

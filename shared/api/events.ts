@@ -9,6 +9,7 @@ import type { Principal } from '#shared/auth/keys.ts';
 import { parseBody } from '#shared/contract/validate.ts';
 import { ValidationError, type FieldError } from '#shared/errors.ts';
 import { keepRejected, rejectedLines, type IncomingMessage } from '#shared/ingest.ts';
+import { attributeLines, isForeign, judgeBySender, type Sender } from '#shared/sender.ts';
 import type { RollupBucket } from '#shared/store/bucket.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
 import { ForbiddenError, PayloadTooLargeError } from './errors.ts';
@@ -29,10 +30,6 @@ export interface PostEventsResult {
   rejected: { index: number; errors: FieldError[] }[];
 }
 
-function platformOf(raw: unknown): unknown {
-  return (raw as { reporter?: { platformId?: unknown } } | null)?.reporter?.platformId;
-}
-
 /**
  * Handles one request body for an `lgsp` principal.
  * @throws PayloadTooLargeError over the byte limit; ValidationError when the body as a whole is
@@ -42,24 +39,29 @@ function platformOf(raw: unknown): unknown {
 export async function postEvents(body: string, principal: Principal & { platformId: string }, deps: PostEventsDeps): Promise<PostEventsResult> {
   if (Buffer.byteLength(body, 'utf8') > deps.bodyLimitBytes) throw new PayloadTooLargeError(deps.bodyLimitBytes);
   const now = (deps.now ?? Date.now)();
-  const { items, bodyErrors } = parseBody(body, now);
-  if (bodyErrors.length) {
+  const parsed = parseBody(body, now);
+  if (parsed.bodyErrors.length) {
+    const { bodyErrors } = parsed;
     const first = bodyErrors[0]!;
     const what = first.path === '(body)' || first.path === '(root)' ? 'request body' : `field "${first.path}"`;
     throw new ValidationError(`${what} ${first.message}`, bodyErrors);
   }
-  for (const it of items) {
-    const p = platformOf(it.raw);
-    if (typeof p === 'string' && p !== principal.platformId) {
-      throw new ForbiddenError(
-        `events[${it.index}].reporter.platformId "${p.slice(0, 64)}" is not the platform of this key (${principal.platformId}); nothing was accepted`,
-      );
-    }
-  }
+  // The same sender rule as the SQS path (shared/sender.ts): the key is the sender.
+  const sender: Sender = { kind: 'platform', platformId: principal.platformId };
+  const { items } = judgeBySender(sender, parsed);
   // Same body from the same platform → same id: a retried request overwrites its rejected/ file.
   const messageId = createHash('sha256').update(`${principal.platformId}\n${body}`).digest('hex').slice(0, 32);
   const msg: IncomingMessage = { messageId, body, receivedAtMs: now, source: 'api' };
-  const lines = rejectedLines(msg, items, []).map((l) => ({ ...l, platformId: principal.platformId }));
+  const lines = attributeLines(sender, rejectedLines(msg, items, []));
+  const foreign = items.find(isForeign);
+  if (foreign) {
+    // Contract: 403 and nothing accepted; rule 7: the refused reports are kept in the sender's rejections.
+    await keepRejected(lines, msg, deps);
+    const reported = (foreign.raw as { reporter?: { platformId?: unknown } }).reporter?.platformId;
+    throw new ForbiddenError(
+      `events[${foreign.index}].reporter.platformId "${String(reported).slice(0, 64)}" is not the platform of this key (${principal.platformId}); nothing was accepted`,
+    );
+  }
   if (lines.length) await keepRejected(lines, msg, deps);
   const valid = items.filter((it) => it.ok);
   if (valid.length) await deps.queue.send(valid.map((it) => it.raw));

@@ -98,7 +98,7 @@ export function openApiDocument(serverUrl = '/'): Json {
           summary: "Post exchange events (an LGSP key, its own platform's events only)",
           description:
             `One event or an envelope {"events": [...]} of 1 to 500 events; at most ${DEFAULT_BODY_LIMIT_BYTES} bytes (larger: 413; more than 500 events: 400 naming \`events\`). ` +
-            "If any event's reporter.platformId is not the key's platform, nothing is accepted (403). Invalid events are kept in rejected/ " +
+            "If any event's reporter.platformId is not the key's platform, nothing is accepted (403) and those events are kept in the key platform's rejections (rule 7). Invalid events are kept in rejected/ " +
             '(source `api`) and listed in the answer; valid ones are queued for ingestion exactly like SQS messages.',
           ...secured(['lgsp']),
           requestBody: { required: true, content: json({ oneOf: [ref('ExchangeEvent'), ref('EventEnvelope')] }) },
@@ -161,7 +161,7 @@ export function openApiDocument(serverUrl = '/'): Json {
           ...secured(['lgsp', 'ops']),
           parameters: [
             dayParam('date', 'Day the events were received (YYYY-MM-DD)'),
-            { name: 'platformId', in: 'query', required: false, schema: { type: 'string', pattern: '^(NGSP|LGSP-[A-Z0-9]+)$' }, description: "Only this platform's lines (an LGSP key: its own platform only, else 403)" },
+            { name: 'platformId', in: 'query', required: false, schema: { type: 'string', pattern: '^(NGSP|LGSP-[A-Z0-9]+|unknown)$' }, description: "Only this platform's lines, read from its own folder rejected/platform=<id>/ (an LGSP key: its own platform only, else 403; `unknown`: messages of unregistered SQS senders, ops only)" },
             { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_REJECTIONS_PAGE, default: MAX_REJECTIONS_PAGE } },
             { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'nextCursor of the previous page' },
           ],
@@ -305,7 +305,9 @@ export function openApiDocument(serverUrl = '/'): Json {
             source: { enum: ['sqs', 'api'] },
             messageId: { type: 'string' },
             index: { type: ['integer', 'null'] },
-            platformId: { type: 'string' },
+            platformId: { type: 'string', description: "The sender's platform (rule 7); for an operator's relayed message, the event's" },
+            reportedPlatformId: { type: 'string', description: "What the event's reporter.platformId said, when it is not the sender's platform" },
+            senderId: { type: 'string', description: 'The SQS SenderId of a message from an unregistered sender' },
             errors: { type: 'array', items: ref('FieldError') },
             body: { type: 'string', description: 'The raw event, cut at 64 KiB' },
           },

@@ -148,7 +148,8 @@ export function parseRejectionsQuery(query: Query): RejectionsQuery {
   const r = new QueryReader(query, ['date', 'platformId', 'limit', 'cursor']);
   const date = readDay(r, 'date');
   const platformId = r.optional('platformId');
-  if (platformId !== undefined && !PLATFORM.test(platformId)) throw bad('platformId', 'must be a platform id such as LGSP-79 or NGSP');
+  // `unknown`: the folder of messages from unregistered senders (operators only).
+  if (platformId !== undefined && platformId !== 'unknown' && !PLATFORM.test(platformId)) throw bad('platformId', 'must be a platform id such as LGSP-79 or NGSP, or unknown');
   const limitText = r.optional('limit');
   const limit = limitText === undefined ? MAX_REJECTIONS_PAGE : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_REJECTIONS_PAGE) throw bad('limit', `must be an integer from 1 to ${MAX_REJECTIONS_PAGE}`);

@@ -83,7 +83,10 @@ export class KeyStore {
     const out: KeyRecord[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.ddb.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }));
+      // Only key records: throttle counters (RL#) and senders (S#) share the table.
+      const page = await this.ddb.send(
+        new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, FilterExpression: 'begins_with(pk, :h)', ExpressionAttributeValues: { ':h': { S: 'H#' } } }),
+      );
       for (const it of page.Items ?? []) {
         if (!it.pk?.S?.startsWith('H#')) continue;
         out.push({

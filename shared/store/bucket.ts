@@ -17,8 +17,15 @@ export const keys = {
     const { day, hhmm } = splitMinuteKey(minuteKey);
     return `archive/date=${day}/${hhmm}.jsonl.gz`;
   },
-  rejected: (day: string, id: string): string => `rejected/date=${day}/${id}.jsonl`,
-  rejectedPrefix: (day: string): string => `rejected/date=${day}/`,
+  /** CONTRACT.md 1.1: by sender platform (or `unknown`), then date, so one platform's lines are read alone. */
+  rejected: (platform: string, day: string, id: string): string => `rejected/platform=${platform}/date=${day}/${id}.jsonl`,
+  rejectedPrefix: (platform: string, day: string): string => `rejected/platform=${platform}/date=${day}/`,
+  /** Under it, one `platform=<id>/` folder per sender platform (and `unknown`). */
+  rejectedRoot: 'rejected/',
+  /** The platform of a `platform=<id>/` folder name (or of a key under it). */
+  rejectedPlatformOf: (key: string): string | undefined => /^rejected\/platform=([^/]+)\//.exec(key)?.[1],
+  /** The layout before 1.1 (`rejected/date=.../`): still read by operators. */
+  legacyRejectedPrefix: (day: string): string => `rejected/date=${day}/`,
 };
 
 const CONTENT_TYPES: Record<string, string> = {

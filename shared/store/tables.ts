@@ -23,7 +23,10 @@ export const EVENTS_TABLE: TableDef = {
 /** Minute and day stats items, dirty marks, the rollup watermark and rejection counts. */
 export const STATS_TABLE: TableDef = { id: 'Stats', partitionKey: 'pk', sortKey: 'sk', indexes: [] };
 
-/** API keys, stored by the SHA-256 of the key: never the key itself. */
-export const KEYS_TABLE: TableDef = { id: 'Keys', partitionKey: 'pk', indexes: [] };
+/**
+ * API keys, stored by the SHA-256 of the key: never the key itself (`H#`, `K#`); the registry of
+ * sending principals (`S#`); per-tenant throttle counters (`RL#`), which expire by TTL on `ttl`.
+ */
+export const KEYS_TABLE: TableDef = { id: 'Keys', partitionKey: 'pk', ttlAttribute: 'ttl', indexes: [] };
 
 export const TABLES = [EVENTS_TABLE, STATS_TABLE, KEYS_TABLE] as const;

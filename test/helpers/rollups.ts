@@ -73,13 +73,21 @@ export interface RejectedLineRead {
   index: number | null;
   source: string;
   platformId?: string;
+  reportedPlatformId?: string;
+  senderId?: string;
   errors: { path: string; message: string }[];
   body: string;
+  /** The `platform=` folder the line was read from. */
+  folder?: string;
 }
 
-/** Every rejected line of a day. */
+/** Every rejected line of a day, in every platform's folder (readers list `rejected/` recursively). */
 export async function rejectedLinesOf(bucket: RollupBucket, day: string): Promise<RejectedLineRead[]> {
   const out: RejectedLineRead[] = [];
-  for (const key of await bucket.list(keys.rejectedPrefix(day))) out.push(...parseJsonLines<RejectedLineRead>(await bucket.get(key)));
+  for (const key of await bucket.list(keys.rejectedRoot)) {
+    if (!key.includes(`/date=${day}/`)) continue;
+    const folder = keys.rejectedPlatformOf(key);
+    out.push(...parseJsonLines<RejectedLineRead>(await bucket.get(key)).map((l) => ({ ...l, ...(folder ? { folder } : {}) })));
+  }
   return out;
 }

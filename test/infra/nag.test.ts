@@ -12,6 +12,7 @@ import { buildApp, nagFindings } from './app.ts';
 const VARIANTS: Record<string, Record<string, string>> = {
   dev: { stage: 'dev' },
   'prod with alarm email': { stage: 'prod', alarmEmail: 'ops@example.org' },
+  'prod with registered SQS senders': { stage: 'prod', senders: JSON.stringify({ 'LGSP-79': ['arn:aws:iam::111111111111:role/lgsp-79-sender'], ops: ['arn:aws:iam::111111111111:role/ops'] }) },
   'prod with a WAF web ACL and an existing API Gateway logging role': {
     stage: 'prod',
     webAclArn: 'arn:aws:wafv2:ap-southeast-1:111111111111:regional/webacl/ngsp/00000000-0000-0000-0000-000000000000',

@@ -12,7 +12,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profile } from '#shared/traffic/profile.ts';
 import type { Io } from '../../cli/io.ts';
+import { join } from 'node:path';
 import { closeTarget, localTarget, type Target } from '../../cli/target.ts';
+import { ensureLocalSenders } from '../../local/senders.ts';
 import { replayDemoDay } from '../../local/demo.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
@@ -24,7 +26,9 @@ describe('demo: a 2020-profile day through the local stack', () => {
   let target: Target;
   beforeAll(async () => {
     t = await startTestStack({ functions: ['ingest'], visibilityTimeoutSeconds: 30 });
-    target = localTarget(t.stack.stackJson({ analyst: '', ops: '', lgsp: {} }), 'test stack');
+    // Every platform signs its SQS messages with its own credentials, as with npm start.
+    const senders = await ensureLocalSenders(join(t.dataDir, 'senders.json'), t.stack.clients.ddb, t.stack.resources.names.tables.Keys, t.stack.sqsProxy);
+    target = localTarget(t.stack.stackJson({ analyst: '', ops: '', lgsp: {} }, senders), 'test stack');
   });
   afterAll(async () => {
     if (target) closeTarget(target);

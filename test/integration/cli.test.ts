@@ -25,6 +25,7 @@ import { send } from '../../cli/commands/send.ts';
 import { UserError } from '../../cli/errors.ts';
 import type { Io } from '../../cli/io.ts';
 import { closeTarget, localTarget, type Target } from '../../cli/target.ts';
+import { ensureLocalSenders } from '../../local/senders.ts';
 import { queueDepth, startTestStack, waitForEmptyQueue, type TestStack } from '../helpers/stack.ts';
 
 function captureIo(): Io & { lines: string[] } {
@@ -38,7 +39,9 @@ describe('ngsp commands against the local stack', () => {
   let dir: string;
   beforeAll(async () => {
     t = await startTestStack({ functions: ['ingest'] });
-    target = localTarget(t.stack.stackJson({ analyst: '', ops: '', lgsp: {} }), 'test stack');
+    // Every platform signs its SQS messages with its own credentials, as with npm start.
+    const senders = await ensureLocalSenders(join(t.dataDir, 'senders.json'), t.stack.clients.ddb, t.stack.resources.names.tables.Keys, t.stack.sqsProxy);
+    target = localTarget(t.stack.stackJson({ analyst: '', ops: '', lgsp: {} }, senders), 'test stack');
     dir = mkdtempSync(join(tmpdir(), 'ngsp-cli-'));
   });
   afterAll(async () => {

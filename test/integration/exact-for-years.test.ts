@@ -78,7 +78,7 @@ describe('exact for years: ingest and schedule edges', () => {
     expect([first.rejected, again.rejected]).toEqual([1, 1]);
     expect([first.stored, again.stored, again.duplicates]).toEqual([1, 0, 1]);
     expect(await t.events.getTransaction('T#fut-1-tx')).toBeUndefined();
-    const lines = parseJsonLines<{ index: number; errors: { path: string }[] }>(await t.bucket.get(keys.rejected('2026-11-30', 'sqs-redelivered-future')));
+    const lines = parseJsonLines<{ index: number; errors: { path: string }[] }>(await t.bucket.get(keys.rejected('LGSP-01', '2026-11-30', 'sqs-redelivered-future')));
     expect(lines).toEqual([expect.objectContaining({ index: 0, errors: [expect.objectContaining({ path: 'requestAt' })] })]);
     expect(await t.stats.rejectedOn('2026-11-30')).toBe(1);
   });

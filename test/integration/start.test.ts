@@ -47,8 +47,13 @@ describe('npm start', () => {
     // Assess
     expect(elapsed).toBeLessThan(60_000);
     const json = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackJson;
-    expect(Object.keys(json).sort()).toEqual(['api', 'dynamodb', 'region', 's3', 'sqs']);
-    expect(Object.keys(json.sqs).sort()).toEqual(['dlqUrl', 'endpoint', 'queueUrl']);
+    expect(Object.keys(json).sort()).toEqual(['api', 'credentials', 'dynamodb', 'region', 's3', 'sqs']);
+    expect(Object.keys(json.sqs).sort()).toEqual(['dlqUrl', 'endpoint', 'queueUrl', 'senders']);
+    // 1.1: an operator's credentials, and one sending credential per platform (CONTRACT.md section 4)
+    expect(Object.keys(json.credentials!).sort()).toEqual(['accessKeyId', 'secretAccessKey']);
+    expect(json.sqs.senders!['LGSP-79']).toEqual({ accessKeyId: expect.stringMatching(/^AKIA/), secretAccessKey: expect.any(String), queueUrl: json.sqs.queueUrl });
+    expect(new Set(Object.values(json.sqs.senders!).map((c) => c.accessKeyId)).size).toBe(Object.keys(json.sqs.senders!).length);
+    expect(statSync(join(dir, 'senders.json')).mode & 0o077).toBe(0);
     expect(Object.keys(json.s3).sort()).toEqual(['bucket', 'endpoint']);
     expect(json.dynamodb.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(json.api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
