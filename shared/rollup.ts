@@ -258,7 +258,8 @@ export class RollupIncompleteError extends Error {
  * share of throttled requests an all-or-nothing run would almost never succeed and rollups would
  * stall; this way every run makes progress.
  */
-export async function runScheduled(deps: RollupDeps): Promise<RunReport> {
+export async function runScheduled(given: RollupDeps): Promise<RunReport> {
+  const deps = { ...given, archive: given.archive.withRunCache() };
   const now = (deps.now ?? Date.now)();
   let next = await deps.stats.watermark();
   if (!next) next = minuteKeyOf(Math.floor((now - deps.latenessMs - deps.initialLookbackMs) / MINUTE_MS) * MINUTE_MS);
@@ -355,6 +356,7 @@ export async function rollRange(
   deps: MinuteDeps & Pick<RollupDeps, 'concurrency'>,
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ minutes: number; days: string[] }> {
+  deps = { ...deps, archive: deps.archive.withRunCache() };
   const minutes: string[] = [];
   for (let t = Math.ceil(fromMs / MINUTE_MS) * MINUTE_MS; t < toMs; t += MINUTE_MS) minutes.push(minuteKeyOf(t));
   const days = [...new Set(minutes.map((m) => splitMinuteKey(m).day))];

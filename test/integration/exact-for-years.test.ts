@@ -133,7 +133,7 @@ describe('exact for years: a store that denies access', () => {
     t.ddbProxy.set([{ kind: 'denied', share: 1, when: 'before', operations: ['UpdateItem'] }]);
     const events = [0, 1, 2].map((i) => event({ eventId: `denied-${i}`, requestAt: toIct(Date.now() - 3_600_000) }));
     // Act
-    await sendBodies(t.direct.sqs, t.stack.resources.queueUrl, [JSON.stringify({ events })]);
+    await sendBodies(t.stack.clients.sqs, t.stack.resources.queueUrl, [JSON.stringify({ events })]);
     const deadline = Date.now() + 90_000;
     while ((await queueDepth(t.direct.sqs, t.stack.resources.dlqUrl)) < 1) {
       if (Date.now() > deadline) throw new Error('the message never reached the DLQ');

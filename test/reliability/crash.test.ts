@@ -23,7 +23,10 @@ import { queueDepth, sendBodies, startTestStack, waitForEmptyQueue, type TestSta
 import { generateStream } from '../helpers/stream.ts';
 import { FULL } from './support.ts';
 
-/** Every item of a table, keyed by pk, without the TTL (set once, from whichever report came first). */
+/**
+ * Every item of a table, keyed by pk, without what depends on when it was stored: the TTL (now +
+ * the hot window) and each report's receipt time (the SQS SentTimestamp of its message).
+ */
 async function snapshot(ddb: DynamoDBClient, table: string): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
   let start: Record<string, AttributeValue> | undefined;
@@ -31,6 +34,7 @@ async function snapshot(ddb: DynamoDBClient, table: string): Promise<Map<string,
     const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
     for (const raw of page.Items ?? []) {
       const { ttl: _ttl, ...item } = unmarshall(raw);
+      for (const slot of ['c', 'p', 'r']) if (item[slot]) delete (item[slot] as { rcv?: number }).rcv;
       out.set(String(item.pk), item);
     }
     start = page.LastEvaluatedKey;

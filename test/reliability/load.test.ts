@@ -71,7 +71,7 @@ describe('given the queue fed as fast as it will take for a bounded time', () =>
           }
           const batch = bodies.slice(next, next + 10);
           next += 10;
-          const out = await t.direct.sqs.send(new SendMessageBatchCommand({ QueueUrl: t.stack.resources.queueUrl, Entries: batch.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
+          const out = await t.stack.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: t.stack.resources.queueUrl, Entries: batch.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
           expect(out.Failed ?? []).toEqual([]);
           sent.push(...batch);
         }
