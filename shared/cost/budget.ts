@@ -72,8 +72,8 @@ export const BUDGET = {
     archivePutsPerMonth: 1_440 * 30.44 * 1.3,
     /** Each final roll reads its minute's archive and the ten within the pair window (±5 minutes). */
     archiveGetsPerMonth: 11 * 1_440 * 30.44 * 1.3,
-    /** Measured: gzip JSON-lines bytes per archived transaction (both reports). */
-    archiveBytesPerTransaction: 190,
+    /** Measured (bench figure 2, 2026-12-02): gzip JSON-lines bytes per archived transaction; ×2 for margin on smaller minutes. */
+    archiveBytesPerTransaction: 120,
     /** Months of archive the estimate carries (it is kept for good; storage grows by a month's share each month). */
     archiveMonthsKept: 12,
   },
