@@ -11,7 +11,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { FUNCTIONS, RESOURCE_ENV, type FunctionDecl, type ResourceName } from '#infra/wiring.ts';
 import type { Clients } from '#shared/aws.ts';
 import { bootstrap, stackNames, type StackResources } from './bootstrap.ts';
-import { emulatorEnv, startEmulators, type Endpoints, type RunningEmulators } from './emulators.ts';
+import { emulatorEnv, LOCAL_CREDENTIALS, startEmulators, type Endpoints, type RunningEmulators } from './emulators.ts';
 
 export interface LocalStackOptions {
   /** Persistent data directory (`.local/` for npm start); undefined = throwaway. */
@@ -43,6 +43,8 @@ export interface LocalStackOptions {
 
 export interface StackJson {
   region: string;
+  /** An operator's credentials, good for every local service (they accept any). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   sqs: { endpoint: string; queueUrl: string; dlqUrl: string };
   s3: { endpoint: string; bucket: string };
   dynamodb: { endpoint: string; tables: { events: string; stats: string; keys: string } };
@@ -189,6 +191,7 @@ export class LocalStack {
     const n = this.resources.names;
     return {
       region: this.region,
+      credentials: { accessKeyId: this.env.AWS_ACCESS_KEY_ID!, secretAccessKey: this.env.AWS_SECRET_ACCESS_KEY! },
       sqs: { endpoint: this.emulators.endpoints.sqs, queueUrl: this.resources.queueUrl, dlqUrl: this.resources.dlqUrl },
       s3: { endpoint: this.emulators.endpoints.s3, bucket: n.bucket },
       dynamodb: { endpoint: this.emulators.endpoints.dynamodb, tables: { events: n.tables.Events, stats: n.tables.Stats, keys: n.tables.Keys } },
@@ -219,7 +222,7 @@ export class LocalStack {
 
 /** SDK clients pointed at the given endpoints (explicitly, so tests need not touch process.env). */
 export function makeLocalClients(endpoints: Endpoints, region: string): Clients {
-  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const credentials = { ...LOCAL_CREDENTIALS };
   return {
     ddb: new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials, maxAttempts: 4 }),
     s3: new S3Client({
