@@ -2,7 +2,10 @@
 // event loop with the SQS and S3 emulators. Started by local/emulators.ts with an IPC channel:
 // it reports its port, and exits when asked or when its parent goes away (even after SIGKILL),
 // closing LevelDB cleanly so the data under .local/ survives.
-import dynalite from 'dynalite';
+import { patchDynaliteIndexKeys } from './dynalite-patch.mjs';
+
+patchDynaliteIndexKeys();
+const { default: dynalite } = await import('dynalite');
 
 const [path, portArg] = process.argv.slice(2);
 const server = dynalite({ path: path || undefined, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

@@ -9,7 +9,6 @@ import { mkdirSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { buildApp } from 'fauxqs';
 import { PlainFileS3Persistence } from './s3-files.ts';
 import { addSqsQueryProtocol } from './sqs-query.ts';
 
@@ -37,19 +36,22 @@ export interface EmulatorOptions {
 
 /** The parts of fauxqs we assemble ourselves (its `startFauxqs` binds every interface). */
 interface FauxqsParts {
+  buildApp: typeof import('fauxqs').buildApp;
   SqsStore: new () => { host?: string; queues: Map<string, { name: string; url: string; persistence?: unknown }>; allQueues(): Iterable<{ name: string; url: string; persistence?: unknown }>; persistence?: unknown };
   SnsStore: new () => { persistence?: unknown };
   S3Store: new () => { persistence?: unknown };
   PersistenceManager: new (dir: string) => { db: { exec(sql: string): void }; loadSqsAndSns(sqs: unknown, sns: unknown): void; close(): void };
 }
 
-/** fauxqs' stores and SQLite persistence are not in its exports map; they sit beside its entry. */
+/**
+ * fauxqs' stores and SQLite persistence are not in its exports map; file URLs reach the same
+ * modules. Loaded on demand, after the SQLite warning is quieted (fauxqs imports node:sqlite).
+ */
 async function fauxqsParts(): Promise<FauxqsParts> {
   quietSqliteWarning();
-  const entry = import.meta.resolve('fauxqs');
-  const load = (path: string) => import(new URL(path, entry).href) as Promise<Record<string, unknown>>;
-  const [sqs, sns, s3, persistence] = await Promise.all([load('./sqs/sqsStore.js'), load('./sns/snsStore.js'), load('./s3/s3Store.js'), load('./persistence.js')]);
-  return { SqsStore: sqs.SqsStore, SnsStore: sns.SnsStore, S3Store: s3.S3Store, PersistenceManager: persistence.PersistenceManager } as FauxqsParts;
+  const load = (path: string) => import(new URL(`../node_modules/fauxqs/dist/${path}`, import.meta.url).href) as Promise<Record<string, unknown>>;
+  const [{ buildApp }, sqs, sns, s3, persistence] = await Promise.all([import('fauxqs'), load('sqs/sqsStore.js'), load('sns/snsStore.js'), load('s3/s3Store.js'), load('persistence.js')]);
+  return { buildApp, SqsStore: sqs.SqsStore, SnsStore: sns.SnsStore, S3Store: s3.S3Store, PersistenceManager: persistence.PersistenceManager } as FauxqsParts;
 }
 
 /** node:sqlite (stable in Node 23.4+) warns once on 22 that it is experimental; nothing to act on. */
@@ -70,7 +72,7 @@ function quietSqliteWarning(): void {
  * `sqs.REGION.localhost` names. It also answers the SQS query protocol (AWS CLI before 2.13).
  */
 async function startSqs(port: number, dataDir: string | undefined): Promise<{ url: string; close: () => Promise<void> }> {
-  const { SqsStore, SnsStore, PersistenceManager } = await fauxqsParts();
+  const { buildApp, SqsStore, SnsStore, PersistenceManager } = await fauxqsParts();
   const sqsStore = new SqsStore();
   const snsStore = new SnsStore();
   sqsStore.host = '';
@@ -99,7 +101,7 @@ async function startSqs(port: number, dataDir: string | undefined): Promise<{ ur
 
 /** fauxqs' S3 on 127.0.0.1, objects as plain files under `dir` (in memory without one). */
 async function startS3(port: number, dir: string | undefined): Promise<{ url: string; close: () => Promise<void> }> {
-  const { S3Store } = await fauxqsParts();
+  const { buildApp, S3Store } = await fauxqsParts();
   const s3Store = new S3Store();
   if (dir) {
     const files = new PlainFileS3Persistence(dir);
