@@ -46,6 +46,11 @@ export function progressBar(io: Io, label: string, total: number, unit = ''): Pr
   };
 }
 
+/** (1, "message") → "1 message"; (2, "message") → "2 messages"; irregular plurals as the third argument. */
+export function count(value: number, word: string, plural = `${word}s`): string {
+  return `${n(value)} ${value === 1 ? word : plural}`;
+}
+
 /** 26256 → "26,256". */
 export function n(value: number): string {
   return value.toLocaleString('en-US');

@@ -12,7 +12,7 @@ import { keys, RollupBucket } from '#shared/store/bucket.ts';
 import { daysBetween, isDay } from '#shared/time.ts';
 import { pool } from '#shared/pool.ts';
 import { UserError } from '../errors.ts';
-import { n, progressBar, type Io } from '../io.ts';
+import { count, progressBar, type Io } from '../io.ts';
 import type { Target } from '../target.ts';
 
 export interface DownloadOptions {
@@ -74,8 +74,26 @@ export async function download(target: Target, opts: DownloadOptions, io: Io): P
   } finally {
     bar.stop();
   }
-  for (const day of missingDays) io.note(`no ${granularity === 'day' ? 'daily' : 'minute'} rollup for ${day} in the bucket (roll it with: ngsp rollup --from ${day} --to ${day})`);
+  if (missingDays.length && jobs.length) {
+    // One note for all of them, as ranges (a month with a few rolled days is not 25 lines).
+    const ranges = dayRanges(missingDays);
+    const shown = ranges.slice(0, 4).map(([a, b]) => (a === b ? a : `${a} to ${b}`)).join(', ');
+    io.note(
+      `no ${granularity === 'day' ? 'daily' : 'minute'} rollup for ${count(missingDays.length, 'day')} of ${days.length}: ${shown}${ranges.length > 4 ? `, and ${count(ranges.length - 4, 'more range')}` : ''} (roll them with: ngsp rollup --from ${ranges[0]![0]} --to ${ranges.at(-1)![1]})`,
+    );
+  }
   if (!jobs.length) throw new UserError(`no rollups between ${opts.from} and ${opts.to} in s3://${target.bucket}/rollups/: roll the days first (ngsp rollup --from ${opts.from} --to ${opts.to}).`);
-  io.out(`downloaded ${n(jobs.length)} file(s) for ${days.length - missingDays.length} day(s) into ${join(opts.out, 'rollups')}/${granularity === 'minute' && format === 'csv' ? ' (minute JSON lines converted to CSV)' : ''}`);
+  io.out(`downloaded ${count(jobs.length, 'file')} for ${count(days.length - missingDays.length, 'day')} into ${join(opts.out, 'rollups')}/${granularity === 'minute' && format === 'csv' ? ' (minute JSON lines converted to CSV)' : ''}`);
   return { files: jobs.map((j) => j.file), missingDays };
+}
+
+/** Consecutive days folded into [first, last] ranges (days sorted, YYYY-MM-DD). */
+function dayRanges(days: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const day of days) {
+    const last = out.at(-1);
+    if (last && Date.parse(`${day}T00:00:00Z`) - Date.parse(`${last[1]}T00:00:00Z`) === 86_400_000) last[1] = day;
+    else out.push([day, day]);
+  }
+  return out;
 }

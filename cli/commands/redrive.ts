@@ -13,7 +13,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { UserError } from '../errors.ts';
-import { n, progressBar, type Io } from '../io.ts';
+import { count, n, progressBar, type Io } from '../io.ts';
 import type { Target } from '../target.ts';
 
 export interface RedriveOptions {
@@ -97,7 +97,7 @@ async function moveTask(target: Target, opts: RedriveOptions, io: Io, before: nu
     }
     throw err;
   }
-  io.note(`move task started: ${n(before)} message(s) from ${source} to ${destination}`);
+  io.note(`move task started: ${count(before, 'message')} from ${source} to ${destination}`);
   if (opts.wait === false) return { method: 'move-task', moved: 0, failed: 0, before };
   const bar = progressBar(io, 'redrive', before, 'messages');
   try {
@@ -130,7 +130,7 @@ export async function redrive(target: Target, opts: RedriveOptions, io: Io): Pro
   io.out(
     result.moved === 0 && before === 0
       ? 'the dead-letter queue is empty: nothing to redrive.'
-      : `moved ${n(result.moved)} message(s) from the dead-letter queue back to the ingest queue${result.failed ? `; ${n(result.failed)} could not be sent and stay in the dead-letter queue` : ''}; about ${n(left)} left there.`,
+      : `moved ${count(result.moved, 'message')} from the dead-letter queue back to the ingest queue${result.failed ? `; ${n(result.failed)} could not be sent and stay in the dead-letter queue` : ''}; about ${n(left)} left there.`,
   );
   return result;
 }

@@ -8,7 +8,7 @@ import { consecutiveDays, DayTraffic, targetTransactions, type DayExpectation } 
 import { isProfileId, profile, PROFILE_IDS, type ProfileId } from '#shared/traffic/profile.ts';
 import { dayOf, isDay } from '#shared/time.ts';
 import { UserError } from '../errors.ts';
-import { n, progressBar, type Io } from '../io.ts';
+import { count, n, progressBar, type Io } from '../io.ts';
 import { EventSender, type SendStats, type Via } from '../lib/sender.ts';
 import type { Target } from '../target.ts';
 
@@ -99,7 +99,7 @@ export async function replay(target: Target | undefined, opts: ReplayOptions, io
   }
   const seconds = (Date.now() - started) / 1000;
   if (sender) {
-    note(`sent ${n(sender.stats.sent)} events in ${n(sender.stats.messages)} ${opts.via === 'api' ? 'requests' : 'messages'} in ${seconds.toFixed(1)} s (${n(Math.round(sender.stats.sent / Math.max(seconds, 0.001)))} events/s); roll the days with: ngsp rollup --from ${days[0]} --to ${days[days.length - 1]}`);
+    note(`sent ${count(sender.stats.sent, 'event')} in ${count(sender.stats.messages, opts.via === 'api' ? 'request' : 'message')} in ${seconds.toFixed(1)} s (${n(Math.round(sender.stats.sent / Math.max(seconds, 0.001)))} events/s); roll the days with: ngsp rollup --from ${days[0]} --to ${days[days.length - 1]}`);
   } else {
     note(`wrote ${n(emitted)} events to ${opts.out === '-' ? 'standard output' : opts.out}`);
   }

@@ -9,7 +9,7 @@ import { EventStore } from '#shared/store/events.ts';
 import { StatsStore } from '#shared/store/stats.ts';
 import { DAY_MS, dayStartMs, isDay, parseRfc3339, toIct } from '#shared/time.ts';
 import { UserError } from '../errors.ts';
-import { n, progressBar, type Io } from '../io.ts';
+import { count, n, progressBar, type Io } from '../io.ts';
 import { tableOf, type Target } from '../target.ts';
 
 export interface RollupOptions {
@@ -79,7 +79,7 @@ export async function rollup(target: Target, opts: RollupOptions, io: Io): Promi
     if (text) summaries.push(JSON.parse(text) as DaySummary);
   }
   const seconds = (Date.now() - started) / 1000;
-  io.out(`rolled ${n(out.minutes)} minutes and ${out.days.length} day(s) of [${toIct(fromMs)}, ${toIct(toMs)}) in ${seconds.toFixed(1)} s into s3://${target.bucket}/rollups/`);
+  io.out(`rolled ${n(out.minutes)} minutes and ${count(out.days.length, 'day')} of [${toIct(fromMs)}, ${toIct(toMs)}) in ${seconds.toFixed(1)} s into s3://${target.bucket}/rollups/`);
   for (const s of summaries) {
     io.out(`${s.date}: ${n(s.transactions)} transactions (${s.avgTransactionsPerMinute}/min, ${n(s.failed)} failed), ${s.distinctSystems} systems, ${s.reportingPlatforms.length} reporting platforms, ${n(s.conflicts)} conflicts, ${n(s.rejected)} rejected`);
   }

@@ -6,7 +6,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseBody } from '#shared/contract/validate.ts';
 import { UserError } from '../errors.ts';
-import { n, progressBar, type Io } from '../io.ts';
+import { count, n, progressBar, type Io } from '../io.ts';
 import { EventSender, type SendStats, type Via } from '../lib/sender.ts';
 import type { Target } from '../target.ts';
 
@@ -40,27 +40,46 @@ export async function send(target: Target, opts: SendOptions, io: Io): Promise<S
   const fromStdin = opts.file === '-';
   if (!fromStdin && !existsSync(opts.file)) throw new UserError(`file ${opts.file} does not exist.`);
   if (!fromStdin && statSync(opts.file).isDirectory()) throw new UserError(`${opts.file} is a folder, not a JSON-lines file.`);
-  const input = fromStdin ? (opts.stdin ?? process.stdin) : createReadStream(opts.file, { encoding: 'utf8' });
   const name = fromStdin ? 'standard input' : opts.file;
+  // Standard input can be read once: keep its lines for the second pass.
+  const stdinLines: string[] | undefined = fromStdin ? [] : undefined;
+  const lines = async function* (): AsyncGenerator<string> {
+    if (stdinLines && stdinLines.length) {
+      yield* stdinLines;
+      return;
+    }
+    const rl = createInterface({ input: fromStdin ? (opts.stdin ?? process.stdin) : createReadStream(opts.file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const raw of rl) {
+      stdinLines?.push(raw);
+      yield raw;
+    }
+  };
+  // Without --skip-bad, every line is checked before the first is sent: one bad line sends nothing.
+  if (!opts.skipBad) {
+    let lineNo = 0;
+    for await (const raw of lines()) {
+      lineNo++;
+      const problem = raw.trim() ? lineProblem(raw.trim()) : undefined;
+      if (problem) {
+        throw new UserError(
+          `line ${lineNo} of ${name} is not a valid event (${problem}); nothing was sent: every line is checked before any is sent (fix it, or pass --skip-bad to send the valid lines and list the others).`,
+        );
+      }
+    }
+  }
   const totalBytes = fromStdin ? 0 : statSync(opts.file).size;
   const bar = progressBar(io, 'send', totalBytes || 1, fromStdin ? 'lines' : 'bytes');
   const sender = new EventSender(target, { via: opts.via, envelope: opts.envelope, apiKey: opts.apiKey });
   const result: SendResult = { ...sender.stats, lines: 0, badLines: [] };
   let bytes = 0;
   try {
-    const rl = createInterface({ input, crlfDelay: Infinity });
-    for await (const raw of rl) {
+    for await (const raw of lines()) {
       result.lines++;
       bytes += Buffer.byteLength(raw, 'utf8') + 1;
       const line = raw.trim();
       if (!line) continue;
       const problem = lineProblem(line);
       if (problem) {
-        if (!opts.skipBad) {
-          throw new UserError(
-            `line ${result.lines} of ${name} is not a valid event (${problem}); stopped before sending it and the lines after it (pass --skip-bad to skip such lines; resending is safe, duplicates are not counted twice).`,
-          );
-        }
         result.badLines.push(result.lines);
         io.note(`skipped line ${result.lines}: ${problem}`);
         continue;
@@ -75,7 +94,7 @@ export async function send(target: Target, opts: SendOptions, io: Io): Promise<S
   }
   Object.assign(result, sender.stats);
   const via = opts.via === 'api' ? `POST ${target.apiUrl}/v1/events` : 'SQS';
-  io.out(`sent ${n(result.sent)} events in ${n(result.messages)} ${opts.via === 'api' ? 'requests' : 'messages'} via ${via}${result.badLines.length ? `; skipped ${n(result.badLines.length)} bad line(s)` : ''}${opts.via === 'api' ? `; the API rejected ${n(result.rejected)}` : ''}.`);
+  io.out(`sent ${count(result.sent, 'event')} in ${count(result.messages, opts.via === 'api' ? 'request' : 'message')} via ${via}${result.badLines.length ? `; skipped ${count(result.badLines.length, 'bad line')}` : ''}${opts.via === 'api' ? `; the API rejected ${n(result.rejected)}` : ''}.`);
   for (const r of result.rejections.slice(0, 5)) io.note(`rejected (${r.platformId} #${r.index}): ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
   return result;
 }

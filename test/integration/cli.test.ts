@@ -82,11 +82,32 @@ describe('ngsp commands against the local stack', () => {
     const good = [...new DayTraffic(profile('2019'), '2019-06-14', { scale: 0.002 }).events()].slice(0, 5).map((e) => JSON.stringify(e));
     const file = join(dir, 'bad.jsonl');
     writeFileSync(file, [good[0], '{"eventId": "x"', ...good.slice(1)].join('\n'));
-    await expect(send(target, { file, via: 'sqs' }, captureIo())).rejects.toThrow(/^line 2 of .*bad\.jsonl is not a valid event \(\(body\) is not valid JSON/);
+    await expect(send(target, { file, via: 'sqs' }, captureIo())).rejects.toThrow(/^line 2 of .*bad\.jsonl is not a valid event \(\(body\) is not valid JSON.*\); nothing was sent/);
     await expect(send(target, { file, via: 'sqs' }, captureIo())).rejects.toBeInstanceOf(UserError);
+    // A bad line after many good ones (more than one batch): still nothing is sent.
+    const late = join(dir, 'bad-late.jsonl');
+    const many = [...new DayTraffic(profile('2019'), '2019-06-15', { scale: 0.01 }).events()].slice(0, 120).map((e) => JSON.stringify(e));
+    writeFileSync(late, [...many, '{"eventId": "x"'].join('\n'));
+    let sends = 0;
+    const counter = 'count-sends';
+    target.clients.sqs.middlewareStack.add((next) => async (args) => {
+      sends++;
+      return next(args);
+    }, { step: 'initialize', name: counter });
+    try {
+      await expect(send(target, { file: late, via: 'sqs', envelope: 10 }, captureIo())).rejects.toThrow(/^line \d+ of .*bad-late\.jsonl .*nothing was sent/);
+      expect(sends).toBe(0);
+    } finally {
+      target.clients.sqs.middlewareStack.remove(counter);
+    }
     const skipped = await send(target, { file, via: 'sqs', skipBad: true }, captureIo());
     expect(skipped.badLines).toEqual([2]);
     expect(skipped.sent).toBe(5);
+    const one = join(dir, 'one.jsonl');
+    writeFileSync(one, good[0]!);
+    const io = captureIo();
+    await send(target, { file: one, via: 'sqs' }, io);
+    expect(io.lines.join('\n')).toMatch(/sent 1 event in 1 message via SQS\./);
   });
 
   it('given the 2020 profile, when a scaled day is replayed and rolled, then the summary equals the generator\'s expected figures', async () => {
@@ -154,7 +175,7 @@ describe('ngsp commands against the local stack', () => {
     expect(out).toMatchObject({ method: 'copy', moved: 3, failed: 0 });
     expect(await queueDepth(t.stack.clients.sqs, t.stack.resources.dlqUrl)).toBe(0);
     for (const e of events.slice(0, 30)) expect(await t.events.getTransaction(transactionKeyOf(e)), e.eventId).toBeDefined();
-    expect(io.lines.join('\n')).toMatch(/moved 3 message\(s\)/);
+    expect(io.lines.join('\n')).toMatch(/moved 3 messages/);
   });
 
   it('given an ops user, when a key is created, listed and revoked, then it resolves until revoked and never again', async () => {
