@@ -95,6 +95,11 @@ export async function replayDemoDay(target: Target, io: Io, opts: { day?: string
   };
 }
 
+/** The dashboard opened on one day (`/?date=YYYY-MM-DD`): what the demo prints for its day. */
+export function dashboardLink(apiUrl: string, day: string): string {
+  return `${apiUrl.replace(/\/$/, '')}/?date=${day}`;
+}
+
 /** The lines printed after the demo. */
 export function demoSummaryLines(r: DemoResult, json: StackJson, dataDir = '.local'): string[] {
   const s = r.summary;
@@ -111,8 +116,8 @@ export function demoSummaryLines(r: DemoResult, json: StackJson, dataDir = '.loc
     `  failed               ${n(s.failed)}   conflicts ${n(s.conflicts)}   rejected ${n(s.rejected)}`,
     ...(r.skipped ? [] : [`  timing               send ${r.sendSeconds.toFixed(0)} s, ingest drained after ${r.drainSeconds.toFixed(0)} s more (${n(Math.round(r.ingestRate))} events/s), rollup ${r.rollSeconds.toFixed(0)} s`]),
     `Where to look:`,
-    `  dashboard            ${api}  (key: the analyst key below)`,
-    `  rollup files         ${dataDir}/s3/${json.s3.bucket}/rollups/daily/date=${r.day}/ and rollups/minute/date=${r.day}/ (s3rver stores each object as <name>._S3rver_object)`,
+    `  dashboard            ${json.api.url ? dashboardLink(json.api.url, r.day) : api}  (key: the analyst key below; without ?date= it shows today, or the latest day with data)`,
+    `  rollup files         ${dataDir}/s3/${json.s3.bucket}/rollups/daily/date=${r.day}/ and rollups/minute/date=${r.day}/ (plain files)`,
     `  API                  curl -H "x-api-key: ${analyst}" "${api}/v1/metrics/summary?from=${r.day}&to=${r.day}"`,
     `  CLI                  npm run ngsp -- download --from ${r.day} --to ${r.day} --format csv --out ./rollups-demo`,
   ];

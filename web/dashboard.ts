@@ -58,20 +58,116 @@ interface Data {
   today: SummaryResponse;
   year: SummaryResponse;
   breakdown: BreakdownResponse;
+  view: View;
 }
 
-async function load(key: string, now: number): Promise<Data> {
-  const to = Math.floor(now / 60_000) * 60_000;
-  const today = ictDay(now);
-  const from90 = ictDay(now - 89 * 86_400_000);
-  const [minutes, days, todaySummary, year, breakdown] = await Promise.all([
-    api<SeriesResponse>(key, 'v1/metrics/minutes', { from: new Date(to - 86_400_000).toISOString(), to: new Date(to).toISOString() }),
-    api<SeriesResponse>(key, 'v1/metrics/days', { from: from90, to: today }),
-    api<SummaryResponse>(key, 'v1/metrics/summary', { from: today, to: today }),
-    api<SummaryResponse>(key, 'v1/metrics/summary', { year: today.slice(0, 4) }),
-    api<BreakdownResponse>(key, 'v1/metrics/breakdown', { from: from90, to: today }),
+/**
+ * What the page shows. `live`: today, the last 24 hours and 90 days, counted from now (the page
+ * opened without a date). Otherwise the days [from, to] (ICT) of `?date=` or `?from=&to=`: the
+ * headline over those days, the minutes of the last one, the days of the range (or the 90 days up
+ * to a single day), and the services and province pairs of that same window.
+ */
+interface View {
+  live: boolean;
+  from: string;
+  to: string;
+  /** Why this view was chosen when the URL did not say (shown above the panels). */
+  notice?: string;
+}
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+const addDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const ictMidnight = (day: string): number => Date.parse(`${day}T00:00:00+07:00`);
+
+/** The view a URL asks for: `?date=D`, `?from=D&to=D`, or none (live). */
+function viewOf(search: string, now: number): View | { error: string } {
+  const q = new URLSearchParams(search);
+  const date = q.get('date');
+  const from = q.get('from') ?? date;
+  const to = q.get('to') ?? date ?? from;
+  if (!from && !to) return { live: true, from: ictDay(now), to: ictDay(now) };
+  if (!from || !to || !DAY_RE.test(from) || !DAY_RE.test(to) || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) {
+    return { error: 'The link names no valid day: use ?date=YYYY-MM-DD or ?from=YYYY-MM-DD&to=YYYY-MM-DD.' };
+  }
+  if (to < from) return { error: `The link's range ends (${to}) before it starts (${from}).` };
+  if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > 365) return { error: 'The link\'s range is longer than 366 days.' };
+  return { live: false, from, to };
+}
+
+/** The latest ICT day with transactions, up to `today` (years from the newest, then its days). */
+async function latestDayWithData(key: string, today: string): Promise<string | undefined> {
+  for (let year = Number(today.slice(0, 4)); year >= 2000; year--) {
+    const s = await api<SummaryResponse>(key, 'v1/metrics/summary', { year: String(year) });
+    if (!s.transactions) continue;
+    const last = `${year}-12-31` < today ? `${year}-12-31` : today;
+    const days = await api<SeriesResponse>(key, 'v1/metrics/days', { from: `${year}-01-01`, to: last });
+    const hit = [...days.points].reverse().find((p) => p.transactions > 0);
+    if (hit) return ictDay(Date.parse(hit.periodStart));
+  }
+  return undefined;
+}
+
+async function load(key: string, now: number, view: View): Promise<Data> {
+  let minutesRange: [number, number];
+  let daysRange: [string, string];
+  if (view.live) {
+    const to = Math.floor(now / 60_000) * 60_000;
+    minutesRange = [to - 86_400_000, to];
+    daysRange = [ictDay(now - 89 * 86_400_000), ictDay(now)];
+  } else {
+    minutesRange = [ictMidnight(view.to), ictMidnight(addDays(view.to, 1))];
+    daysRange = view.from === view.to ? [addDays(view.to, -89), view.to] : [view.from, view.to];
+  }
+  const [minutes, days, headline, year, breakdown] = await Promise.all([
+    api<SeriesResponse>(key, 'v1/metrics/minutes', { from: new Date(minutesRange[0]).toISOString(), to: new Date(minutesRange[1]).toISOString() }),
+    api<SeriesResponse>(key, 'v1/metrics/days', { from: daysRange[0], to: daysRange[1] }),
+    api<SummaryResponse>(key, 'v1/metrics/summary', { from: view.from, to: view.to }),
+    api<SummaryResponse>(key, 'v1/metrics/summary', { year: view.to.slice(0, 4) }),
+    api<BreakdownResponse>(key, 'v1/metrics/breakdown', { from: daysRange[0], to: daysRange[1] }),
   ]);
-  return { minutes, days, today: todaySummary, year, breakdown };
+  return { minutes, days, today: headline, year, breakdown, view };
+}
+
+/** Opened without a date and nothing happened today yet: the latest day with data, said so. */
+async function chooseView(key: string, now: number): Promise<View> {
+  const asked = viewOf(location.search, now);
+  if ('error' in asked) throw new ApiError(400, asked.error);
+  if (!asked.live) return asked;
+  const today = ictDay(now);
+  const s = await api<SummaryResponse>(key, 'v1/metrics/summary', { from: today, to: today });
+  if (s.transactions > 0) return asked;
+  const latest = await latestDayWithData(key, today);
+  if (!latest) return { ...asked, notice: `No transactions yet (today is ${today} ICT).` };
+  return { live: false, from: latest, to: latest, notice: `No transactions today (${today} ICT) yet: showing ${latest}, the latest day with data.` };
+}
+
+/** `?date=` for one day, `?from=&to=` for a range; no query for the live view. */
+function linkOf(view: View): string {
+  if (view.live) return location.pathname;
+  return view.from === view.to ? `${location.pathname}?date=${view.from}` : `${location.pathname}?from=${view.from}&to=${view.to}`;
+}
+
+function setTitles(view: View): void {
+  const period = view.from === view.to ? view.to : `${view.from} – ${view.to}`;
+  const [mins, days, window] = view.live
+    ? ['Last 24 hours', 'Last 90 days', 'last 90 days']
+    : [view.to, view.from === view.to ? `90 days to ${view.to}` : period, view.from === view.to ? `90 days to ${view.to}` : period];
+  $('#today h2').firstChild!.textContent = view.live ? 'Today ' : view.from === view.to ? 'Day ' : 'Days ';
+  $('#chart-minutes h2').textContent = `${mins} — transactions per minute`;
+  $('#chart-minutes-p95 h2').textContent = `${mins} — p95 duration per minute (ms)`;
+  $('#chart-days h2').textContent = `${days} — transactions per day`;
+  $('#chart-days-p95 h2').textContent = `${days} — p95 duration per day (ms)`;
+  $('#services h2 small').textContent = window;
+  $('#provinces h2 small').textContent = `${window}, top 20`;
+  $<HTMLInputElement>('#from').value = view.from;
+  $<HTMLInputElement>('#to').value = view.to;
+  const notice = $('#notice');
+  notice.textContent = view.notice ?? '';
+  notice.hidden = !view.notice;
+  document.body.dataset.from = view.from;
+  document.body.dataset.to = view.to;
+  document.body.dataset.live = String(view.live);
+
 }
 
 function renderSummary(card: HTMLElement, s: SummaryResponse, period: string): void {
@@ -169,7 +265,8 @@ function province(code: string, name: string | null): string {
 }
 
 function render(d: Data): void {
-  renderSummary($('#today'), d.today, d.today.from);
+  setTitles(d.view);
+  renderSummary($('#today'), d.today, d.today.from === d.today.to ? d.today.from : `${d.today.from} – ${d.today.to}`);
   renderSummary($('#year'), d.year, d.year.from.slice(0, 4));
   drawChart('chart-minutes', d.minutes, 'counts');
   drawChart('chart-minutes-p95', d.minutes, 'p95');
@@ -216,7 +313,8 @@ async function refresh(key: string): Promise<void> {
   const status = $('#status');
   status.textContent = 'Loading…';
   try {
-    const data = await load(key, Date.now());
+    const now = Date.now();
+    const data = await load(key, now, await chooseView(key, now));
     $('#login').hidden = true;
     $('#dashboard').hidden = false;
     $('#session').hidden = false;
@@ -250,6 +348,24 @@ $('#login').addEventListener('submit', (e) => {
 $('#forget').addEventListener('click', () => {
   sessionStorage.removeItem(KEY_ITEM);
   showLogin();
+});
+$('#period').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const from = $<HTMLInputElement>('#from').value;
+  const to = $<HTMLInputElement>('#to').value || from;
+  if (!from) return;
+  history.pushState(null, '', linkOf({ live: false, from, to }));
+  const key = sessionStorage.getItem(KEY_ITEM);
+  if (key) void refresh(key);
+});
+$('#latest').addEventListener('click', () => {
+  history.pushState(null, '', location.pathname);
+  const key = sessionStorage.getItem(KEY_ITEM);
+  if (key) void refresh(key);
+});
+window.addEventListener('popstate', () => {
+  const key = sessionStorage.getItem(KEY_ITEM);
+  if (key) void refresh(key);
 });
 $('#refresh').addEventListener('click', () => {
   const key = sessionStorage.getItem(KEY_ITEM);

@@ -13,6 +13,7 @@ import { defaultRegistry } from '#shared/registry.ts';
 import { dayOf } from '#shared/time.ts';
 import { DASHBOARD_HTML } from '#functions/api/dashboard.gen.ts';
 import { buildDashboard } from '../../web/build.ts';
+import { dashboardLink } from '../../local/demo.ts';
 import { generateStream, oracleSummary, oracleTransactions, type OracleTx } from '../helpers/stream.ts';
 import { ingestAndRollTouched, startApiStack, type ApiStack } from '../integration/api-fixtures.ts';
 
@@ -36,6 +37,8 @@ describe('dashboard in a browser', () => {
   let browser: Browser;
   let page: Page;
   let txs: Map<string, OracleTx>;
+  let demoTxs: Map<string, OracleTx>;
+  const demoDay = '2020-11-18';
   const pageErrors: string[] = [];
   const now = Date.now();
   const today = dayOf(now);
@@ -48,6 +51,9 @@ describe('dashboard in a browser', () => {
     const older = generateStream({ seed: 12, startMs: now - 30 * DAY, spanMs: 25 * DAY, transactions: 240, platforms, provinces, prefix: 'older', invalidShare: 0 });
     const valid = [...recent.valid, ...older.valid];
     txs = oracleTransactions(valid);
+    // The demo's day (npm start replays 2020-11-18), in the platforms and provinces of 2020.
+    const demo = generateStream({ seed: 14, startMs: Date.parse(`${demoDay}T07:00:00+07:00`), spanMs: 10 * HOUR, transactions: 150, prefix: 'demo', invalidShare: 0 });
+    demoTxs = oracleTransactions(demo.valid);
     const [stack, b] = await Promise.all([
       startApiStack([]),
       chromium.launch({
@@ -57,7 +63,7 @@ describe('dashboard in a browser', () => {
     ]);
     t = stack;
     browser = b;
-    await ingestAndRollTouched(t, [...valid, ...recent.duplicates, ...older.duplicates], 13);
+    await ingestAndRollTouched(t, [...valid, ...recent.duplicates, ...older.duplicates, ...demo.valid], 13);
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => {
@@ -133,5 +139,42 @@ describe('dashboard in a browser', () => {
     expect(pageErrors).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
+  });
+
+  it('given the link the demo prints for its day, when opened, then every panel shows that day: its figures, its minutes, the 90 days up to it', async () => {
+    // Act: the key is in this tab already (previous test); the link is the demo's.
+    await page.goto(dashboardLink(t.url, demoDay));
+    await page.waitForSelector(`body[data-state=ready][data-from="${demoDay}"]`, { timeout: 60_000 });
+
+    // Assess
+    const expected = oracleSummary(demoTxs, demoDay);
+    expect(expected.transactions).toBeGreaterThan(100);
+    const figure = (card: string, id: string) => page.getAttribute(`#${card} [data-figure=${id}]`, 'data-value').then(Number);
+    expect(await figure('today', 'transactions')).toBe(expected.transactions);
+    expect(await figure('today', 'systems')).toBe(expected.distinctSystems);
+    expect(await figure('year', 'transactions')).toBe(expected.transactions);
+    const chart = async (id: string) => page.$eval(`#${id}`, (el) => ({ ...(el as HTMLElement).dataset }));
+    const minutes = await chart('chart-minutes');
+    expect(Number(minutes.points)).toBe(1440);
+    expect(Number(minutes.transactions)).toBe(expected.transactions);
+    const days = await chart('chart-days');
+    expect(Number(days.points)).toBe(90);
+    expect(Number(days.transactions)).toBe(expected.transactions);
+    const services = await page.$$eval('#services tbody tr', (rows) => rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.transactions ?? 0), 0));
+    expect(services).toBeGreaterThan(0);
+    expect(await page.textContent('#chart-minutes h2')).toContain(demoDay);
+    expect(await page.inputValue('#from')).toBe(demoDay);
+    expect(await page.isVisible('#notice')).toBe(false);
+
+    // And a range link (?from=&to=) of the older traffic: the headline counts exactly its days.
+    const from = dayOf(now - 30 * DAY);
+    const to = dayOf(now - 5 * DAY);
+    await page.goto(`${t.url}/?from=${from}&to=${to}`);
+    await page.waitForSelector(`body[data-state=ready][data-from="${from}"][data-to="${to}"]`, { timeout: 60_000 });
+    const inRange = [...txs.values()].map(effective).filter((x) => dayOf(x.at) >= from && dayOf(x.at) <= to).length;
+    expect(await figure('today', 'transactions')).toBe(inRange);
+    expect(Number((await chart('chart-days')).transactions)).toBe(inRange);
+    expect(pageErrors).toEqual([]);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-demo-day.png`, fullPage: true });
   });
 });
