@@ -47,7 +47,10 @@ describe('npm start', () => {
     // Assess
     expect(elapsed).toBeLessThan(60_000);
     const json = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackJson;
-    expect(Object.keys(json).sort()).toEqual(['api', 'dynamodb', 'region', 's3', 'sqs']);
+    expect(Object.keys(json).sort()).toEqual(['api', 'credentials', 'dynamodb', 'region', 's3', 'sqs']);
+    // CONTRACT.md §4 1.1: credentials good for every local service; the READY line names Node 22.
+    expect(json.credentials).toEqual({ accessKeyId: expect.any(String), secretAccessKey: expect.any(String) });
+    expect(out).toMatch(/^READY in [\d.]+s \(Node v22\.\d+\.\d+\) — /m);
     expect(Object.keys(json.sqs).sort()).toEqual(['dlqUrl', 'endpoint', 'queueUrl']);
     expect(Object.keys(json.s3).sort()).toEqual(['bucket', 'endpoint']);
     expect(json.dynamodb.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

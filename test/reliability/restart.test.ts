@@ -6,14 +6,10 @@
  * rollup and rejected object (byte for byte), and the API keys are still there. A key file that
  * others can read makes `npm start` refuse to start.
  *
- * And the queue: 5,000 reports sent while no ingest worker runs (`NGSP_FUNCTIONS=api,rollup`), so
- * all of them are still queued, survive a SIGKILL of the whole process group and a SIGTERM, each
- * followed by a restart; then the ingest runs and every report is counted exactly once (the
- * rollups equal the oracle). fauxqs 2.x keeps the queue in SQLite under `.local/sqs/`.
+ * Messages still queued survive too: restart-queue.test.ts (its own file, so the two run side by
+ * side). The helpers here are shared with it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,56 +23,12 @@ import { PIPELINE_SETTINGS } from '#infra/wiring.ts';
 import type { StackJson } from '../../local/stack.ts';
 import { closeTarget, localTarget, type Target } from '../../cli/target.ts';
 import { toBodies } from '../helpers/messages.ts';
-import { allEvents, daysOf, expectDaysMatch } from '../helpers/rollups.ts';
-import { queueDepth, sendBodies, waitForEmptyQueue } from '../helpers/stack.ts';
+import { allEvents } from '../helpers/rollups.ts';
+import { sendBodies, waitForEmptyQueue } from '../helpers/stack.ts';
 import { generateStream } from '../helpers/stream.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `npm start -- --no-demo` in its own process group; resolves once it printed READY (or exited). */
-async function npmStart(env: NodeJS.ProcessEnv): Promise<Running> {
-  const child = spawn('npm', ['start', '--', '--no-demo'], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 90_000;
-  while (!/^READY /m.test(out) && child.exitCode === null && child.signalCode === null) {
-    if (Date.now() > deadline) throw new Error(`npm start not READY in 90 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, output: () => out, exited };
-}
-
-/** Signals the whole process group and waits until the npm process is gone and the ports are free. */
-async function stop(r: Running, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  process.kill(-r.child.pid!, signal);
-  await Promise.race([r.exited, new Promise((res) => setTimeout(res, 20_000))]);
-  // SIGTERM: npm start stops its workers and emulators itself; make sure nothing lingers either way.
-  await new Promise((res) => setTimeout(res, 1500));
-  try {
-    process.kill(-r.child.pid!, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
+import { freePort, npmStart, stop, type Running } from './npm-start.ts';
 
 /**
  * The event table, and the day's rollups and every rejected object. Only that day: the stack's own
@@ -172,64 +124,4 @@ describe('npm start stopped and started again', () => {
     expect(refused.output()).toMatch(/can be read by other users.*chmod 600/);
     expect(refused.output()).not.toMatch(/^READY /m);
   }, 300_000);
-});
-
-describe('npm start with reports still queued', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ngsp-queued-'));
-  const running: Running[] = [];
-  afterAll(async () => {
-    for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) await stop(r, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('given 5,000 reports queued and not consumed, when the stack is SIGKILLed and then SIGTERMed and started again each time, then every report is counted exactly once', async () => {
-    // Prepare: no ingest worker, so everything sent stays in the queue.
-    const ports = {
-      NGSP_SQS_PORT: String(await freePort()), NGSP_DYNAMODB_PORT: String(await freePort()),
-      NGSP_S3_PORT: String(await freePort()), NGSP_API_PORT: String(await freePort()),
-    };
-    const paused = { NGSP_LOCAL_DIR: dir, ...ports, NGSP_FUNCTIONS: 'api,rollup' };
-    const qday = '2023-03-08';
-    const s = generateStream({ seed: 57, prefix: 'rq', startMs: Date.parse(`${qday}T09:00:00+07:00`), spanMs: 60 * 60_000, transactions: 3300, duplicateShare: 0.1, invalidShare: 0.02, conflictShare: 0.01 });
-    const reports = allEvents(s);
-    expect(reports.length).toBeGreaterThanOrEqual(5000);
-    const bodies = toBodies(reports, 5, 10);
-    running.push(await npmStart(paused));
-    const json = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackJson;
-    let target = localTarget(json);
-    await sendBodies(target.clients.sqs, target.queueUrl, bodies);
-    expect(await queueDepth(target.clients.sqs, target.queueUrl)).toBe(bodies.length);
-    closeTarget(target);
-
-    const t0 = Date.now();
-    // Act: SIGKILL, start (still paused), SIGTERM, start again, each time with the queue untouched.
-    const depths: number[] = [];
-    for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
-      await stop(running.at(-1)!, signal);
-      const again = await npmStart(paused);
-      running.push(again);
-      expect(again.output(), `restart after ${signal}`).toMatch(/^READY /m);
-      target = localTarget(JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackJson);
-      depths.push(await queueDepth(target.clients.sqs, target.queueUrl));
-      closeTarget(target);
-    }
-    await stop(running.at(-1)!, 'SIGTERM');
-    running.push(await npmStart({ NGSP_LOCAL_DIR: dir, ...ports }));
-    target = localTarget(JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackJson);
-    await waitForEmptyQueue(target.clients.sqs, target.queueUrl, 180_000);
-    const deps = {
-      events: new EventStore(target.clients.ddb, { tableName: target.tables.events!, shards: Number(PIPELINE_SETTINGS.GSI_SHARDS) }),
-      stats: new StatsStore(target.clients.ddb, target.tables.stats!),
-      bucket: new RollupBucket(target.clients.s3, target.bucket),
-      concurrency: 8,
-    };
-    const ingested = Date.now();
-    await rollRange(Date.parse(`${qday}T08:50:00+07:00`), Date.parse(`${qday}T10:30:00+07:00`), deps);
-
-    // Assess: nothing lost on either stop, and every report counted once.
-    expect(depths).toEqual([bodies.length, bodies.length]);
-    const checked = await expectDaysMatch(deps.bucket, daysOf(s.valid), s.valid, s.conflicts);
-    closeTarget(target);
-    console.log(`[restart] ${reports.length} reports in ${bodies.length} messages queued; after SIGKILL + restart ${depths[0]} and after SIGTERM + restart ${depths[1]} still queued; then ${checked.transactions} transactions counted, = oracle (restarts ${((ingested - t0) / 1000).toFixed(0)} s incl. the drain, roll ${((Date.now() - ingested) / 1000).toFixed(0)} s)`);
-  }, 400_000);
 });
