@@ -2,6 +2,7 @@
  * The `ngsp` command tree (commander). Each action loads its target and calls a function of
  * cli/commands/, which does the work and can be called in process by tests.
  */
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cost } from './commands/cost.ts';
 import { download } from './commands/download.ts';
@@ -45,8 +46,15 @@ async function withTarget<T>(outputs: string | undefined, fn: (t: Target) => Pro
   }
 }
 
+/** `ngsp --version`: the package version and the Node.js running it (22, as on Lambda). */
+export function versionLine(): string {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `ngsp-stats ${version} (Node ${process.version})`;
+}
+
 export function buildProgram(io: Io = consoleIo): Command {
   const program = new Command('ngsp')
+    .version(versionLine(), '-V, --version', 'print the version and the Node.js version')
     .description('ngsp-stats command line: send and replay LGSP exchange events, roll and download statistics, manage keys and redrive, estimate AWS cost.')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });

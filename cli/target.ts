@@ -42,7 +42,8 @@ const MAX_ATTEMPTS = 3;
 
 /** A target built from the local stack's description (also used by tests, in process). */
 export function localTarget(json: StackJson, source = '.local/stack.json'): Target {
-  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  // stack.json names the operator's credentials (CONTRACT.md §4 1.1); the local services take any.
+  const credentials = json.credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' };
   const region = json.region;
   return {
     kind: 'local',

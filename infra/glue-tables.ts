@@ -31,6 +31,23 @@ const ROW_TYPES = {
   durationMsMax: 'double',
 } satisfies Record<keyof Row, string>;
 
+/**
+ * Partition projection of `date` (the ICT day of the `date=` folder), shared by every table.
+ * - From 2000: old events are accepted (backfills of past years are a normal use), and a day
+ *   outside the range is invisible to Athena, not an error. Queries that filter on `date` read
+ *   only their days, so a wide range costs nothing.
+ * - To `NOW+7HOURS`: Athena evaluates NOW in UTC, so a plain `NOW` would hide today's ICT date
+ *   from 00:00 to 07:00 ICT (17:00–24:00 UTC of the day before).
+ */
+export const DATE_PROJECTION = {
+  'projection.enabled': 'true',
+  'projection.date.type': 'date',
+  'projection.date.format': 'yyyy-MM-dd',
+  'projection.date.range': '2000-01-01,NOW+7HOURS',
+  'projection.date.interval': '1',
+  'projection.date.interval.unit': 'DAYS',
+} as const;
+
 export interface RollupTable {
   name: string;
   description: string;

@@ -25,7 +25,7 @@ import type { Construct } from 'constructs';
 import { NAMESPACE } from '#shared/observability.ts';
 import { TABLES, type TableDef } from '#shared/store/tables.ts';
 import { AppFunction, type Bindables } from './constructs/app-function.ts';
-import { ROLLUP_TABLES } from './glue-tables.ts';
+import { DATE_PROJECTION, ROLLUP_TABLES } from './glue-tables.ts';
 import { removalPolicyOf, type StageSettings } from './settings.ts';
 import { FUNCTIONS, MAX_RECEIVE_COUNT, type FunctionDecl } from './wiring.ts';
 
@@ -373,12 +373,7 @@ export class NgspStatsStack extends Stack {
           partitionKeys: [{ name: 'date', type: 'string' }],
           parameters: {
             classification: t.format,
-            'projection.enabled': 'true',
-            'projection.date.type': 'date',
-            'projection.date.format': 'yyyy-MM-dd',
-            'projection.date.range': '2019-01-01,NOW',
-            'projection.date.interval': '1',
-            'projection.date.interval.unit': 'DAYS',
+            ...DATE_PROJECTION,
             'storage.location.template': `${root}date=\${date}/`,
             ...t.parameters,
           },

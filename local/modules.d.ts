@@ -9,20 +9,3 @@ declare module 'dynalite' {
   }
   export default function dynalite(options?: DynaliteOptions): Server;
 }
-
-declare module 's3rver' {
-  interface S3rverOptions {
-    port?: number;
-    address?: string;
-    silent?: boolean;
-    directory?: string;
-    resetOnClose?: boolean;
-    allowMismatchedSignatures?: boolean;
-    configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
-  }
-  export default class S3rver {
-    constructor(options?: S3rverOptions);
-    run(): Promise<{ address: string; port: number }>;
-    close(): Promise<void>;
-  }
-}

@@ -13,8 +13,9 @@
  *   message attribute {@link SENDER_ATTRIBUTE}, removing any the client set (no forging).
  * - ReceiveMessage: the stamp becomes `Attributes.SenderId` (when asked for) and leaves the
  *   message attributes; MD5s of message attributes are those of the client's own attributes.
- * Only the JSON protocol (every AWS SDK v3, AWS CLI v2) may send or receive; the query protocol's
- * SendMessage/ReceiveMessage are refused with a sentence (everything else passes through).
+ * The query protocol (form-encoded `Action=SendMessage&...`, AWS CLI 2.9 – 2.12 and older tools)
+ * may send too: its messages are stamped the same way ({@link stampQuerySend}). Receiving is for
+ * the workers, in the JSON protocol: a query ReceiveMessage is refused with a sentence.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
@@ -164,6 +165,37 @@ function stampSend(action: string, req: Record<string, unknown>, senderId: strin
   });
 }
 
+/**
+ * Stamps a query-protocol send (`MessageAttribute.N.Name=...`, per entry for a batch): any
+ * attribute named {@link SENDER_ATTRIBUTE} the client set is dropped, the stamp is added under
+ * the next free number. Returns the new form and the XML answer's rewrite (the MD5 of message
+ * attributes must be that of the client's own, or none).
+ */
+export function stampQuerySend(form: URLSearchParams, senderId: string): { form: URLSearchParams; rewrite: (xml: string) => string } {
+  const action = form.get('Action');
+  const prefixes = action === 'SendMessageBatch'
+    ? [...new Set([...form.keys()].map((k) => /^SendMessageBatchRequestEntry\.(\d+)\./.exec(k)?.[1]).filter((n): n is string => n !== undefined))].map((n) => `SendMessageBatchRequestEntry.${n}.`)
+    : [''];
+  const out = new URLSearchParams();
+  const forged = new Set<string>();
+  for (const [k, v] of form) {
+    const m = /^(.*)MessageAttribute\.(\d+)\.Name$/.exec(k);
+    if (m && v === SENDER_ATTRIBUTE) forged.add(`${m[1]}MessageAttribute.${m[2]}.`);
+  }
+  for (const [k, v] of form) if (![...forged].some((f) => k.startsWith(f))) out.append(k, v);
+  for (const prefix of prefixes) {
+    const used = [...out.keys()].map((k) => (k.startsWith(`${prefix}MessageAttribute.`) ? Number(k.slice(prefix.length).split('.')[1]) : 0));
+    const n = Math.max(0, ...used) + 1;
+    out.append(`${prefix}MessageAttribute.${n}.Name`, SENDER_ATTRIBUTE);
+    out.append(`${prefix}MessageAttribute.${n}.Value.DataType`, 'String');
+    out.append(`${prefix}MessageAttribute.${n}.Value.StringValue`, senderId);
+  }
+  // The answer's MD5OfMessageAttributes now covers the stamp: drop it where the client set none.
+  // (A query client that sets attributes of its own gets no MD5 for them: few do, none check.)
+  const rewrite = (xml: string): string => xml.replace(/<MD5OfMessageAttributes>[^<]*<\/MD5OfMessageAttributes>/g, '');
+  return { form: out, rewrite };
+}
+
 /** Asks the emulator for the stamp too; turns it into `Attributes.SenderId` in the answer. */
 function unstampReceive(req: Record<string, unknown>): Rewrite {
   const names = (req.MessageAttributeNames as string[] | undefined) ?? [];
@@ -235,8 +267,14 @@ export async function startSqsSenderProxy(opts: { upstream: string; port?: numbe
       if (!action) {
         const form = new URLSearchParams(body.toString('utf8'));
         const queryAction = form.get('Action') ?? new URL(req.url ?? '/', 'http://local').searchParams.get('Action');
-        if (queryAction && /^(SendMessage|SendMessageBatch|ReceiveMessage)$/.test(queryAction)) {
-          send({ status: 400, headers: { 'content-type': 'text/xml' }, body: `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>the local SQS takes ${queryAction} only in the JSON protocol (AWS SDK v3, AWS CLI v2), so it can tell who sent each message</Message></Error></ErrorResponse>` });
+        if (queryAction === 'ReceiveMessage') {
+          send({ status: 400, headers: { 'content-type': 'text/xml' }, body: `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>the local SQS takes ReceiveMessage only in the JSON protocol (AWS SDK v3, AWS CLI 2.13 and later): the query protocol would show the sender stamp</Message></Error></ErrorResponse>` });
+          return;
+        }
+        if ((queryAction === 'SendMessage' || queryAction === 'SendMessageBatch') && form.get('Action')) {
+          const stamped = stampQuerySend(form, senderId);
+          const answer = await forward(req, Buffer.from(stamped.form.toString(), 'utf8'));
+          send(answer.status === 200 ? { ...answer, body: stamped.rewrite(answer.body.toString('utf8')) } : answer);
           return;
         }
         send(await forward(req, body));

@@ -1,12 +1,10 @@
-// The SDK warns on Node 20 (supported here until 2027); keep the console readable.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 /**
  * `npm start`: the whole pipeline on this machine (CONTRACT.md section 4). Prints a line starting
  * with `READY ` and writes `.local/stack.json` when ready. `-- --no-demo` skips the seed traffic.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { FUNCTIONS, type FunctionDecl } from '#infra/wiring.ts';
 import { readConfig } from '#shared/config.ts';
 import { KeyStore } from '#shared/auth/keys.ts';
 import { ensureLocalKeys, KeyFileError } from './keys.ts';
@@ -22,7 +20,16 @@ async function main(): Promise<void> {
     NGSP_S3_PORT: { type: 'int', default: 4568, min: 0 },
     NGSP_API_PORT: { type: 'int', default: 3000, min: 0 },
     NGSP_VERBOSE: { type: 'bool', default: false },
+    // Which functions run as workers (comma-separated); e.g. `api,rollup` lets messages pile up
+    // in the queue untouched (the restart test uses it). Default: all of them.
+    NGSP_FUNCTIONS: { type: 'string', default: FUNCTIONS.map((f) => f.name).join(',') },
   });
+  const functions = cfg.NGSP_FUNCTIONS.split(',').map((f) => f.trim()).filter(Boolean);
+  const unknown = functions.filter((f) => !FUNCTIONS.some((d) => d.name === f));
+  if (unknown.length > 0) {
+    console.error(`error: NGSP_FUNCTIONS names no function ${unknown.join(', ')} (known: ${FUNCTIONS.map((f) => f.name).join(', ')})`);
+    process.exit(2);
+  }
   const started = Date.now();
   const dataDir = resolve(cfg.NGSP_LOCAL_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -31,6 +38,7 @@ async function main(): Promise<void> {
     dataDir,
     ports: { sqs: cfg.NGSP_SQS_PORT, dynamodb: cfg.NGSP_DYNAMODB_PORT, s3: cfg.NGSP_S3_PORT },
     apiPort: cfg.NGSP_API_PORT,
+    functions: functions as FunctionDecl['name'][],
     verbose: cfg.NGSP_VERBOSE,
   });
   let stopping = false;
@@ -60,7 +68,7 @@ async function main(): Promise<void> {
   const json = stack.stackJson(keys, senders);
   writeFileSync(join(dataDir, 'stack.json'), JSON.stringify(json, null, 2) + '\n', { mode: 0o600 });
   console.log(
-    `READY in ${((Date.now() - started) / 1000).toFixed(1)}s — queue ${json.sqs.queueUrl}, bucket ${json.s3.bucket}, API ${json.api.url || '(none yet)'}; details in ${cfg.NGSP_LOCAL_DIR}/stack.json`,
+    `READY in ${((Date.now() - started) / 1000).toFixed(1)}s (Node ${process.version}) — queue ${json.sqs.queueUrl}, bucket ${json.s3.bucket}, API ${json.api.url || '(none yet)'}; details in ${cfg.NGSP_LOCAL_DIR}/stack.json`,
   );
   if (!args.has('--no-demo')) {
     const demo = await import('./demo.ts').catch(() => undefined);

@@ -239,7 +239,8 @@ describe('given the wiring table, when the stack is synthesized', () => {
         'projection.enabled': 'true',
         'projection.date.type': 'date',
         'projection.date.format': 'yyyy-MM-dd',
-        'projection.date.range': '2019-01-01,NOW',
+        // Backfills before 2019; today's ICT date from 00:00 ICT (Athena's NOW is UTC).
+        'projection.date.range': '2000-01-01,NOW+7HOURS',
       });
       expect(input.PartitionKeys).toEqual([{ Name: 'date', Type: 'string' }]);
       const template = joined(p['storage.location.template']);

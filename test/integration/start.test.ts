@@ -54,6 +54,8 @@ describe('npm start', () => {
     expect(json.sqs.senders!['LGSP-79']).toEqual({ accessKeyId: expect.stringMatching(/^AKIA/), secretAccessKey: expect.any(String), queueUrl: json.sqs.queueUrl });
     expect(new Set(Object.values(json.sqs.senders!).map((c) => c.accessKeyId)).size).toBe(Object.keys(json.sqs.senders!).length);
     expect(statSync(join(dir, 'senders.json')).mode & 0o077).toBe(0);
+    // The READY line names the Node it runs on: 22, like Lambda's nodejs22.x.
+    expect(out).toMatch(/^READY in [\d.]+s \(Node v22\.\d+\.\d+\) — /m);
     expect(Object.keys(json.s3).sort()).toEqual(['bucket', 'endpoint']);
     expect(json.dynamodb.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(json.api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

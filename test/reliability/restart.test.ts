@@ -6,12 +6,10 @@
  * rollup and rejected object (byte for byte), and the API keys are still there. A key file that
  * others can read makes `npm start` refuse to start.
  *
- * What is not kept: messages still in the queue (fauxqs holds them in memory) — see
- * docs/reliability.md. The test therefore stops the stack only once the queue is empty.
+ * Messages still queued survive too: restart-queue.test.ts (its own file, so the two run side by
+ * side). The helpers here are shared with it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,52 +24,8 @@ import { allEvents } from '../helpers/rollups.ts';
 import { sendBodies, waitForEmptyQueue } from '../helpers/stack.ts';
 import { generateStream } from '../helpers/stream.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `npm start -- --no-demo` in its own process group; resolves once it printed READY (or exited). */
-async function npmStart(env: NodeJS.ProcessEnv): Promise<Running> {
-  const child = spawn('npm', ['start', '--', '--no-demo'], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 90_000;
-  while (!/^READY /m.test(out) && child.exitCode === null && child.signalCode === null) {
-    if (Date.now() > deadline) throw new Error(`npm start not READY in 90 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, output: () => out, exited };
-}
-
-/** Signals the whole process group and waits until the npm process is gone and the ports are free. */
-async function stop(r: Running, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  process.kill(-r.child.pid!, signal);
-  await Promise.race([r.exited, new Promise((res) => setTimeout(res, 20_000))]);
-  // SIGTERM: npm start stops its workers and emulators itself; make sure nothing lingers either way.
-  await new Promise((res) => setTimeout(res, 1500));
-  try {
-    process.kill(-r.child.pid!, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
+import { freePort, npmStart, stop, type Running } from './npm-start.ts';
 
 /**
  * The event table, and the day's rollups and every rejected object. Only that day: the stack's own
