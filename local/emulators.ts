@@ -182,14 +182,14 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' 
 
 /**
  * Environment for processes that talk to the emulators through the SDK's standard settings.
- * The emulators accept any credentials; these are the ones `.local/stack.json` names.
+ * The emulators accept any credentials; these are the operator's, the ones `.local/stack.json`
+ * names, whatever the shell has: the local SQS knows the sender by them (the API relays as it).
  */
-
-export function emulatorEnv(endpoints: Endpoints, region: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function emulatorEnv(endpoints: Endpoints, region: string): NodeJS.ProcessEnv {
   return {
     AWS_REGION: region,
-    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_S3: endpoints.s3,

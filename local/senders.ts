@@ -5,6 +5,7 @@
  * `.local/senders.json` (mode 0600) and registered in the registry of sending principals exactly
  * as an operator registers an LGSP's IAM principal in AWS (`ngsp senders add`).
  */
+import { LOCAL_CREDENTIALS } from './emulators.ts';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,8 +20,11 @@ export interface LocalCredentials {
   secretAccessKey: string;
 }
 
-/** The operator's credentials: s3rver accepts only these, fauxqs and dynalite accept any. */
-export const OPERATOR_CREDENTIALS: LocalCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+/**
+ * The operator's credentials: those the local stack's own processes (the workers, the API relay)
+ * sign with — one home, local/emulators.ts. The emulators accept any.
+ */
+export const OPERATOR_CREDENTIALS: LocalCredentials = { ...LOCAL_CREDENTIALS };
 
 /** A new local credential, shaped like an IAM access key. */
 export function newLocalCredentials(): LocalCredentials {

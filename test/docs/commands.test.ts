@@ -12,6 +12,8 @@
  * Left out: lines for a deployed stack (`cdk`, `--outputs cdk-outputs.json`), `npm install`,
  * `npm start`, `npm test`, `npm run bench`, and the interactive `duckdb` line.
  */
+import { RollupBucket } from '#shared/store/bucket.ts';
+import { ensureLocalSenders } from '../../local/senders.ts';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +33,7 @@ const DAY = '2020-11-18';
 const quietIo = { out: () => undefined, note: () => undefined, progress: false };
 
 /** Cloud-only or interactive lines, left out. */
-const SKIP_LINE = /cdk-outputs\.json|npx cdk|^npm (install|start|test)\b|npm run (test|bench|synth)|^duckdb\s*$/;
+const SKIP_LINE = /cdk-outputs\.json|npx cdk|^aws iam |^npm (install|start|test)\b|npm run (test|bench|synth)|^duckdb\s*$/;
 
 /** The fenced bash/sh blocks of a Markdown file, continuation lines joined, comments dropped. */
 export function shellBlocks(markdown: string): string[] {
@@ -105,7 +107,8 @@ describe('the commands of README.md and docs/', () => {
     mkdirSync(dataDir, { mode: 0o700 });
     stack = await LocalStack.start({ dataDir, useEnvironment: false });
     const keys = await ensureLocalKeys(join(dataDir, 'keys.json'), new KeyStore(stack.clients.ddb, stack.resources.names.tables.Keys));
-    json = stack.stackJson(keys);
+    const senders = await ensureLocalSenders(join(dataDir, 'senders.json'), stack.clients.ddb, stack.resources.names.tables.Keys, stack.sqsProxy);
+    json = stack.stackJson(keys, senders);
     writeFileSync(join(dataDir, 'stack.json'), JSON.stringify(json, null, 2) + '\n', { mode: 0o600 });
     target = localTarget(json);
     await replay(target, { profile: '2020', from: DAY, days: 1, scale: 0.01 }, quietIo);
@@ -139,6 +142,10 @@ describe('the commands of README.md and docs/', () => {
     expect(r.stdout).toMatch(/"rejections"|"events"|\[/); // curl GET /v1/rejections answered JSON
     expect(r.stdout).toMatch(/sent \d+ events? in \d+ messages? via SQS\./); // ngsp send
     await waitForEmptyQueue(target.clients.sqs, target.queueUrl, 60_000);
+    // The AWS CLI signed as LGSP-79 (query protocol): its message was the platform's, not an unknown sender's.
+    const rb = new RollupBucket(target.clients.s3, target.bucket);
+    const unknown = await rb.list('rejected/platform=unknown/');
+    expect(unknown, (await Promise.all(unknown.map((k) => rb.get(k)))).join('\n').slice(0, 2000)).toEqual([]);
   });
 
   it('given the README, when its local commands run, then they succeed', async () => {

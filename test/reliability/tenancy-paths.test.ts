@@ -16,7 +16,7 @@ import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { transactionKeyOf } from '#shared/report.ts';
 import { SenderStore } from '#shared/store/senders.ts';
 import { dayOf } from '#shared/time.ts';
-import { newLocalCredentials, type LocalCredentials } from '../../local/senders.ts';
+import { newLocalCredentials, OPERATOR_CREDENTIALS, type LocalCredentials } from '../../local/senders.ts';
 import { localSenderId, SENDER_ATTRIBUTE } from '../../local/sqs-proxy.ts';
 import { call, sampleEvent } from '../integration/api-fixtures.ts';
 import { rejectedLinesOf, type RejectedLineRead } from '../helpers/rollups.ts';
@@ -96,7 +96,7 @@ describe('tenancy over both paths: every principal × every action', () => {
     const senders = new SenderStore(ddb, table);
     creds.lgspA = await t.stack.addPlatformSender(A);
     creds.lgspB = await t.stack.addPlatformSender(B);
-    creds.ops = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+    creds.ops = { ...OPERATOR_CREDENTIALS };
     creds.analyst = newLocalCredentials();
     creds.unknown = newLocalCredentials();
     creds.revoked = await t.stack.addPlatformSender(A);
