@@ -22,6 +22,12 @@ export interface RunningEmulators {
   endpoints: Endpoints;
   /** Which services this process started (the others were given by environment). */
   started: (keyof Endpoints)[];
+  /**
+   * Gives the embedded SQS's queues the URL of the endpoint clients reach them through (a proxy
+   * in front): SDKs send a queue's requests to its URL's host, so a URL with the emulator's own
+   * port would bypass the proxy. Absent when SQS was given by environment.
+   */
+  rebaseSqs?: (publicUrl: string) => void;
   stop(): Promise<void>;
 }
 
@@ -71,7 +77,7 @@ function quietSqliteWarning(): void {
  * (`http://127.0.0.1:PORT/000000000000/name`): any SDK or CLI can resolve them, unlike the default
  * `sqs.REGION.localhost` names. It also answers the SQS query protocol (AWS CLI before 2.13).
  */
-async function startSqs(port: number, dataDir: string | undefined): Promise<{ url: string; close: () => Promise<void> }> {
+async function startSqs(port: number, dataDir: string | undefined): Promise<{ url: string; close: () => Promise<void>; rebase: (base: string) => void }> {
   const { buildApp, SqsStore, SnsStore, PersistenceManager } = await fauxqsParts();
   const sqsStore = new SqsStore();
   const snsStore = new SnsStore();
@@ -91,12 +97,15 @@ async function startSqs(port: number, dataDir: string | undefined): Promise<{ ur
   app.addHook('onClose', () => persistence?.close());
   const url = (await app.listen({ port, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
   // Restored queues carry the URL of the last run; the port may have changed.
-  for (const queue of [...sqsStore.allQueues()]) {
-    sqsStore.queues.delete(queue.url);
-    queue.url = `${url}/000000000000/${queue.name}`;
-    sqsStore.queues.set(queue.url, queue);
-  }
-  return { url, close: () => app.close() };
+  const rebase = (base: string): void => {
+    for (const queue of [...sqsStore.allQueues()]) {
+      sqsStore.queues.delete(queue.url);
+      queue.url = `${base}/000000000000/${queue.name}`;
+      sqsStore.queues.set(queue.url, queue);
+    }
+  };
+  rebase(url);
+  return { url, close: () => app.close(), rebase };
 }
 
 /** fauxqs' S3 on 127.0.0.1, objects as plain files under `dir` (in memory without one). */
@@ -123,11 +132,13 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Runnin
 
   const given = (name: string): string | undefined => (useEnv ? env[`AWS_ENDPOINT_URL_${name}`] : undefined);
 
+  let rebaseSqs: ((publicUrl: string) => void) | undefined;
   const sqsGiven = given('SQS');
   if (sqsGiven) endpoints.sqs = sqsGiven;
   else {
     const app = await startSqs(opts.ports?.sqs ?? 0, opts.dataDir ? join(opts.dataDir, 'sqs') : undefined);
     endpoints.sqs = app.url;
+    rebaseSqs = app.rebase;
     stops.push(() => app.close());
     started.push('sqs');
   }
@@ -171,6 +182,7 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Runnin
   return {
     endpoints,
     started,
+    ...(rebaseSqs ? { rebaseSqs } : {}),
     async stop() {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
     },

@@ -38,6 +38,8 @@ export function newLocalCredentials(): LocalCredentials {
 export async function withSenderProxy(emulators: RunningEmulators, port?: number): Promise<{ emulators: RunningEmulators; proxy: SqsSenderProxy }> {
   const proxy = await startSqsSenderProxy({ upstream: emulators.endpoints.sqs, ...(port !== undefined ? { port } : {}) });
   proxy.addCredential(OPERATOR_CREDENTIALS.accessKeyId, OPERATOR_CREDENTIALS.secretAccessKey);
+  // Restored queues must be addressed through the proxy, or their messages would bypass it.
+  emulators.rebaseSqs?.(proxy.url);
   return {
     proxy,
     emulators: {
