@@ -6,26 +6,16 @@ import { stringify } from 'csv-stringify/sync';
 import { PeriodStats, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
 import { dedupeReports, mergeArchived, type MergeConflict } from '#shared/archive.ts';
 import { bucketMinute, reportIdOf, type ReportFacts, type TransactionState } from '#shared/report.ts';
-import type { ArchiveStore } from '#shared/store/archive.ts';
-import type { EventStore } from '#shared/store/events.ts';
-import type { StatsStore } from '#shared/store/stats.ts';
-import { keys, type RollupBucket } from '#shared/store/bucket.ts';
+import type { Stores } from '#shared/store/stores.ts';
+import { keys } from '#shared/store/bucket.ts';
 import { pool } from '#shared/pool.ts';
 import { retryTransient } from '#shared/errors.ts';
 import {
   DAY_MS, MINUTE_MS, TIME_ZONE, dayOf, dayStartMs, minuteKeyOf, minuteStartMs, periodStartOf, splitMinuteKey, toIct,
 } from '#shared/time.ts';
 
-export interface RollupDeps {
-  events: EventStore;
-  stats: StatsStore;
-  bucket: RollupBucket;
-  /** The raw archive: written by every final roll, merged into every roll (rule 8). */
-  archive: ArchiveStore;
-  /** The hot store's window (0 = items never expire): older minutes may have expired items. */
-  hotMs: number;
-  /** How far apart the two reports of one transaction may be (requestAt) and still be paired after expiry. */
-  pairWindowMs: number;
+/** The stores and windows of shared/store/stores.ts, and the schedule's settings. */
+export interface RollupDeps extends Stores {
   /** A dirty mark younger than this is rolled but kept: the minute index may not show its item yet. */
   indexLagMs: number;
   /** A minute is rolled once this long has passed after its end. @default 120000 */

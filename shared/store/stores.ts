@@ -30,8 +30,11 @@ export interface Stores {
   events: EventStore;
   stats: StatsStore;
   bucket: RollupBucket;
+  /** The raw archive: written by every final roll, merged into every roll (rule 8). */
   archive: ArchiveStore;
+  /** The hot store's window (0 = items never expire): older minutes may have expired items. */
   hotMs: number;
+  /** How far apart the two reports of one transaction may be (requestAt) and still be paired after expiry. */
   pairWindowMs: number;
 }
 
