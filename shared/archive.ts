@@ -7,7 +7,7 @@
  * can rebuild the transaction exactly after its hot-store item has expired.
  */
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
-import { reportIdOf, type ReportFacts, type Role, type TransactionState } from '#shared/report.ts';
+import { reportIdOf, toReport, type ReportFacts, type Role, type TransactionState } from '#shared/report.ts';
 import { parseRfc3339, toIct } from '#shared/time.ts';
 
 /**
@@ -51,30 +51,12 @@ export function toArchivedEvent(f: ReportFacts, role: Role): ArchivedEvent {
   };
 }
 
-/** An archived event back in the form the counting rules use. */
+/** An archived event back in the form the counting rules use (the same normalisation as ingest's). */
 export function fromArchivedEvent(e: ArchivedEvent): ReportFacts {
-  const requestAtMs = parseRfc3339(e.requestAt)!;
-  const received = e.receivedAt !== undefined ? parseRfc3339(e.receivedAt) : undefined;
-  return {
-    eventId: e.eventId,
-    platformId: e.reporter.platformId,
-    requestAtMs,
-    durationMs: parseRfc3339(e.responseAt)! - requestAtMs,
-    route: e.route,
-    serviceCode: e.serviceCode,
-    consumerSystem: `${e.consumer.orgCode}/${e.consumer.systemCode}`,
-    consumerProvince: e.consumer.provinceCode ?? '',
-    providerSystem: `${e.provider.orgCode}/${e.provider.systemCode}`,
-    providerProvince: e.provider.provinceCode ?? '',
-    succeeded: e.succeeded,
-    requestBytes: e.requestBytes ?? 0,
-    responseBytes: e.responseBytes ?? 0,
-    ...(e.transactionId !== undefined ? { transactionId: e.transactionId } : {}),
-    ...(received !== undefined ? { receivedAtMs: received } : {}),
-    ...(e.errorCategory !== undefined ? { errorCategory: e.errorCategory } : {}),
-    ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
-    ...(e.conflicts?.length ? { conflicts: e.conflicts } : {}),
-  };
+  const { receivedAt, conflicts, ...event } = e;
+  const received = receivedAt !== undefined ? parseRfc3339(receivedAt) : undefined;
+  const { role: _role, transactionKey: _key, ...facts } = toReport(event, received);
+  return conflicts?.length ? { ...facts, conflicts } : facts;
 }
 
 export function toArchiveLine(tx: TransactionState): ArchiveLine {
