@@ -63,7 +63,7 @@ export function toCsv(rows: Row[]): string {
 }
 
 /** What a minute roll needs. */
-export type MinuteDeps = Pick<RollupDeps, 'events' | 'stats' | 'bucket' | 'archive' | 'hotMs' | 'pairWindowMs' | 'now'>;
+export type MinuteDeps = Pick<RollupDeps, 'events' | 'stats' | 'bucket' | 'archive' | 'pairWindowMs' | 'now'>;
 
 /** A minute's transactions as the counting rules see them, from the archive and the hot store. */
 interface ResolvedMinute {

@@ -117,6 +117,14 @@ export class EventStore {
     this.now = opts.now ?? Date.now;
   }
 
+  /** Adds `ttl = now + the hot window` to an update (counted from receipt: never already expired). */
+  private setExpiry(sets: string[], names: Record<string, string>, values: Record<string, unknown>): void {
+    if (this.hotMs <= 0) return;
+    names['#ttl'] = 'ttl';
+    values[':ttl'] = Math.floor((this.now() + this.hotMs) / 1000);
+    sets.push('#ttl = :ttl');
+  }
+
   private bucketKey(minute: string, pk: string): string {
     return `${minute}#${shardOf(pk, this.shards)}`;
   }
@@ -141,11 +149,7 @@ export class EventStore {
     const names: Record<string, string> = { '#o': other, '#e': 'e', '#pl': 'pl' };
     values[':e'] = r.eventId;
     values[':pl'] = r.platformId;
-    if (this.hotMs > 0) {
-      values[':ttl'] = Math.floor((this.now() + this.hotMs) / 1000);
-      names['#ttl'] = 'ttl';
-      sets.push('#ttl = :ttl');
-    }
+    this.setExpiry(sets, names, values);
     try {
       const out = await this.ddb.send(
         new UpdateItemCommand({
@@ -323,11 +327,7 @@ export class EventStore {
       sets.push('m = :m', 'b = :b');
       values[':m'] = minute;
       values[':b'] = this.bucketKey(minute, seen.key);
-      if (this.hotMs > 0) {
-        names['#ttl'] = 'ttl';
-        values[':ttl'] = Math.floor((this.now() + this.hotMs) / 1000);
-        sets.push('#ttl = :ttl');
-      }
+      this.setExpiry(sets, names, values);
       await this.ddb.send(
         new UpdateItemCommand({
           TableName: this.table,

@@ -8,7 +8,7 @@ import { ArchiveStore } from '#shared/store/archive.ts';
 import { RollupBucket } from '#shared/store/bucket.ts';
 import { EventStore } from '#shared/store/events.ts';
 import { StatsStore } from '#shared/store/stats.ts';
-import { DAY_MS, MINUTE_MS } from '#shared/time.ts';
+import { MINUTE_MS } from '#shared/time.ts';
 
 /** Settings ingest and rollup must agree on (their one home is the wiring table's PIPELINE_SETTINGS). */
 export interface PipelineNumbers {
@@ -32,8 +32,6 @@ export interface Stores {
   bucket: RollupBucket;
   /** The raw archive: written by every final roll, merged into every roll (rule 8). */
   archive: ArchiveStore;
-  /** The hot store's window (0 = items never expire): older minutes may have expired items. */
-  hotMs: number;
   /** How far apart the two reports of one transaction may be (requestAt) and still be paired after expiry. */
   pairWindowMs: number;
 }
@@ -46,7 +44,6 @@ export function makeStores(ddb: DynamoDBClient, s3: S3Client, names: ResourceNam
     stats: new StatsStore(ddb, names.statsTable),
     bucket,
     archive: new ArchiveStore(bucket),
-    hotMs: p.hotDays * DAY_MS,
     pairWindowMs: p.pairWindowMinutes * MINUTE_MS,
   };
 }
