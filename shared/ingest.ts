@@ -3,6 +3,7 @@
  * `rejected/` with its reasons, store valid reports idempotently, mark late minutes dirty, and
  * report which messages must be delivered again (transient failures only).
  */
+import { createHash } from 'node:crypto';
 import { parseBody, type BodyItem } from '#shared/contract/validate.ts';
 import { isPermanentWriteError, isTransient, retryTransient, type FieldError } from '#shared/errors.ts';
 import { pool } from '#shared/pool.ts';
@@ -12,7 +13,7 @@ import type { StatsStore } from '#shared/store/stats.ts';
 import { keys, type RollupBucket } from '#shared/store/bucket.ts';
 // Issue 13 (sender identity, rule 7): the rule lives in shared/sender.ts; the hooks below call it.
 import { attributeLines, judgeBySender, rejectionFolder, type Sender, type SenderDirectory } from '#shared/sender.ts';
-import { dayOf, dayStartMs, DAY_MS, MINUTE_MS, minuteStartMs, toIct } from '#shared/time.ts';
+import { dayOf, dayStartMs, DAY_MS, MINUTE_MS, minuteKeyOf, minuteStartMs, toIct } from '#shared/time.ts';
 
 /** One received message: from SQS, or one HTTP request. */
 export interface IncomingMessage {
@@ -121,6 +122,15 @@ export async function keepRejected(lines: RejectedLine[], msg: IncomingMessage, 
   return day;
 }
 
+/**
+ * A batch's journal entry id: a digest of its messages' ids, so the same batch delivered again
+ * writes the same entries (same content), and a different batch never overwrites another's.
+ */
+function batchEntry(messages: IncomingMessage[]): string {
+  const ids = [...new Set(messages.map((m) => `${m.source}-${m.messageId}`))].sort();
+  return createHash('sha256').update(ids.join('\n')).digest('base64url').slice(0, 22);
+}
+
 /** Processes a batch of messages. Never throws for bad input; throws nothing at all. */
 export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps): Promise<IngestResult> {
   const now = deps.now ?? Date.now;
@@ -162,10 +172,33 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
     }
   });
 
+  // The minute journal first, one entry per minute for the whole batch: every item written below
+  // is then read by its minute's roll. If it cannot be written, nothing is, and the messages return.
+  const entry = batchEntry(work.map((w) => w.msg));
+  if (work.length) {
+    try {
+      await retryTransient(() => deps.events.journalReports(entry, work.map((w) => w.report)));
+    } catch (err) {
+      deps.log?.warn('could not journal the reports; their messages will be retried', { error: String(err) });
+      for (const w of work) failed.add(w.msg.messageId);
+      work.length = 0;
+    }
+  }
+
   const permanent: { msg: IncomingMessage; line: RejectedLine }[] = [];
+  /** Minutes other than a report's own where its transaction lies (journaled too), with the messages that need it. */
+  const elsewhere = new Map<string, { keys: Set<string>; messageIds: Set<string> }>();
   await pool(work, deps.concurrency, async ({ msg, report, index, raw }) => {
     try {
       const out = await retryTransient(() => deps.events.writeReport(report));
+      const own = minuteKeyOf(report.requestAtMs);
+      for (const m of out.minutes) {
+        if (m === own) continue;
+        const there = elsewhere.get(m) ?? { keys: new Set<string>(), messageIds: new Set<string>() };
+        there.keys.add(report.transactionKey);
+        there.messageIds.add(msg.messageId);
+        elsewhere.set(m, there);
+      }
       if (out.outcome === 'conflict') {
         await retryTransient(() => deps.events.writeConflict(report));
         result.conflicts += 1;
@@ -196,6 +229,15 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
       });
     }
   });
+
+  for (const [m, there] of elsewhere) {
+    try {
+      await retryTransient(() => deps.events.journal.add(m, `${entry}+`, there.keys));
+    } catch (err) {
+      deps.log?.warn('could not journal transactions of another minute; their messages will be retried', { minute: m, error: String(err) });
+      for (const id of there.messageIds) failed.add(id);
+    }
+  }
 
   const byMessage = new Map<IncomingMessage, RejectedLine[]>();
   for (const p of permanent) byMessage.set(p.msg, [...(byMessage.get(p.msg) ?? []), p.line]);

@@ -17,11 +17,18 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { bucketMinute, type Report, type ReportFacts, type TransactionState } from '#shared/report.ts';
 import { dayOf, minuteKeyOf } from '#shared/time.ts';
 import { EVENTS_TABLE } from '#shared/store/tables.ts';
+import { MinuteJournal } from '#shared/store/journal.ts';
 import { fnv1a } from '#shared/hash.ts';
+import { pool } from '#shared/pool.ts';
 
 export interface EventStoreOptions {
   tableName: string;
-  /** GSI partitions per minute, so a busy minute spreads over several partitions. @default 8 */
+  /** The table of the minute journal (the stats table: `shared/store/journal.ts`). */
+  journalTableName: string;
+  /**
+   * Partitions per minute of the minute index that items written before the journal (1.0) carry
+   * (`b`); read until they are rewritten or expire. @default 8
+   */
   shards?: number;
   /**
    * The hot window: a transaction item expires (TTL) this long after its last report was
@@ -106,6 +113,8 @@ function minutesOfItem(item: Record<string, AttributeValue> | undefined): string
 
 export class EventStore {
   readonly shards: number;
+  /** Which items each minute's roll reads (written by ingest before the reports). */
+  readonly journal: MinuteJournal;
   private readonly table: string;
   private readonly hotMs: number;
   private readonly now: () => number;
@@ -115,6 +124,7 @@ export class EventStore {
     this.shards = opts.shards ?? 8;
     this.hotMs = (opts.hotDays ?? 0) * 86_400_000;
     this.now = opts.now ?? Date.now;
+    this.journal = new MinuteJournal(ddb, { tableName: opts.journalTableName, hotMs: this.hotMs, now: this.now });
   }
 
   /** Adds `ttl = now + the hot window` to an update (counted from receipt: never already expired). */
@@ -125,10 +135,6 @@ export class EventStore {
     sets.push('#ttl = :ttl');
   }
 
-  private bucketKey(minute: string, pk: string): string {
-    return `${minute}#${shardOf(pk, this.shards)}`;
-  }
-
   /**
    * Stores one report. A CONSUMER report sets the transaction's minute (rule 3); a PROVIDER
    * report sets it only when no CONSUMER report is there. The slot's condition makes resends
@@ -136,16 +142,19 @@ export class EventStore {
    * role flipped) is the same report (rule 6). Touched minutes include every report's minute, so
    * that a redelivery after a crash marks again whatever the first delivery may not have marked.
    * Every write moves the item's expiry to the hot window after *now*: never already expired.
+   *
+   * The report's minute must be journaled first ({@link journalReports}); an item written before
+   * the journal leaves the old minute index (`REMOVE b`) and is found through the journal.
    */
   async writeReport(r: Report): Promise<WriteResult> {
     const pk = r.transactionKey;
     const minute = minuteKeyOf(r.requestAtMs);
     const slot = r.role === 'CONSUMER' ? 'c' : 'p';
     const other = slot === 'c' ? 'p' : 'c';
-    const values: Record<string, unknown> = { ':r': toSlot(r), ':m': minute, ':b': this.bucketKey(minute, pk) };
+    const values: Record<string, unknown> = { ':r': toSlot(r), ':m': minute };
     const sets = [`${slot} = :r`];
-    if (slot === 'c') sets.push('m = :m', 'b = :b');
-    else sets.push('m = if_not_exists(m, :m)', 'b = if_not_exists(b, :b)');
+    if (slot === 'c') sets.push('m = :m');
+    else sets.push('m = if_not_exists(m, :m)');
     const names: Record<string, string> = { '#o': other, '#e': 'e', '#pl': 'pl' };
     values[':e'] = r.eventId;
     values[':pl'] = r.platformId;
@@ -155,7 +164,7 @@ export class EventStore {
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: pk } },
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE b`,
           ConditionExpression: `attribute_not_exists(${slot}) AND (attribute_not_exists(#o) OR #o.#e <> :e OR #o.#pl <> :pl)`,
           ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
           ExpressionAttributeNames: names,
@@ -212,24 +221,61 @@ export class EventStore {
     }
   }
 
-  /** Every transaction of a minute, page by page; the minute's shards are read in parallel. */
-  async forEachTransactionPage(minute: string, onPage: (page: TransactionState[]) => void, pageSize?: number): Promise<void> {
-    await Promise.all(
-      Array.from({ length: this.shards }, async (_, s) => {
-        for await (const page of this.shardPages(minute, s, pageSize)) onPage(page);
-      }),
-    );
+  /**
+   * Journals the minute of each report before it is written (one entry per message and minute):
+   * a crash after the entry and before the write leaves a key without its item, which readers
+   * skip; never an item that no roll will read.
+   */
+  async journalReports(entry: string, reports: Iterable<Pick<Report, 'transactionKey' | 'requestAtMs'>>): Promise<void> {
+    const byMinute = new Map<string, Set<string>>();
+    for (const r of reports) {
+      const m = minuteKeyOf(r.requestAtMs);
+      const keys = byMinute.get(m) ?? new Set<string>();
+      keys.add(r.transactionKey);
+      byMinute.set(m, keys);
+    }
+    await this.journal.record(entry, byMinute);
   }
 
-  private async *shardPages(minute: string, s: number, pageSize?: number): AsyncGenerator<TransactionState[]> {
-    for await (const items of this.queryBucket(`${minute}#${s}`, { pageSize })) {
+  /**
+   * Every transaction whose minute is `minute`, page by page: the keys journaled for the minute,
+   * read by BatchGetItem (eventually consistent, like the index it replaces; a mark younger than
+   * the index lag keeps the minute dirty), and the items written before the journal that still
+   * carry the old minute index. An item journaled here whose minute is now another is skipped.
+   */
+  async forEachTransactionPage(minute: string, onPage: (page: TransactionState[]) => void, pageSize?: number): Promise<void> {
+    const seen = new Set<string>();
+    const take = (raw: Record<string, AttributeValue>[]): TransactionState[] => {
       const page: TransactionState[] = [];
-      for (const raw of items) {
-        const tx = decodeTransactionItem(raw);
-        if (tx) page.push(tx);
+      for (const it of raw) {
+        // The index projects the slots, not `m`: an old item's minute is its index key's (`b`, set with `m`).
+        const m = it.m?.S ?? it.b?.S?.split('#')[0];
+        if (m !== minute || seen.has(it.pk!.S!)) continue;
+        const tx = decodeTransactionItem(it);
+        if (!tx) continue;
+        seen.add(tx.key);
+        page.push(tx);
       }
-      if (page.length) yield page;
-    }
+      return page;
+    };
+    const keys = new Set<string>();
+    for await (const page of this.journal.keysOf(minute)) for (const k of page) keys.add(k);
+    const batches: string[][] = [];
+    const all = [...keys];
+    const size = Math.min(100, pageSize ?? 100);
+    for (let i = 0; i < all.length; i += size) batches.push(all.slice(i, i + size));
+    await pool(batches, 8, async (batch) => {
+      const page = take(await this.batchGet(batch, false));
+      if (page.length) onPage(page);
+    });
+    await Promise.all(
+      Array.from({ length: this.shards }, async (_, s) => {
+        for await (const items of this.queryBucket(`${minute}#${s}`, { pageSize })) {
+          const page = take(items);
+          if (page.length) onPage(page);
+        }
+      }),
+    );
   }
 
   /** Pages of one GSI partition (`b`), following `LastEvaluatedKey` past the 1 MB page limit. */
@@ -265,22 +311,28 @@ export class EventStore {
   }
 
   /**
-   * Stored transactions by key, wherever their minute is now (BatchGetItem, 100 keys a call,
-   * unprocessed keys retried). Keys without an item (expired, or never stored) are absent.
+   * Stored transactions by key, wherever their minute is now (strongly consistent). Keys without
+   * an item (expired, or never stored) are absent.
    */
   async getTransactions(keys: Iterable<string>): Promise<Map<string, TransactionState>> {
     const out = new Map<string, TransactionState>();
-    const all = [...new Set(keys)];
-    for (let i = 0; i < all.length; i += 100) {
-      let pending: Record<string, AttributeValue>[] = all.slice(i, i + 100).map((k) => ({ pk: { S: k } }));
+    for (const raw of await this.batchGet([...new Set(keys)], true)) {
+      const tx = decodeTransactionItem(raw);
+      if (tx) out.set(tx.key, tx);
+    }
+    return out;
+  }
+
+  /** Raw items by key: BatchGetItem, 100 keys a call, unprocessed keys retried with back-off. */
+  private async batchGet(keys: string[], consistent: boolean): Promise<Record<string, AttributeValue>[]> {
+    const out: Record<string, AttributeValue>[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, AttributeValue>[] = keys.slice(i, i + 100).map((k) => ({ pk: { S: k } }));
       for (let attempt = 0; pending.length; attempt++) {
         if (attempt > 8) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-        const res = await this.ddb.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-        for (const raw of res.Responses?.[this.table] ?? []) {
-          const tx = decodeTransactionItem(raw);
-          if (tx) out.set(tx.key, tx);
-        }
+        const res = await this.ddb.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: consistent } } }));
+        out.push(...(res.Responses?.[this.table] ?? []));
         pending = (res.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, AttributeValue>[];
       }
     }
@@ -324,10 +376,12 @@ export class EventStore {
         } else removes.push(`#${alias}`);
       }
       const minute = bucketMinute(next);
-      sets.push('m = :m', 'b = :b');
+      sets.push('m = :m');
       values[':m'] = minute;
-      values[':b'] = this.bucketKey(minute, seen.key);
+      removes.push('b');
       this.setExpiry(sets, names, values);
+      // Journaled first, like a report: the restored item is read by its minute's next roll.
+      await this.journal.add(minute, 'restored', [seen.key]);
       await this.ddb.send(
         new UpdateItemCommand({
           TableName: this.table,

@@ -12,7 +12,11 @@ export interface TableDef {
   indexes: { name: string; partitionKey: string; sortKey?: string; include: string[] }[];
 }
 
-/** One item per transaction (pk), its CONSUMER (`c`) and PROVIDER (`p`) reports, its minute (`b`, sharded). */
+/**
+ * One item per transaction (pk), its CONSUMER (`c`) and PROVIDER (`p`) reports and its minute
+ * (`m`). The index holds conflicts by day (`X#…`) and, until they expire, transactions written
+ * before the minute journal (`b`: minute and shard); transactions are found through the journal.
+ */
 export const EVENTS_TABLE: TableDef = {
   id: 'Events',
   partitionKey: 'pk',
@@ -20,8 +24,11 @@ export const EVENTS_TABLE: TableDef = {
   indexes: [{ name: 'byBucket', partitionKey: 'b', include: ['c', 'p'] }],
 };
 
-/** Minute and day stats items, dirty marks, the rollup watermark and rejection counts. */
-export const STATS_TABLE: TableDef = { id: 'Stats', partitionKey: 'pk', sortKey: 'sk', indexes: [] };
+/**
+ * Minute and day stats items, dirty marks, the rollup watermark, rejection counts, and the minute
+ * journal (`J#<minute>`), whose entries expire by TTL on `ttl` with the hot window.
+ */
+export const STATS_TABLE: TableDef = { id: 'Stats', partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl', indexes: [] };
 
 /**
  * API keys, stored by the SHA-256 of the key: never the key itself (`H#`, `K#`); the registry of

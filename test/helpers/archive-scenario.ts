@@ -141,6 +141,8 @@ export async function runArchiveScenario(t: TestStack, seed = 500): Promise<Scen
   const names = t.stack.resources.names;
   const expired = await expireEveryHotItem(t.stack.clients.ddb, names.tables.Events);
   expect(expired).toBeGreaterThan(phase1.length / 2);
+  // The minute journal's entries expire with the hot window too.
+  expect(await expireEveryHotItem(t.stack.clients.ddb, names.tables.Stats)).toBeGreaterThan(0);
 
   // Phase 2: what arrives after expiry.
   oracle.apply(phase2);
@@ -163,6 +165,7 @@ export async function runArchiveScenario(t: TestStack, seed = 500): Promise<Scen
   };
   const before = await snapshot();
   await expireEveryHotItem(t.stack.clients.ddb, names.tables.Events);
+  await expireEveryHotItem(t.stack.clients.ddb, names.tables.Stats);
   for (const [start, minutes] of WINDOWS) {
     const from = Date.parse(start) - 10 * 60_000;
     await rollRange(from, from + (minutes + 20) * 60_000, { ...t, concurrency: 8 });

@@ -4,13 +4,13 @@
  */
 import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 
-/** Deletes every item with a TTL attribute; returns how many were deleted. */
+/** Deletes every item with a TTL attribute (tables keyed by `pk`, or `pk` and `sk`); returns how many were deleted. */
 export async function expireEveryHotItem(ddb: DynamoDBClient, table: string): Promise<number> {
   const keys: Record<string, AttributeValue>[] = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ProjectionExpression: 'pk, #ttl', ExpressionAttributeNames: { '#ttl': 'ttl' } }));
-    for (const it of page.Items ?? []) if (it.ttl) keys.push({ pk: it.pk! });
+    const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ProjectionExpression: 'pk, sk, #ttl', ExpressionAttributeNames: { '#ttl': 'ttl' } }));
+    for (const it of page.Items ?? []) if (it.ttl) keys.push({ pk: it.pk!, ...(it.sk ? { sk: it.sk } : {}) });
     start = page.LastEvaluatedKey;
   } while (start);
   for (let i = 0; i < keys.length; i += 25) {

@@ -24,6 +24,8 @@ export interface FaultRule {
   operations?: string[];
   /** An outage instead of a share: the next `times` matching requests are hit (share ignored). */
   times?: number;
+  /** Only requests whose body contains this text (e.g. a key prefix). @default any */
+  bodyIncludes?: string;
 }
 
 /** What one request looks like to a hook: the service, the operation, the S3 key. */
@@ -109,7 +111,8 @@ export class FaultProxy {
     // One draw per request: the shares of the rules that match add up (keep their sum <= 1).
     const x = this.random();
     let acc = 0;
-    const matches = (r: FaultRule): boolean => !r.operations || r.operations.includes(info.operation) || r.operations.includes(info.method);
+    const matches = (r: FaultRule): boolean =>
+      (!r.operations || r.operations.includes(info.operation) || r.operations.includes(info.method)) && (!r.bodyIncludes || info.body.includes(r.bodyIncludes));
     for (const r of this.rules) {
       if (r.times !== undefined && r.times > 0 && matches(r)) {
         r.times--;

@@ -56,7 +56,7 @@ const kinds = (share: number): Scenario[] => [
     name: 'mark-outage',
     // An outage of the next 40 mark writes (each call is tried 4 × SDK attempts): a few batches fail
     // once or twice, never five times, so nothing can reach the DLQ by design.
-    ddb: [{ kind: 'error500', share: 0, times: 40, when: 'after', operations: ['BatchWriteItem'] }],
+    ddb: [{ kind: 'error500', share: 0, times: 40, when: 'after', operations: ['BatchWriteItem'], bodyIncludes: '"DIRTY#' }],
     s3: [],
   },
   {

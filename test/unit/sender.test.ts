@@ -114,7 +114,7 @@ function fakeDeps(senders: IngestDeps['senders']) {
   const written: Report[] = [];
   const objects = new Map<string, string>();
   const deps: IngestDeps = {
-    events: { writeReport: async (r: Report) => (written.push(r), { outcome: 'stored', minutes: [] }), writeConflict: async () => undefined } as unknown as EventStore,
+    events: { journalReports: async () => undefined, writeReport: async (r: Report) => (written.push(r), { outcome: 'stored', minutes: [] }), writeConflict: async () => undefined } as unknown as EventStore,
     stats: { putRejectedCount: async () => undefined, markDirty: async () => undefined } as unknown as StatsStore,
     bucket: { put: async (k: string, b: string) => void objects.set(k, b) } as unknown as RollupBucket,
     latenessMs: 120_000, dirtyMarginMs: 30_000, concurrency: 4, now: () => NOW,
