@@ -32,8 +32,8 @@ export async function createIdempotencyTable(ddb: DynamoDBClient, tableName: str
  * Writes each report through Powertools' idempotency wrapper (keyed like our rule 1: platform and
  * eventId), `concurrency` in flight. The caller counts the requests on `ddb`.
  */
-export async function writeWithPowertools(ddb: DynamoDBClient, opts: { eventsTable: string; idempotencyTable: string; shards: number; reports: Report[]; concurrency: number }): Promise<{ stored: number; repeated: number }> {
-  const store = new EventStore(ddb, { tableName: opts.eventsTable, shards: opts.shards });
+export async function writeWithPowertools(ddb: DynamoDBClient, opts: { eventsTable: string; statsTable: string; idempotencyTable: string; shards: number; reports: Report[]; concurrency: number }): Promise<{ stored: number; repeated: number }> {
+  const store = new EventStore(ddb, { tableName: opts.eventsTable, journalTableName: opts.statsTable, shards: opts.shards });
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName: opts.idempotencyTable, awsSdkV3Client: ddb });
   const config = new IdempotencyConfig({ eventKeyJmesPath: '[platformId, eventId]', throwOnNoIdempotencyKey: true });
   // As in a handler: Powertools uses the invocation's remaining time for its in-progress expiry.
@@ -41,6 +41,8 @@ export async function writeWithPowertools(ddb: DynamoDBClient, opts: { eventsTab
   const write = makeIdempotent(async (r: Report) => (await store.writeReport(r)).outcome, { persistenceStore, config });
   let stored = 0;
   let repeated = 0;
+  // The same journal entries as ingest (one per envelope of 100 and minute), so only the idempotency differs.
+  for (let i = 0; i < opts.reports.length; i += 100) await store.journalReports(`alt-${i}`, opts.reports.slice(i, i + 100));
   await pool(opts.reports, opts.concurrency, async (r) => {
     try {
       if ((await write(r)) === 'stored') stored++;

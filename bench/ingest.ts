@@ -111,8 +111,26 @@ async function scanTransactions(stack: LocalStack, prefix: string): Promise<Reco
   return items;
 }
 
-/** Write units of each report and read units of the rollup's index query, from the stored items. */
-function sizesOf(items: Record<string, AttributeValue>[]): IngestBenchResult['itemSizes'] {
+/** The minute journal's entries (stats table, `J#…`) that name a key with the prefix. */
+async function scanJournal(stack: LocalStack, prefix: string): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const out = await stack.clients.ddb.send(new ScanCommand({ TableName: stack.resources.names.tables.Stats, ExclusiveStartKey: start }));
+    for (const it of out.Items ?? []) if (it.pk?.S?.startsWith('J#') && it.k?.SS?.some((k) => k.includes(prefix) && !k.includes('-ceil-'))) items.push(it);
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/**
+ * Write units of each report and read units of one roll, from the stored items by DynamoDB's
+ * size rules: each report writes its item as it is after that report (1 KB units); each message
+ * writes one journal entry per minute (its share per report); a roll reads the minute's journal
+ * (strongly consistent, 4 KB units summed over the page) and each item by BatchGetItem
+ * (eventually consistent: half a unit per 4 KB, rounded up per item).
+ */
+function sizesOf(items: Record<string, AttributeValue>[], journal: Record<string, AttributeValue>[]): IngestBenchResult['itemSizes'] {
   let bytes = 0;
   let wru = 0;
   let reports = 0;
@@ -120,20 +138,21 @@ function sizesOf(items: Record<string, AttributeValue>[]): IngestBenchResult['it
   let stored = 0;
   for (const it of items) {
     const full = itemSize(it);
-    // The index projects the keys and both slots: every attribute but `m` and `ttl`.
-    const { m: _m, ttl: _t, ...projected } = it;
-    const index = itemSize(projected);
     bytes += full;
-    stored += full + index + 200; // DynamoDB adds 100 bytes of overhead per item, per table and index
-    rru += index / 4096 / 2; // Query: 4 KB units summed over the page, eventually consistent = half
+    stored += full + 100; // DynamoDB adds 100 bytes of overhead per item
+    rru += Math.ceil(full / 4096) / 2;
     const slots = (['c', 'p'] as const).filter((s) => it[s]);
-    // Each report writes the item as it is after that report (table) and its index entry.
     slots.forEach((s, i) => {
       const after = i === slots.length - 1 ? it : Object.fromEntries(Object.entries(it).filter(([k]) => k !== slots[slots.length - 1]));
-      const { m: _m2, ttl: _t2, ...proj } = after;
-      wru += Math.ceil(itemSize(after) / 1024) + Math.ceil(itemSize(proj) / 1024);
+      wru += Math.ceil(itemSize(after) / 1024);
       reports++;
     });
+  }
+  for (const j of journal) {
+    const size = itemSize(j);
+    wru += Math.ceil(size / 1024);
+    rru += size / 4096;
+    stored += size + 100;
   }
   const n = Math.max(1, items.length);
   return {
@@ -185,7 +204,7 @@ async function runMode(
       runChild<RawWriterInput, RawWriterOutput>(
         'raw-writer.ts',
         {
-          endpoints: stack.emulators.endpoints, region: stack.region, table, shards: SHARDS, concurrency: CEILING_CONCURRENCY,
+          endpoints: stack.emulators.endpoints, region: stack.region, table, journalTable: stack.resources.names.tables.Stats, shards: SHARDS, concurrency: CEILING_CONCURRENCY,
           reports: retime(liveEvents, dayOf(Date.now()), Date.now(), 60_000, `${tag}-ceil${label}-`).map(toReport),
         },
         { timeoutMs: o.timeoutMs },
@@ -262,7 +281,7 @@ export async function benchIngest(o: IngestBenchOptions, log: (msg: string) => v
   let rollupBudget: IngestBenchResult['rollupBudget'] | undefined;
   const env = await runMode(100, live, past, o, true, async (stack) => {
     // Item sizes of what the live run stored: write and read units per report and transaction.
-    sizes = sizesOf(await scanTransactions(stack, 'b100x'));
+    sizes = sizesOf(await scanTransactions(stack, 'b100x'), await scanJournal(stack, 'b100x'));
     // The scheduled rollup of those minutes, counted in-process (same code as the rollup function).
     const counter = new RequestCounter();
     const c = counter.install(makeLocalClients(stack.emulators.endpoints, stack.region));
@@ -313,7 +332,7 @@ export async function benchIngest(o: IngestBenchOptions, log: (msg: string) => v
     const idemTable = `${n.tables.Events}-idempotency`;
     await createIdempotencyTable(stack.clients.ddb, idemTable);
     const altReports = retime(live.slice(0, o.alternativeReports), today, Date.now(), 60_000, 'alt-').map(toReport);
-    await writeWithPowertools(ac.ddb, { eventsTable: n.tables.Events, idempotencyTable: idemTable, shards: SHARDS, reports: altReports, concurrency: 32 });
+    await writeWithPowertools(ac.ddb, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, idempotencyTable: idemTable, shards: SHARDS, reports: altReports, concurrency: 32 });
     const altCounts = altCounter.snapshot();
     ac.ddb.destroy();
     ac.s3.destroy();

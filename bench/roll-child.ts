@@ -1,11 +1,11 @@
 /**
  * Child process of the rollup benchmark: rolls a minute (rollMinute) or a day (rollRange over its
  * 1,440 minutes, then rollDay) with the same code as the rollup function, sampling its own memory,
- * then reads the same index keys with bare Query pages (the emulator's raw rate, nothing else).
+ * then does the same reads bare: each minute's journal Query, then its items by BatchGetItem, 8
+ * calls in flight (the emulator's raw rate, nothing else).
  */
-import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { rollMinute, rollRange } from '#shared/rollup.ts';
-import { EVENTS_TABLE } from '#shared/store/tables.ts';
 import { makeStores } from '#shared/store/stores.ts';
 import { PIPELINE } from '#infra/wiring.ts';
 import { DAY_MS, dayStartMs, minuteKeysBetween } from '#shared/time.ts';
@@ -37,21 +37,33 @@ export interface RollChildOutput {
   rawMs: number;
 }
 
-async function rawQuery(ddb: DynamoDBClient, table: string, key: string): Promise<{ items: number; pages: number }> {
-  let items = 0;
+async function rawRead(ddb: DynamoDBClient, tables: RollChildInput['tables'], minute: string): Promise<{ items: number; pages: number }> {
+  const keys: string[] = [];
   let pages = 0;
   let start: Record<string, AttributeValue> | undefined;
   do {
     const out = await ddb.send(
       new QueryCommand({
-        TableName: table, IndexName: EVENTS_TABLE.indexes[0]!.name, KeyConditionExpression: 'b = :b',
-        ExpressionAttributeValues: { ':b': { S: key } }, ExclusiveStartKey: start,
+        TableName: tables.stats, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `J#${minute}` } },
+        ExclusiveStartKey: start, ConsistentRead: true,
       }),
     );
-    items += out.Count ?? 0;
+    for (const it of out.Items ?? []) keys.push(...(it.k?.SS ?? []));
     pages++;
     start = out.LastEvaluatedKey;
   } while (start);
+  const batches: string[][] = [];
+  for (let i = 0; i < keys.length; i += 100) batches.push(keys.slice(i, i + 100));
+  let items = 0;
+  await pool(batches, 8, async (batch) => {
+    let pending: Record<string, AttributeValue>[] = batch.map((k) => ({ pk: { S: k } }));
+    while (pending.length) {
+      const out = await ddb.send(new BatchGetItemCommand({ RequestItems: { [tables.events]: { Keys: pending } } }));
+      items += out.Responses?.[tables.events]?.length ?? 0;
+      pages++;
+      pending = (out.UnprocessedKeys?.[tables.events]?.Keys ?? []) as Record<string, AttributeValue>[];
+    }
+  });
   return { items, pages };
 }
 
@@ -64,7 +76,7 @@ childMain<RollChildInput, RollChildOutput>(async (input) => {
   const isDay = input.period.length === 10;
   const minutes = isDay ? minuteKeysBetween(dayStartMs(input.period), dayStartMs(input.period) + DAY_MS) : [input.period];
   // Warm the connection and the modules; then the baseline the roll's memory adds to.
-  await rawQuery(c.ddb, input.tables.events, 'warmup#0');
+  await rawRead(c.ddb, input.tables, 'warmup');
   global.gc?.();
   const base = process.memoryUsage();
   const sampler = new MemorySampler().start(20);
@@ -80,18 +92,14 @@ childMain<RollChildInput, RollChildOutput>(async (input) => {
   const rollMs = performance.now() - t0;
   const mem = sampler.stop();
 
-  // The same index keys, bare Query pages, the same parallelism (shards of `concurrency` minutes).
+  // The same reads, bare, with the same parallelism (`concurrency` minutes at once for a day).
   const t1 = performance.now();
   let rawItems = 0;
   let rawPages = 0;
   await pool(minutes, isDay ? input.concurrency : 1, async (m) => {
-    await Promise.all(
-      Array.from({ length: input.shards }, async (_, s) => {
-        const r = await rawQuery(c.ddb, input.tables.events, `${m}#${s}`);
-        rawItems += r.items;
-        rawPages += r.pages;
-      }),
-    );
+    const r = await rawRead(c.ddb, input.tables, m);
+    rawItems += r.items;
+    rawPages += r.pages;
   });
   const rawMs = performance.now() - t1;
   return {

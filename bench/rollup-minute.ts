@@ -17,7 +17,7 @@ try {
   const { minute } = await benchRollup(stack, { minuteTransactions: transactions, dayTransactions: 0, timeoutMs: 600_000 }, (m) => console.error(m));
   console.log(
     `figure 3: a minute of ${minute.loaded.toLocaleString('en-US')} transactions rolled in ${(minute.rollMs / 1000).toFixed(1)} s; ` +
-      `${minute.missing} missing (the old 24-bit index would lose about ${minute.expectedCollisions}); peak RSS of the roll ${Math.round(minute.peakRssMb)} MB`,
+      `${minute.missing} missing; peak RSS of the roll ${Math.round(minute.peakRssMb)} MB`,
   );
 } finally {
   await stack.stop();

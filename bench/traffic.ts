@@ -5,7 +5,6 @@
  */
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { toReport, type Report } from '#shared/report.ts';
-import { shardOf } from '#shared/store/events.ts';
 import { averageDailyTransactions, profile } from '#shared/traffic/profile.ts';
 import { DayTraffic } from '#shared/traffic/generate.ts';
 import { dayStartMs, DAY_MS, minuteKeyOf, parseRfc3339, toIct } from '#shared/time.ts';
@@ -77,11 +76,11 @@ function slotOf(r: Report): Slot {
 }
 
 /**
- * Events-table items in EventStore's format (`pk`, `c`/`p` slots, `m`, `b` = `minute#shard`) for
+ * Events-table items in EventStore's format (`pk`, `c`/`p` slots, `m`: the minute) for
  * loading with BatchWriteItem; `minuteOf` chooses each transaction's bucket minute from the
  * effective report's time (rule 3: the CONSUMER's when there is one).
  */
-export function transactionItems(reports: Report[], shards: number, retime?: (ms: number) => number): Record<string, AttributeValue>[] {
+export function transactionItems(reports: Report[], retime?: (ms: number) => number): Record<string, AttributeValue>[] {
   const byKey = new Map<string, { c?: Slot; p?: Slot }>();
   for (const r of reports) {
     const tx = byKey.get(r.transactionKey) ?? {};
@@ -93,7 +92,7 @@ export function transactionItems(reports: Report[], shards: number, retime?: (ms
   const items: Record<string, AttributeValue>[] = [];
   for (const [pk, tx] of byKey) {
     const minute = minuteKeyOf(Number((tx.c ?? tx.p)!.t));
-    items.push(marshall({ pk, ...tx, m: minute, b: `${minute}#${shardOf(pk, shards)}` }));
+    items.push(marshall({ pk, ...tx, m: minute }));
   }
   return items;
 }

@@ -9,7 +9,7 @@
  */
 
 export const BUDGET_SOURCE =
-  'measured by npm run bench on 2026-11-27 (2021 profile: reports per transaction, bytes, DynamoDB write/read units, stored bytes) and 2026-12-02 (archive bytes); other fields design estimates';
+  'measured by npm run bench on 2026-11-27 (2021 profile: reports per transaction, bytes, DynamoDB write/read units, stored bytes) and 2026-12-02 (archive bytes; write/read units and stored bytes with the minute journal); other fields design estimates';
 
 /**
  * Function memory and the hot window as the wiring table sets them (infra/wiring.ts); the domain
@@ -43,19 +43,27 @@ export const BUDGET = {
   dynamodb: {
     /**
      * Measured: one UpdateItem per report (1,000 write requests per 1,000 reports, live traffic);
-     * the item stays under 1 KB (~414 bytes with both reports), so 1 WRU for the item + 1 for its
-     * minute-index entry.
+     * the item stays under 1 KB (~414 bytes with both reports), so 1 WRU, plus the report's share
+     * of its message's minute-journal entry (one entry per message and minute, 1 KB units).
      */
-    writeUnitsPerReport: 2,
+    writeUnitsPerReport: 1.04,
     /** Dirty marks, conflicts and rejection counts (late reports only). */
     extraWriteUnitsPerReport: 0.05,
-    /** Measured: rollup queries of the minute index, index entry bytes / 4 KB, eventually consistent. */
-    readUnitsPerTransaction: 0.048,
+    /**
+     * Measured: one roll's reads per transaction: the minute's journal entries (strongly consistent,
+     * 4 KB units) and the item by BatchGetItem (eventually consistent, half a unit per 4 KB).
+     */
+    readUnitsPerTransaction: 0.513,
+    /**
+     * Rolls of each minute: the final one, two provisional ones (the schedule runs every minute and
+     * the lateness window is 120 s) and ×1.3 re-rolls after late reports, as for the S3 PUTs.
+     */
+    rollsPerMinute: 3.3,
     /** Stats items: one minute item (a few KB) a minute, plus the day item and API reads. */
     statsWriteUnitsPerMonth: 43_830 * 6,
     statsReadUnitsPerMonth: 1_500_000,
-    /** Measured: item + index entry bytes per transaction, with DynamoDB's 100 bytes per item each. */
-    bytesPerTransactionStored: 1_009,
+    /** Measured: item + its share of journal entries per transaction, with DynamoDB's 100 bytes per item each. */
+    bytesPerTransactionStored: 676,
     /** The hot window: items live this long after their last report was received (then the archive has them). */
     hotDays: WIRED.hotDays,
   },

@@ -89,8 +89,8 @@ export function estimateMonthlyCost(transactionsPerDay: number, budget: Budget =
     {
       service: 'DynamoDB',
       lines: [
-        line('report writes (item + minute index)', reports * (D.writeUnitsPerReport + D.extraWriteUnitsPerReport), 'WRU', prices.dynamodb.writeRequestUnit),
-        line('rollup reads of the minute index', tx * D.readUnitsPerTransaction, 'RRU', prices.dynamodb.readRequestUnit),
+        line('report writes (item + minute journal)', reports * (D.writeUnitsPerReport + D.extraWriteUnitsPerReport), 'WRU', prices.dynamodb.writeRequestUnit),
+        line(`rollup reads (journal + items, ${D.rollsPerMinute} rolls a minute)`, tx * D.readUnitsPerTransaction * D.rollsPerMinute, 'RRU', prices.dynamodb.readRequestUnit),
         line('stats items written', D.statsWriteUnitsPerMonth, 'WRU', prices.dynamodb.writeRequestUnit, true),
         line('stats items read (API, daily rollup)', D.statsReadUnitsPerMonth, 'RRU', prices.dynamodb.readRequestUnit, true),
         line(`hot store (${D.hotDays} days of transactions)`, storedGb, 'GB-month', prices.dynamodb.storageGbMonth),
