@@ -67,7 +67,11 @@ async function rollOne(stack: LocalStack, period: string, items: Record<string, 
   // The minute journal, as ingest writes it: an entry per envelope of 100 reports and minute.
   const { events } = makeStores(stack.clients.ddb, stack.clients.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE);
   const byMinute = new Map<string, string[]>();
-  for (const it of items) byMinute.set(it.m!.S!, [...(byMinute.get(it.m!.S!) ?? []), it.pk!.S!]);
+  for (const it of items) {
+    const keys = byMinute.get(it.m!.S!) ?? [];
+    keys.push(it.pk!.S!);
+    byMinute.set(it.m!.S!, keys);
+  }
   const entries = [...byMinute].flatMap(([m, keys]) => Array.from({ length: Math.ceil(keys.length / 100) }, (_, i) => [m, keys.slice(i * 100, (i + 1) * 100)] as const));
   await pool(entries, 8, async ([m, keys], i) => events.journal.record(`bench-${i}`, new Map([[m, new Set(keys)]])));
   const before = load1();

@@ -78,6 +78,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     trigger: { kind: 'sqs', queue: 'ingestQueue', batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 50 },
     binds: [
       { resource: 'eventsTable', access: 'readWrite' },
+      // The minute journal, dirty marks and rejection counts.
       { resource: 'statsTable', access: 'write' },
       { resource: 'bucket', access: 'write', prefixes: ['rejected/'] },
       // Reads the registry of sending principals (SenderId → platform, rule 7).
@@ -95,7 +96,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     handler: 'handler',
     trigger: { kind: 'schedule', everyMinutes: 1 },
     binds: [
-      // Reads the minute index and items; writes conflicts found against archived reports.
+      // Reads the minute journal (stats table) and items; writes conflicts found against archived reports.
       { resource: 'eventsTable', access: 'readWrite' },
       { resource: 'statsTable', access: 'readWrite' },
       // Writes rollups; reads and rewrites the raw archive (rule 8: re-rolls merge it).
