@@ -7,6 +7,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import type { BreakdownResponse, SeriesResponse, SummaryResponse } from '../shared/api/metrics.ts';
+import { I18n } from './i18n.ts';
+import { durationCap } from './scale.ts';
 
 const KEY_ITEM = 'ngsp.apiKey';
 const ZONE = 'Asia/Ho_Chi_Minh';
@@ -19,8 +21,8 @@ const $ = <T extends HTMLElement = HTMLElement>(sel: string, root: ParentNode = 
   return el;
 };
 
-const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-const fmtRate = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
+const i18n = I18n.load();
+const t = i18n.t.bind(i18n);
 const dayFmt = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** `YYYY-MM-DD` of an instant in Asia/Ho_Chi_Minh. */
@@ -87,10 +89,10 @@ function viewOf(search: string, now: number): View | { error: string } {
   const to = q.get('to') ?? date ?? from;
   if (!from && !to) return { live: true, from: ictDay(now), to: ictDay(now) };
   if (!from || !to || !DAY_RE.test(from) || !DAY_RE.test(to) || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) {
-    return { error: 'The link names no valid day: use ?date=YYYY-MM-DD or ?from=YYYY-MM-DD&to=YYYY-MM-DD.' };
+    return { error: t('badLink') };
   }
-  if (to < from) return { error: `The link's range ends (${to}) before it starts (${from}).` };
-  if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > 365) return { error: 'The link\'s range is longer than 366 days.' };
+  if (to < from) return { error: t('badRange', { from, to }) };
+  if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > 365) return { error: t('longRange') };
   return { live: false, from, to };
 }
 
@@ -137,8 +139,8 @@ async function chooseView(key: string, now: number): Promise<View> {
   const s = await api<SummaryResponse>(key, 'v1/metrics/summary', { from: today, to: today });
   if (s.transactions > 0) return asked;
   const latest = await latestDayWithData(key, today);
-  if (!latest) return { ...asked, notice: `No transactions yet (today is ${today} ICT).` };
-  return { live: false, from: latest, to: latest, notice: `No transactions today (${today} ICT) yet: showing ${latest}, the latest day with data.` };
+  if (!latest) return { ...asked, notice: t('noTransactionsYet', { today: i18n.day(today) }) };
+  return { live: false, from: latest, to: latest, notice: t('showingLatest', { today: i18n.day(today), latest: i18n.day(latest) }) };
 }
 
 /** `?date=` for one day, `?from=&to=` for a range; no query for the live view. */
@@ -148,17 +150,18 @@ function linkOf(view: View): string {
 }
 
 function setTitles(view: View): void {
-  const period = view.from === view.to ? view.to : `${view.from} – ${view.to}`;
+  const day = (d: string): string => i18n.day(d);
+  const period = view.from === view.to ? day(view.to) : `${day(view.from)} – ${day(view.to)}`;
   const [mins, days, window] = view.live
-    ? ['Last 24 hours', 'Last 90 days', 'last 90 days']
-    : [view.to, view.from === view.to ? `90 days to ${view.to}` : period, view.from === view.to ? `90 days to ${view.to}` : period];
-  $('#today h2').firstChild!.textContent = view.live ? 'Today ' : view.from === view.to ? 'Day ' : 'Days ';
-  $('#chart-minutes h2').textContent = `${mins} — transactions per minute`;
-  $('#chart-minutes-p95 h2').textContent = `${mins} — p95 duration per minute (ms)`;
-  $('#chart-days h2').textContent = `${days} — transactions per day`;
-  $('#chart-days-p95 h2').textContent = `${days} — p95 duration per day (ms)`;
+    ? [t('last24h'), t('last90d'), t('last90d')]
+    : [day(view.to), view.from === view.to ? t('days90To', { day: day(view.to) }) : period, view.from === view.to ? t('days90To', { day: day(view.to) }) : period];
+  $('#today h2 .label').textContent = view.live ? t('today') : view.from === view.to ? t('day') : t('days');
+  $('#chart-minutes h2').textContent = t('perMinute', { period: mins });
+  $('#chart-minutes-p95 h2').textContent = t('p95PerMinute', { period: mins });
+  $('#chart-days h2').textContent = t('perDay', { period: days });
+  $('#chart-days-p95 h2').textContent = t('p95PerDay', { period: days });
   $('#services h2 small').textContent = window;
-  $('#provinces h2 small').textContent = `${window}, top 20`;
+  $('#provinces h2 small').textContent = t('top20', { window });
   $<HTMLInputElement>('#from').value = view.from;
   $<HTMLInputElement>('#to').value = view.to;
   const notice = $('#notice');
@@ -167,27 +170,33 @@ function setTitles(view: View): void {
   document.body.dataset.from = view.from;
   document.body.dataset.to = view.to;
   document.body.dataset.live = String(view.live);
-
 }
 
-function renderSummary(card: HTMLElement, s: SummaryResponse, period: string): void {
+/** Days of [from, to] that have begun (a year's average counts only the days so far). */
+function daysSoFar(from: string, to: string): number {
+  const last = to < ictDay(Date.now()) ? to : ictDay(Date.now());
+  return Math.max(1, Math.round((Date.parse(last) - Date.parse(from)) / 86_400_000) + 1);
+}
+
+function renderSummary(card: HTMLElement, s: SummaryResponse, period: string, perDay: boolean): void {
   $('.period', card).textContent = period;
-  const figures: [string, string, number][] = [
-    ['transactions', 'Transactions', s.transactions],
-    ['avg', 'Avg per minute', s.avgTransactionsPerMinute],
-    ['systems', 'Connected systems', s.distinctSystems],
-    ['platforms', 'Reporting platforms', s.reportingPlatforms.length],
+  const figures: [string, string, number, number][] = [
+    ['transactions', t('transactions'), s.transactions, 0],
+    // Per minute for a day; per day for a year (a year's per-minute average tells a reader nothing).
+    perDay ? ['avg', t('avgPerDay'), Math.round(s.transactions / daysSoFar(s.from, s.to)), 0] : ['avg', t('avgPerMinute'), s.avgTransactionsPerMinute, 3],
+    ['systems', t('systems'), s.distinctSystems, 0],
+    ['platforms', t('platforms'), s.reportingPlatforms.length, 0],
   ];
   const dl = $('dl', card);
   dl.replaceChildren(
-    ...figures.map(([id, label, value]) => {
+    ...figures.map(([id, label, value, digits]) => {
       const div = document.createElement('div');
       div.dataset.figure = id;
       div.dataset.value = String(value);
       const dt = document.createElement('dt');
       dt.textContent = label;
       const dd = document.createElement('dd');
-      dd.textContent = (id === 'avg' ? fmtRate : fmt).format(value);
+      dd.textContent = i18n.number(value, digits);
       div.append(dd, dt);
       return div;
     }),
@@ -215,6 +224,23 @@ function drawChart(sectionId: string, series: SeriesResponse, kind: 'counts' | '
           { label: 'Failed', stroke: COLORS.fail, fill: 'rgba(198,40,40,0.45)', width: 1, points: { show: false }, ...(bars ? { paths: bars } : {}) },
         ]
       : [{}, { label: 'p95 (ms)', stroke: COLORS.p95, width: 1.5, spanGaps: false }];
+  seriesOpts[0] = { label: t('time') };
+  if (kind === 'counts') {
+    seriesOpts[1]!.label = t('succeeded');
+    seriesOpts[2]!.label = t('failed');
+  }
+  const capped = kind === 'p95' ? durationCap(data[1] as (number | null)[]) : undefined;
+  const note = section.querySelector<HTMLElement>('.clipped');
+  if (note) {
+    note.hidden = !capped;
+    note.textContent = capped ? t('clipped', { n: i18n.number(capped.above), cap: i18n.number(capped.cap), max: i18n.number(capped.max) }) : '';
+  }
+  section.dataset.cap = capped ? String(capped.cap) : '';
+  // The reader's clock and numbers on the axes: 24-hour times, day/month dates, vi-VN digits.
+  const timeFmt = new Intl.DateTimeFormat(i18n.locale, { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const dateFmt = new Intl.DateTimeFormat(i18n.locale, { timeZone: ZONE, day: '2-digit', month: '2-digit' });
+  const xValues = (_u: uPlot, splits: number[]): string[] => splits.map((x) => (series.granularity === 'day' ? dateFmt : timeFmt).format(new Date(x * 1000)));
+  const yValues = (_u: uPlot, splits: number[]): string[] => splits.map((y) => i18n.number(y));
   const total = series.points.reduce((n, p) => n + p.transactions, 0);
   section.dataset.points = String(series.points.length);
   section.dataset.transactions = String(total);
@@ -229,8 +255,11 @@ function drawChart(sectionId: string, series: SeriesResponse, kind: 'counts' | '
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), ZONE),
       series: seriesOpts,
       // Half a period of room on each side so the first and last day bars are not cut.
-      scales: { x: { time: true, ...(series.granularity === 'day' ? { range: (_u, min, max): uPlot.Range.MinMax => [min - 43_200, max + 43_200] } : {}) } },
-      axes: [{}, { size: 60 }],
+      scales: {
+        x: { time: true, ...(series.granularity === 'day' ? { range: (_u, min, max): uPlot.Range.MinMax => [min - 43_200, max + 43_200] } : {}) },
+        ...(capped ? { y: { range: (): uPlot.Range.MinMax => [0, capped.cap] } } : {}),
+      },
+      axes: [{ values: xValues }, { size: 60, values: yValues }],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
     },
@@ -251,7 +280,7 @@ function fillTable(id: string, rows: HTMLTableRowElement[], columns: number): vo
   const tbody = $(`#${id} tbody`);
   if (!rows.length) {
     const tr = document.createElement('tr');
-    const td = cell('No transactions in this period');
+    const td = cell(t('empty'));
     td.colSpan = columns;
     td.className = 'empty';
     tr.append(td);
@@ -260,14 +289,15 @@ function fillTable(id: string, rows: HTMLTableRowElement[], columns: number): vo
   tbody.replaceChildren(...rows);
 }
 
+/** A province, or — no province on the event — the central level (ministries, national systems). */
 function province(code: string, name: string | null): string {
-  return code ? `${code} ${name ?? ''}`.trim() : '(not reported)';
+  return code ? `${code} ${name ?? ''}`.trim() : t('central');
 }
 
 function render(d: Data): void {
   setTitles(d.view);
-  renderSummary($('#today'), d.today, d.today.from === d.today.to ? d.today.from : `${d.today.from} – ${d.today.to}`);
-  renderSummary($('#year'), d.year, d.year.from.slice(0, 4));
+  renderSummary($('#today'), d.today, d.today.from === d.today.to ? i18n.day(d.today.from) : `${i18n.day(d.today.from)} – ${i18n.day(d.today.to)}`, false);
+  renderSummary($('#year'), d.year, d.year.from.slice(0, 4), true);
   drawChart('chart-minutes', d.minutes, 'counts');
   drawChart('chart-minutes-p95', d.minutes, 'p95');
   drawChart('chart-days', d.days, 'counts');
@@ -279,7 +309,7 @@ function render(d: Data): void {
       const tr = document.createElement('tr');
       tr.dataset.service = s.serviceCode;
       tr.dataset.transactions = String(s.transactions);
-      tr.append(cell(s.serviceCode), cell(fmt.format(s.transactions), true), cell(`${fmt.format((100 * s.transactions) / total)} %`, true), cell(fmt.format(s.failed), true));
+      tr.append(cell(s.serviceCode), cell(i18n.number(s.transactions), true), cell(`${i18n.number((100 * s.transactions) / total)} %`, true), cell(i18n.number(s.failed), true));
       return tr;
     }),
     4,
@@ -290,7 +320,7 @@ function render(d: Data): void {
       const tr = document.createElement('tr');
       tr.dataset.pair = `${p.consumerProvince}>${p.providerProvince}`;
       tr.dataset.transactions = String(p.transactions);
-      tr.append(cell(province(p.consumerProvince, p.consumerProvinceName)), cell(province(p.providerProvince, p.providerProvinceName)), cell(fmt.format(p.transactions), true), cell(fmt.format(p.failed), true));
+      tr.append(cell(province(p.consumerProvince, p.consumerProvinceName)), cell(province(p.providerProvince, p.providerProvinceName)), cell(i18n.number(p.transactions), true), cell(i18n.number(p.failed), true));
       return tr;
     }),
     4,
@@ -298,6 +328,8 @@ function render(d: Data): void {
 }
 
 let timer: number | undefined;
+/** The data on screen: a language switch redraws it without asking the API again. */
+let last: Data | undefined;
 
 function showLogin(message = ''): void {
   if (timer !== undefined) clearInterval(timer);
@@ -311,24 +343,25 @@ function showLogin(message = ''): void {
 
 async function refresh(key: string): Promise<void> {
   const status = $('#status');
-  status.textContent = 'Loading…';
+  status.textContent = t('loading');
   try {
     const now = Date.now();
     const data = await load(key, now, await chooseView(key, now));
     $('#login').hidden = true;
     $('#dashboard').hidden = false;
     $('#session').hidden = false;
+    last = data;
     render(data);
-    status.textContent = `Updated ${new Date().toLocaleTimeString('en-GB', { timeZone: ZONE })} ICT`;
+    status.textContent = t('updated', { time: new Date().toLocaleTimeString(i18n.locale, { timeZone: ZONE, hourCycle: 'h23' }) });
     document.body.dataset.state = 'ready';
   } catch (err) {
     document.body.dataset.state = 'error';
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
       sessionStorage.removeItem(KEY_ITEM);
-      showLogin(err.status === 401 ? 'This key is not valid (unknown or revoked).' : 'This key may not read metrics: use an analyst or ops key.');
+      showLogin(err.status === 401 ? t('keyInvalid') : t('keyForbidden'));
       return;
     }
-    status.textContent = `Could not load: ${err instanceof Error ? err.message : String(err)}`;
+    status.textContent = t('couldNotLoad', { error: err instanceof Error ? err.message : String(err) });
   }
 }
 
@@ -375,6 +408,15 @@ window.addEventListener('resize', () => {
   for (const [id, chart] of charts) chart.setSize({ width: Math.max(320, $(`#${id} .plot`).clientWidth), height: chart.height });
 });
 
+$('#lang').addEventListener('click', () => {
+  i18n.switchTo(i18n.lang === 'vi' ? 'en' : 'vi');
+  i18n.apply();
+  if (last) render(last);
+  document.body.dataset.lang = i18n.lang;
+});
+
+i18n.apply();
+document.body.dataset.lang = i18n.lang;
 const saved = sessionStorage.getItem(KEY_ITEM);
 if (saved) start(saved);
 else showLogin();

@@ -84,7 +84,7 @@ describe('dashboard in a browser', () => {
     await page.goto(`${t.url}/`);
     await page.fill('#key', 'ngsp_analyst_wrong');
     await page.click('#login button[type=submit]');
-    await expect.poll(() => page.textContent('#login-error')).toContain('not valid');
+    await expect.poll(() => page.textContent('#login-error')).toContain('không hợp lệ');
     expect(await page.isVisible('#login')).toBe(true);
     expect(await page.isVisible('#dashboard')).toBe(false);
   });
@@ -105,7 +105,8 @@ describe('dashboard in a browser', () => {
     expect(await figure('today', 'platforms')).toBe(todays.reportingPlatforms.length);
     expect(todays.transactions).toBeGreaterThan(0);
     expect(await figure('year', 'transactions')).toBe(all.filter((x) => dayOf(x.at).slice(0, 4) === today.slice(0, 4)).length);
-    expect(await page.textContent('#today dd')).toBe(new Intl.NumberFormat('en-US').format(todays.transactions));
+    // Vietnamese by default: vi-VN digits (26.256).
+    expect(await page.textContent('#today dd')).toBe(new Intl.NumberFormat('vi-VN').format(todays.transactions));
 
     // Assess: charts — one point per minute / day, totals of the stream, drawn on canvas
     const chart = async (id: string) => page.$eval(`#${id}`, (el) => ({ ...(el as HTMLElement).dataset }));
@@ -162,7 +163,7 @@ describe('dashboard in a browser', () => {
     expect(Number(days.transactions)).toBe(expected.transactions);
     const services = await page.$$eval('#services tbody tr', (rows) => rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.transactions ?? 0), 0));
     expect(services).toBeGreaterThan(0);
-    expect(await page.textContent('#chart-minutes h2')).toContain(demoDay);
+    expect(await page.textContent('#chart-minutes h2')).toContain('18/11/2020');
     expect(await page.inputValue('#from')).toBe(demoDay);
     expect(await page.isVisible('#notice')).toBe(false);
 
@@ -176,5 +177,50 @@ describe('dashboard in a browser', () => {
     expect(Number((await chart('chart-days')).transactions)).toBe(inRange);
     expect(pageErrors).toEqual([]);
     await page.screenshot({ path: `${ARTIFACTS}dashboard-demo-day.png`, fullPage: true });
+  });
+
+  it('given the page in Vietnamese, when switched to English and back, then every label, number and date follows, the choice is remembered, and a phone-width page does not spill sideways', async () => {
+    // Vietnamese first (the default).
+    await page.goto(dashboardLink(t.url, demoDay));
+    await page.waitForSelector(`body[data-state=ready][data-from="${demoDay}"]`, { timeout: 60_000 });
+    const expected = oracleSummary(demoTxs, demoDay);
+    expect(await page.getAttribute('html', 'lang')).toBe('vi');
+    expect(await page.textContent('#today [data-figure=transactions] dt')).toBe('Giao dịch');
+    expect(await page.textContent('#today [data-figure=transactions] dd')).toBe(new Intl.NumberFormat('vi-VN').format(expected.transactions));
+    expect(await page.textContent('#today .period')).toBe('18/11/2020');
+    expect(await page.textContent('#provinces thead')).toContain('Tỉnh bên cung cấp');
+    // A pair without a province names the central level, never "(not reported)".
+    const pairs = await page.$$eval('#provinces tbody td', (tds) => tds.map((td) => td.textContent ?? ''));
+    expect(pairs.join('|')).not.toContain('not reported');
+    // The year card: an average per day, not per minute.
+    expect(await page.textContent('#year [data-figure=avg] dt')).toBe('TB mỗi ngày');
+
+    // English, drawn from the same data.
+    await page.click('#lang');
+    await page.waitForSelector('body[data-lang=en]');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.textContent('#today [data-figure=transactions] dt')).toBe('Transactions');
+    expect(await page.textContent('#today [data-figure=transactions] dd')).toBe(new Intl.NumberFormat('en-GB').format(expected.transactions));
+    expect(await page.textContent('#chart-minutes h2')).toBe('18/11/2020 — transactions per minute');
+    expect(await page.textContent('#lang')).toBe('Tiếng Việt');
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-en.png`, fullPage: true });
+
+    // Remembered on the next visit; ?lang= overrides.
+    await page.reload();
+    await page.waitForSelector('body[data-state=ready][data-lang=en]', { timeout: 60_000 });
+    await page.goto(`${dashboardLink(t.url, demoDay)}&lang=vi`);
+    await page.waitForSelector('body[data-state=ready][data-lang=vi]', { timeout: 60_000 });
+    await page.click('#lang');
+    await page.click('#lang');
+    await page.waitForSelector('body[data-lang=vi]');
+
+    // 390 px wide (a phone): nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.waitForSelector('body[data-state=ready]', { timeout: 60_000 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-phone.png`, fullPage: true });
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    expect(pageErrors).toEqual([]);
   });
 });
