@@ -9,7 +9,7 @@
  * filter on the file, e.g. `WHERE "$path" LIKE '%/rollup.jsonl'` (docs/operations.md).
  */
 import type { CfnTable } from 'aws-cdk-lib/aws-glue';
-import { ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
+import { DAY_ROW_COLUMNS, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
 
 /** Hive type of each published row column. */
 const ROW_TYPES = {
@@ -29,6 +29,13 @@ const ROW_TYPES = {
   durationMsP95: 'double',
   durationMsP99: 'double',
   durationMsMax: 'double',
+  failedAuth: 'bigint',
+  failedThrottled: 'bigint',
+  failedTarget: 'bigint',
+  failedTimeout: 'bigint',
+  failedValidation: 'bigint',
+  failedOther: 'bigint',
+  failedUnspecified: 'bigint',
 } satisfies Record<keyof Row, string>;
 
 /**
@@ -67,8 +74,8 @@ const JSON_SERDE = (ignoreMalformed: boolean): CfnTable.SerdeInfoProperty => ({
 });
 
 // Athena lowercases column names; the JSON SerDe matches keys case-insensitively.
-const rowColumns = (allStrings = false): CfnTable.ColumnProperty[] =>
-  ROW_COLUMNS.map((c) => ({ name: c.toLowerCase(), type: allStrings ? 'string' : ROW_TYPES[c] }));
+const rowColumns = (allStrings = false, columns = ROW_COLUMNS): CfnTable.ColumnProperty[] =>
+  columns.map((c) => ({ name: c.toLowerCase(), type: allStrings ? 'string' : ROW_TYPES[c] }));
 
 const PARTY = 'struct<orgcode:string,systemcode:string,provincecode:string>';
 /** An archived report (shared/archive.ts ArchivedEvent): the exchange event, when it was received, what conflicted with it. */
@@ -93,7 +100,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
     prefix: 'rollups/daily/',
     file: 'rollup.jsonl',
     format: 'json',
-    columns: rowColumns(),
+    columns: rowColumns(false, DAY_ROW_COLUMNS),
     serde: JSON_SERDE(true),
   },
   {
@@ -102,7 +109,8 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
     prefix: 'rollups/daily/',
     file: 'rollup.csv',
     format: 'csv',
-    columns: rowColumns(true),
+    // By position: the CSV's columns in order, the failure causes appended (1.1).
+    columns: rowColumns(true, DAY_ROW_COLUMNS),
     serde: {
       serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
       parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' },

@@ -3,7 +3,7 @@
  * S3 and the stats table, overwriting the same keys. Independent of Lambda.
  */
 import { stringify } from 'csv-stringify/sync';
-import { PeriodStats, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
+import { DAY_ROW_COLUMNS, PeriodStats, ROW_COLUMNS, type Granularity, type Row } from '#shared/stats/period.ts';
 import { dedupeReports, mergeArchived, type MergeConflict } from '#shared/archive.ts';
 import { bucketMinute, reportIdOf, type ReportFacts, type TransactionState } from '#shared/report.ts';
 import type { Stores } from '#shared/store/stores.ts';
@@ -57,9 +57,10 @@ export function toJsonLines(rows: Row[]): string {
   return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
 }
 
-/** RFC 4180 CSV with a header row and the same columns as the JSON rows (null → empty). */
-export function toCsv(rows: Row[]): string {
-  return stringify(rows, { header: true, columns: ROW_COLUMNS as string[], record_delimiter: '\r\n', cast: { number: (n) => String(n) } });
+/** RFC 4180 CSV with a header row and the same columns as the JSON rows (null → empty); day rows add the failure causes. */
+export function toCsv(rows: Row[], granularity: Granularity = rows[0]?.granularity ?? 'minute'): string {
+  const columns = granularity === 'day' ? DAY_ROW_COLUMNS : ROW_COLUMNS;
+  return stringify(rows, { header: true, columns: columns as string[], record_delimiter: '\r\n', cast: { number: (n) => String(n) } });
 }
 
 /** What a minute roll needs. */
@@ -213,7 +214,7 @@ export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'st
     generatedAt: toIct((deps.now ?? Date.now)()),
   };
   await deps.bucket.put(keys.dailyJsonl(day), toJsonLines(rows));
-  await deps.bucket.put(keys.dailyCsv(day), toCsv(rows));
+  await deps.bucket.put(keys.dailyCsv(day), toCsv(rows, 'day'));
   // One object per line: Athena's JSON SerDe reads the summary table straight from this file.
   await deps.bucket.put(keys.summary(day), JSON.stringify(summary) + '\n');
   const { generatedAt: _g, ...stable } = summary;

@@ -26,6 +26,28 @@ export interface Row {
   durationMsP95: number | null;
   durationMsP99: number | null;
   durationMsMax: number | null;
+  /** *1.1* Day rows only: failures by cause (FAILURE_COLUMNS); they add up to `failed`. */
+  failedAuth?: number;
+  failedThrottled?: number;
+  failedTarget?: number;
+  failedTimeout?: number;
+  failedValidation?: number;
+  failedOther?: number;
+  failedUnspecified?: number;
+}
+
+/** The event's `errorCategory` values (CONTRACT.md section 1), in column order. */
+export const FAILURE_CAUSES = ['AUTH', 'THROTTLED', 'TARGET', 'TIMEOUT', 'VALIDATION', 'OTHER'] as const;
+
+/** *1.1* Failure-cause columns of day rows: one per `errorCategory`, then failures without one. */
+export const FAILURE_COLUMNS = [
+  'failedAuth', 'failedThrottled', 'failedTarget', 'failedTimeout', 'failedValidation', 'failedOther', 'failedUnspecified',
+] as const satisfies readonly (keyof Row)[];
+
+/** A failure's column index: its category's, or the last (no category). */
+export function failureCauseIndex(errorCategory: string | undefined): number {
+  const i = (FAILURE_CAUSES as readonly string[]).indexOf(errorCategory ?? '');
+  return i < 0 ? FAILURE_CAUSES.length : i;
 }
 
 /** Column order of the CSV and JSON rows. */
@@ -34,6 +56,9 @@ export const ROW_COLUMNS: (keyof Row)[] = [
   'transactions', 'succeeded', 'failed', 'pairedTransactions', 'requestBytes', 'responseBytes',
   'durationMsP50', 'durationMsP95', 'durationMsP99', 'durationMsMax',
 ];
+
+/** Column order of day rows: the row's, then the failure causes (*1.1*, appended). */
+export const DAY_ROW_COLUMNS: (keyof Row)[] = [...ROW_COLUMNS, ...FAILURE_COLUMNS];
 
 /** A group as stored: `[route, serviceCode, consumerProvince, providerProvince]` and its counts. */
 export interface GroupData {
@@ -44,6 +69,8 @@ export interface GroupData {
   qb: number;
   sb: number;
   s: SketchData;
+  /** Failures by cause (FAILURE_COLUMNS order); absent when the group had none, or in payloads rolled before 1.1. */
+  f?: number[];
 }
 
 /** What a stats item keeps for a period: enough to merge into any larger period exactly. */
@@ -59,6 +86,7 @@ class GroupStats {
   pair = 0;
   qb = 0;
   sb = 0;
+  readonly failures: number[] = new Array<number>(FAILURE_COLUMNS.length).fill(0);
   readonly sketch: DurationSketch;
   constructor(readonly key: [string, string, string, string], sketch?: DurationSketch) {
     this.sketch = sketch ?? new DurationSketch();
@@ -102,6 +130,7 @@ export class PeriodStats {
     const g = this.group([f.route, f.serviceCode, f.consumerProvince, f.providerProvince]);
     g.n += 1;
     if (f.succeeded) g.ok += 1;
+    else g.failures[failureCauseIndex(f.errorCategory)]! += 1;
     if (tx.consumer && tx.provider) g.pair += 1;
     g.qb += f.requestBytes;
     g.sb += f.responseBytes;
@@ -122,6 +151,9 @@ export class PeriodStats {
       g.pair += d.pair;
       g.qb += d.qb;
       g.sb += d.sb;
+      // A payload rolled before 1.1 has no causes: its failures count as unspecified until re-rolled.
+      if (d.f) d.f.forEach((n, i) => (g.failures[i]! += n));
+      else g.failures[FAILURE_COLUMNS.length - 1]! += d.n - d.ok;
       g.sketch.merge(DurationSketch.fromData(d.s));
     }
     for (const s of payload.systems) this.systems.add(s);
@@ -170,13 +202,17 @@ export class PeriodStats {
       durationMsP95: g.sketch.quantile(0.95),
       durationMsP99: g.sketch.quantile(0.99),
       durationMsMax: g.sketch.max,
+      ...(granularity === 'day' ? Object.fromEntries(FAILURE_COLUMNS.map((c, i) => [c, g.failures[i]!])) : {}),
     }));
   }
 
   /** The mergeable form kept in the stats item. */
   toPayload(): PeriodPayload {
     return {
-      groups: this.sortedGroups().map((g) => ({ k: g.key, n: g.n, ok: g.ok, pair: g.pair, qb: g.qb, sb: g.sb, s: g.sketch.toData() })),
+      groups: this.sortedGroups().map((g) => ({
+        k: g.key, n: g.n, ok: g.ok, pair: g.pair, qb: g.qb, sb: g.sb, s: g.sketch.toData(),
+        ...(g.n > g.ok ? { f: [...g.failures] } : {}),
+      })),
       systems: [...this.systems].sort(),
       platforms: [...this.platforms].sort(),
     };

@@ -69,7 +69,8 @@ export function generateStream(o: StreamOptions): Stream {
       provider: { orgCode: pOrg, systemCode: pSys, ...(pProv ? { provinceCode: pProv } : {}) },
       serviceCode: pick(services),
       succeeded: ok,
-      ...(ok ? {} : { errorCategory: pick(['TIMEOUT', 'TARGET', 'AUTH'] as const) }),
+      // A failure may carry no category (the contract makes it optional): counted as unspecified.
+      ...(ok ? {} : ((c) => (c === 'NONE' ? {} : { errorCategory: c }))(pick(['TIMEOUT', 'TARGET', 'AUTH', 'THROTTLED', 'NONE'] as const))),
       requestBytes: Math.floor(r() * 5000),
       responseBytes: Math.floor(r() * 50_000),
     };
@@ -150,6 +151,8 @@ export interface OracleRow {
   requestBytes: number;
   responseBytes: number;
   durations: number[];
+  /** Day rows (CONTRACT.md 1.1): failures by column name (`failedTimeout`, …, `failedUnspecified`). */
+  causes: Record<string, number>;
 }
 
 /** Brute-force rows of every minute and day: period key → rows keyed by group. */
@@ -165,11 +168,15 @@ export function oracleRows(txs: Map<string, OracleTx>, granularity: 'minute' | '
     const row = rows.get(key) ?? {
       periodStart: granularity === 'minute' ? `${period}:00+07:00` : `${period}T00:00:00+07:00`,
       granularity, route: group[0]!, serviceCode: group[1]!, consumerProvince: group[2]!, providerProvince: group[3]!,
-      transactions: 0, succeeded: 0, failed: 0, pairedTransactions: 0, requestBytes: 0, responseBytes: 0, durations: [],
+      transactions: 0, succeeded: 0, failed: 0, pairedTransactions: 0, requestBytes: 0, responseBytes: 0, durations: [], causes: {},
     };
     row.transactions++;
     if (e.succeeded) row.succeeded++;
-    else row.failed++;
+    else {
+      row.failed++;
+      const cause = e.errorCategory ? `failed${e.errorCategory[0]}${e.errorCategory.slice(1).toLowerCase()}` : 'failedUnspecified';
+      row.causes[cause] = (row.causes[cause] ?? 0) + 1;
+    }
     if (tx.consumer && tx.provider) row.pairedTransactions++;
     row.requestBytes += e.requestBytes ?? 0;
     row.responseBytes += e.responseBytes ?? 0;

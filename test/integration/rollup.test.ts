@@ -146,7 +146,10 @@ describe('rollups equal the oracle', () => {
   it('given the CSV and JSON lines of each day, then they hold the same rows', async () => {
     for (const day of DAYS) {
       const json = parseJsonLines<Row>(await t.bucket.get(keys.dailyJsonl(day)));
-      const numeric = new Set(['transactions', 'succeeded', 'failed', 'pairedTransactions', 'requestBytes', 'responseBytes', 'durationMsP50', 'durationMsP95', 'durationMsP99', 'durationMsMax']);
+      const numeric = new Set([
+        'transactions', 'succeeded', 'failed', 'pairedTransactions', 'requestBytes', 'responseBytes', 'durationMsP50', 'durationMsP95', 'durationMsP99', 'durationMsMax',
+        'failedAuth', 'failedThrottled', 'failedTarget', 'failedTimeout', 'failedValidation', 'failedOther', 'failedUnspecified',
+      ]);
       const csv = parse((await t.bucket.get(keys.dailyCsv(day)))!, {
         columns: true,
         cast: (v, ctx) => (ctx.header || !numeric.has(String(ctx.column)) ? v : v === '' ? null : Number(v)),
