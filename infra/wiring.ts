@@ -45,8 +45,6 @@ export interface FunctionDecl {
   memoryMb: number;
   /** Settings (not resource names): passed as environment variables everywhere. */
   settings: Record<string, string>;
-  /** Reserved concurrency (the rollup must not run twice at once). */
-  reservedConcurrency?: number;
 }
 
 /**
@@ -103,10 +101,12 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     ],
     timeoutSeconds: 300,
     memoryMb: 1024,
-    reservedConcurrency: 1,
+    // No reserved concurrency (a new account's quota cannot spare it): one run at a time is kept by
+    // a lease item in the stats table, taken with a conditional write. LEASE_SECONDS exceeds the
+    // timeout, so a run cannot outlive its lease; a killed run's lease is taken over once it expires.
     settings: {
       ...PIPELINE_SETTINGS, ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60', PROVISIONAL_MINUTES: 'true',
-      INDEX_LAG_SECONDS: '10',
+      INDEX_LAG_SECONDS: '10', LEASE_SECONDS: '330',
     },
   },
   {

@@ -2,6 +2,7 @@
  * Rolling minutes and days: recomputed from the event store (the source of truth), written to
  * S3 and the stats table, overwriting the same keys. Independent of Lambda.
  */
+import { randomUUID } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import { PeriodStats, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
 import { dedupeReports, mergeArchived, type MergeConflict } from '#shared/archive.ts';
@@ -28,6 +29,13 @@ export interface RollupDeps extends Stores {
   initialLookbackMs: number;
   /** Also roll ended minutes still inside the lateness window, stats items only (fresher API). */
   provisional?: boolean;
+  /**
+   * How long the rollup lease lasts from each checkpoint: one scheduled run at a time without
+   * reserved concurrency. Longer than the function's timeout, so a run cannot outlive its lease.
+   */
+  leaseMs: number;
+  /** Who runs (the lease owner): unique per run unless given. */
+  runnerId?: string;
   now?: () => number;
 }
 
@@ -226,6 +234,8 @@ export interface RunReport {
   days: string[];
   dirty: number;
   watermark: string;
+  /** Another runner held the lease: this run did nothing. */
+  leaseBusy?: boolean;
 }
 
 /** A scheduled run that rolled what it could but failed on some periods (they stay marked). */
@@ -249,8 +259,31 @@ export class RollupIncompleteError extends Error {
  * stall; this way every run makes progress.
  */
 export async function runScheduled(given: RollupDeps): Promise<RunReport> {
+  const clock = given.now ?? Date.now;
+  const owner = given.runnerId ?? randomUUID();
+  const started = clock();
+  if (!(await given.stats.takeLease(owner, started, started + given.leaseMs))) {
+    return { minutes: 0, days: [], dirty: 0, watermark: (await given.stats.watermark()) ?? '', leaseBusy: true };
+  }
+  try {
+    return await runHoldingLease(given, owner);
+  } finally {
+    await given.stats.releaseLease(owner).catch(() => undefined); // it expires anyway
+  }
+}
+
+/** Thrown when a run finds at a checkpoint that its lease expired and another runner took it. */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('rollup lease lost: another runner took it after it expired; this run stops without saving');
+    this.name = 'LeaseLostError';
+  }
+}
+
+async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunReport> {
   const deps = { ...given, archive: given.archive.withRunCache() };
-  const now = (deps.now ?? Date.now)();
+  const clock = deps.now ?? Date.now;
+  const now = clock();
   let next = await deps.stats.watermark();
   if (!next) next = minuteKeyOf(Math.floor((now - deps.latenessMs - deps.initialLookbackMs) / MINUTE_MS) * MINUTE_MS);
   const minutes: string[] = [];
@@ -313,6 +346,8 @@ export async function runScheduled(given: RollupDeps): Promise<RunReport> {
       firstError ??= err; // the period is rolled; the mark rolls it once more, nothing worse
     }
   }
+  // Checkpoint: only the lease holder moves the watermark.
+  if (!(await deps.stats.renewLease(owner, clock() + deps.leaseMs))) throw new LeaseLostError();
   await deps.stats.setWatermark(newNext);
   await rollProvisional(newNext, now, deps);
   for (const d of dayRetries) failedDays.add(d);

@@ -8,7 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { clients } from '#shared/aws.ts';
 import { ValidationError } from '#shared/errors.ts';
-import { makeLogger, makeMetrics } from '#shared/observability.ts';
+import { METRIC, makeLogger, makeMetrics } from '#shared/observability.ts';
 import { rollRange, runScheduled, type RollupDeps } from '#shared/rollup.ts';
 import { storeNames, storeNumbers } from '#shared/config.ts';
 import { makeStores } from '#shared/store/stores.ts';
@@ -28,6 +28,7 @@ export function defaultDeps(config: RollupConfig): RollupDeps {
     maxMinutesPerRun: config.MAX_MINUTES_PER_RUN,
     initialLookbackMs: config.INITIAL_LOOKBACK_MINUTES * 60_000,
     provisional: config.PROVISIONAL_MINUTES,
+    leaseMs: config.LEASE_SECONDS * 1000,
   };
 }
 
@@ -51,10 +52,16 @@ export function makeHandler(deps: RollupDeps) {
       return out;
     }
     const report = await runScheduled(deps);
-    metrics.addMetric('MinutesRolled', MetricUnit.Count, report.minutes);
-    metrics.addMetric('DaysRolled', MetricUnit.Count, report.days.length);
+    if (report.leaseBusy) {
+      // Another run holds the lease (a slow run, or a tick delivered twice): this one exits quietly.
+      metrics.addMetric(METRIC.rollupLeaseBusy, MetricUnit.Count, 1);
+      logger.info('rollup lease held by another run: nothing done');
+      return report;
+    }
+    metrics.addMetric(METRIC.minutesRolled, MetricUnit.Count, report.minutes);
+    metrics.addMetric(METRIC.daysRolled, MetricUnit.Count, report.days.length);
     // Rollup lag: how far the newest rolled minute is behind now (the alarm watches it).
-    metrics.addMetric('RollupLagSeconds', MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)));
+    metrics.addMetric(METRIC.rollupLag, MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)));
     logger.info('scheduled rollup', { ...report });
     return report;
   })

@@ -280,6 +280,72 @@ export class StatsStore {
     );
   }
 
+  /**
+   * Takes the rollup lease (`CTRL`/`lease`) for `owner` until `until` (epoch ms), by a conditional
+   * write: free, expired (its `until` is not after `now`) or already this owner's. False when
+   * another runner holds it. This, not reserved concurrency, keeps one scheduled rollup at a time.
+   */
+  async takeLease(owner: string, now: number, until: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: { pk: { S: 'CTRL' }, sk: { S: 'lease' }, owner: { S: owner }, until: { N: String(until) }, at: { N: String(now) } },
+          ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#until': 'until', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':now': { N: String(now) }, ':owner': { S: owner } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Extends the lease `owner` holds to `until`; false when it is no longer this owner's (it expired and was taken). */
+  async renewLease(owner: string, until: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } },
+          UpdateExpression: 'SET #until = :until',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#until': 'until', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':until': { N: String(until) }, ':owner': { S: owner } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Gives the lease back (only if `owner` still holds it), so the next tick need not wait for its expiry. */
+  async releaseLease(owner: string): Promise<void> {
+    try {
+      await this.ddb.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: owner } },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  /** Who holds the lease and until when (ops, tests). */
+  async lease(): Promise<{ owner: string; until: number } | undefined> {
+    const out = await this.ddb.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } }, ConsistentRead: true }));
+    return out.Item ? { owner: out.Item.owner!.S!, until: Number(out.Item.until!.N) } : undefined;
+  }
+
   /** Records how many events one message (or request) had rejected, on the day it was received. */
   async putRejectedCount(day: string, id: string, count: number): Promise<void> {
     await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: { pk: { S: `REJ#${day}` }, sk: { S: id }, n: { N: String(count) } } }));

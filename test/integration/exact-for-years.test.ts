@@ -97,7 +97,7 @@ describe('exact for years: ingest and schedule edges', () => {
     laggy.forEachTransactionPage = (m, onPage, pageSize) =>
       t.events.forEachTransactionPage(m, (page) => onPage(page.filter((tx) => (written.get(tx.key) ?? 0) + lagMs <= clock)), pageSize);
     const ingest: IngestDeps = { ...t, events: laggy, latenessMs: 120_000, dirtyMarginMs: 30_000, concurrency: 4, now: () => clock };
-    const rollup: RollupDeps = { ...t, events: laggy, latenessMs: 120_000, concurrency: 4, maxMinutesPerRun: 5, initialLookbackMs: 0, indexLagMs: lagMs, now: () => clock };
+    const rollup: RollupDeps = { ...t, events: laggy, latenessMs: 120_000, concurrency: 4, maxMinutesPerRun: 5, initialLookbackMs: 0, indexLagMs: lagMs, leaseMs: 330_000, now: () => clock };
     await t.stats.setWatermark(minuteKeyOf(clock - 180_000));
     // Only this test's mark: the backfill above left marks of its own (no rollup runs in this stack).
     for (const m of await t.stats.dirtyMarks()) await t.stats.clearDirty(m);
