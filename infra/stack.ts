@@ -486,6 +486,17 @@ export class NgspStatsStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
     }
+    if (this.functions.has('rollup')) {
+      alarm('RollupQuarantineAlarm', {
+        alarmDescription:
+          'A minute or day failed to roll in 3 runs in a row and is quarantined: the watermark went on without it, its figures are missing or stale until it rolls. See docs/operations.md#rollup-quarantine.',
+        metric: new cloudwatch.Metric({ namespace: NAMESPACE, metricName: METRIC.periodsQuarantined, dimensionsMap: { service: 'rollup' }, statistic: 'Maximum', period: five }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     if (this.functions.has('ingest')) {
       alarm('IngestStoreErrorsAlarm', {
         alarmDescription:
@@ -530,7 +541,7 @@ export class NgspStatsStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'Rollup',
         left: [lag],
-        right: [custom(METRIC.minutesRolled, 'rollup'), custom(METRIC.daysRolled, 'rollup'), custom(METRIC.rollupLeaseBusy, 'rollup')],
+        right: [custom(METRIC.minutesRolled, 'rollup'), custom(METRIC.daysRolled, 'rollup'), custom(METRIC.rollupLeaseBusy, 'rollup'), custom(METRIC.periodsQuarantined, 'rollup', 'Maximum')],
         leftAnnotations: [{ value: s.rollupLagAlarmSeconds, label: 'lag alarm' }],
         width: 12,
       }),

@@ -14,6 +14,8 @@ export const METRIC = {
   rollupLag: 'RollupLagSeconds',
   /** A scheduled run found the lease held by another run and did nothing. */
   rollupLeaseBusy: 'RollupLeaseBusy',
+  /** Minutes and days in quarantine after a run (poison periods the watermark went on without). */
+  periodsQuarantined: 'PeriodsQuarantined',
 } as const;
 
 export function makeLogger(serviceName: string): Logger {

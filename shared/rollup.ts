@@ -8,9 +8,10 @@ import { PeriodStats, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
 import { dedupeReports, mergeArchived, type MergeConflict } from '#shared/archive.ts';
 import { bucketMinute, reportIdOf, type ReportFacts, type TransactionState } from '#shared/report.ts';
 import type { Stores } from '#shared/store/stores.ts';
+import type { Quarantined } from '#shared/store/stats.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { pool } from '#shared/pool.ts';
-import { retryTransient } from '#shared/errors.ts';
+import { isTransient, retryTransient } from '#shared/errors.ts';
 import {
   DAY_MS, MINUTE_MS, TIME_ZONE, dayOf, dayStartMs, minuteKeyOf, minuteStartMs, periodStartOf, splitMinuteKey, toIct,
 } from '#shared/time.ts';
@@ -36,6 +37,10 @@ export interface RollupDeps extends Stores {
   leaseMs: number;
   /** Who runs (the lease owner): unique per run unless given. */
   runnerId?: string;
+  /** A period that fails this many runs in a row (not counting throttling and 5xx) is quarantined. */
+  poisonAttempts: number;
+  /** First back-off before the schedule rolls a quarantined period again; doubles each failure, up to a day. */
+  quarantineRetryMs: number;
   now?: () => number;
 }
 
@@ -236,6 +241,8 @@ export interface RunReport {
   watermark: string;
   /** Another runner held the lease: this run did nothing. */
   leaseBusy?: boolean;
+  /** Periods in quarantine after the run (alarmed when above 0). */
+  quarantined?: number;
 }
 
 /** A scheduled run that rolled what it could but failed on some periods (they stay marked). */
@@ -292,40 +299,51 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   for (; t + MINUTE_MS + deps.latenessMs <= now && minutes.length < deps.maxMinutesPerRun; t += MINUTE_MS) minutes.push(minuteKeyOf(t));
   let newNext = minuteKeyOf(t);
 
-  const marks = await deps.stats.dirtyMarks(deps.maxMinutesPerRun * 4);
-  const dirtyMinutes = marks.filter((m) => m.kind === 'minute').map((m) => m.period);
-  const toRoll = [...new Set([...minutes, ...dirtyMinutes])].sort();
+  const [marks, poison] = await Promise.all([deps.stats.dirtyMarks(deps.maxMinutesPerRun * 4), poisonTracker(deps, now)]);
+  // A quarantined minute is rolled only when its back-off is over (its marks wait for that roll).
+  const dirtyMinutes = marks.filter((m) => m.kind === 'minute' && poison.mayRoll(m.period)).map((m) => m.period);
+  const toRoll = [...new Set([...minutes, ...dirtyMinutes, ...poison.due('minute')])].sort();
+  const rolled = new Set(toRoll);
   const failedMinutes = new Set<string>();
   let firstError: unknown;
   await pool(toRoll, deps.concurrency, async (m) => {
+    let error: unknown;
     try {
       await retryTransient(() => rollMinute(m, deps));
     } catch (err) {
+      error = err;
+    }
+    const outcome = await poison.settle(m, error).catch((err: unknown) => (error ? 'failed' : (firstError ??= err, 'rolled')));
+    if (outcome === 'failed') {
       failedMinutes.add(m);
-      firstError ??= err;
+      firstError ??= error;
     }
   });
 
   // Days: those whose end the watermark crossed, and those with a re-rolled minute or a day mark.
-  const days = new Set<string>();
+  const days = new Set<string>(poison.due('day'));
   for (const m of minutes) if (m.endsWith('T23:59')) days.add(m.slice(0, 10));
   const complete = (day: string): boolean => dayStartMs(day) + DAY_MS <= minuteStartMs(newNext);
   for (const m of dirtyMinutes) if (complete(m.slice(0, 10))) days.add(m.slice(0, 10));
-  for (const m of marks) if (m.kind === 'day' && complete(m.period)) days.add(m.period);
-  // A day with a failed minute is rolled by the run that rolls that minute.
+  for (const m of marks) if (m.kind === 'day' && complete(m.period) && poison.mayRoll(m.period)) days.add(m.period);
+  // A day with a failed minute is rolled by the run that rolls that minute (a quarantined minute does not hold it).
   const failedDays = new Set([...failedMinutes].map((m) => m.slice(0, 10)).filter((d) => days.has(d)));
   const dayRetries = new Set<string>();
   for (const day of [...days].sort()) {
     if (failedDays.has(day)) continue;
+    let error: unknown;
     try {
       await retryTransient(() => rollDay(day, deps));
     } catch (err) {
-      firstError ??= err;
-      // Marked for itself, its minutes' marks can go: the next run rolls the day, not every minute again.
-      const marked = await deps.stats.markDirty([day]).then(() => true, () => false);
-      if (!marked) failedDays.add(day);
-      else dayRetries.add(day);
+      error = err;
     }
+    const outcome = await poison.settle(day, error).catch((err: unknown) => (error ? 'failed' : (firstError ??= err, 'rolled')));
+    if (outcome !== 'failed') continue;
+    firstError ??= error;
+    // Marked for itself, its minutes' marks can go: the next run rolls the day, not every minute again.
+    const marked = await deps.stats.markDirty([day]).then(() => true, () => false);
+    if (!marked) failedDays.add(day);
+    else dayRetries.add(day);
   }
 
   // The watermark stops at the first minute (or last minute of a day) that failed.
@@ -338,7 +356,7 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   // this roll may not have seen the item that set it; the next run rolls the period once more.
   for (const m of marks) {
     const day = m.period.slice(0, 10);
-    const ok = m.kind === 'minute' ? !failedMinutes.has(m.period) && !failedDays.has(day) : days.has(m.period) && !failedDays.has(m.period) && !dayRetries.has(m.period);
+    const ok = m.kind === 'minute' ? rolled.has(m.period) && !failedMinutes.has(m.period) && !failedDays.has(day) : days.has(m.period) && !failedDays.has(m.period) && !dayRetries.has(m.period);
     if (!ok || m.at > now - deps.indexLagMs) continue;
     try {
       await deps.stats.clearDirty(m);
@@ -352,7 +370,90 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   await rollProvisional(newNext, now, deps);
   for (const d of dayRetries) failedDays.add(d);
   if (failedMinutes.size || failedDays.size) throw new RollupIncompleteError([...failedMinutes].sort(), [...failedDays].sort(), firstError);
-  return { minutes: toRoll.length, days: [...days].sort(), dirty: marks.length, watermark: newNext };
+  return { minutes: toRoll.length, days: [...days].sort(), dirty: marks.length, watermark: newNext, quarantined: poison.count() };
+}
+
+/**
+ * Poison periods: a minute or day whose roll fails `poisonAttempts` runs in a row for a reason
+ * other than throttling or a 5xx is quarantined (an item with its error), so the watermark goes
+ * on without it; the schedule rolls it again after a back-off that doubles each time (up to a
+ * day), and `ngsp quarantine retry` rolls it by hand. A released minute marks its day dirty: the
+ * day was rolled without it.
+ */
+async function poisonTracker(deps: RollupDeps, now: number) {
+  const [failures, held] = await Promise.all([deps.stats.failures(), deps.stats.quarantined()]);
+  const byPeriod = new Map(held.map((q) => [q.period, q]));
+  const backoff = (attempts: number): number => Math.min(DAY_MS, deps.quarantineRetryMs * 2 ** Math.max(0, attempts - deps.poisonAttempts));
+  const isDue = (q: Quarantined): boolean => q.retryAt <= now;
+  return {
+    mayRoll: (period: string): boolean => !byPeriod.has(period) || isDue(byPeriod.get(period)!),
+    due: (kind: Quarantined['kind']): string[] => held.filter((q) => q.kind === kind && isDue(q)).map((q) => q.period),
+    count: (): number => byPeriod.size,
+    /** Records how a roll of `period` ended: 'failed' holds the watermark, 'quarantined' does not. */
+    async settle(period: string, error: unknown): Promise<'rolled' | 'failed' | 'quarantined'> {
+      const q = byPeriod.get(period);
+      if (error === undefined) {
+        if (q) {
+          await deps.stats.release(period);
+          byPeriod.delete(period);
+          if (period.length > 10) await deps.stats.markDirty([period.slice(0, 10)]);
+        }
+        if (failures.has(period)) await deps.stats.clearFailure(period);
+        return 'rolled';
+      }
+      // Throttling and 5xx outlasting the retries hold the watermark, as before: they are not the period's fault.
+      if (isTransient(error)) return 'failed';
+      const text = errorText(error);
+      if (q) {
+        const again = { ...q, error: text, attempts: q.attempts + 1, retryAt: now + backoff(q.attempts + 1) };
+        await deps.stats.quarantine(again);
+        byPeriod.set(period, again);
+        return 'quarantined';
+      }
+      const n = await deps.stats.recordFailure(period, text, now);
+      if (n < deps.poisonAttempts) return 'failed';
+      const fresh: Quarantined = { kind: period.length > 10 ? 'minute' : 'day', period, error: text, attempts: n, since: now, retryAt: now + backoff(n) };
+      await deps.stats.quarantine(fresh);
+      await deps.stats.clearFailure(period);
+      byPeriod.set(period, fresh);
+      return 'quarantined';
+    },
+  };
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+
+/** The outcome of rolling one quarantined period by hand. */
+export interface RetryOutcome {
+  period: string;
+  rolled: boolean;
+  error?: string;
+}
+
+/**
+ * Rolls quarantined periods now (`ngsp quarantine retry`), all or only `period`: a period that
+ * rolls leaves the quarantine (a minute marks its day dirty, so the schedule rolls the day again);
+ * one that fails stays, with the new error and one more attempt.
+ */
+export async function retryQuarantined(deps: MinuteDeps, period?: string): Promise<RetryOutcome[]> {
+  deps = { ...deps, archive: deps.archive.withRunCache() };
+  const held = (await deps.stats.quarantined()).filter((q) => period === undefined || q.period === period);
+  const out: RetryOutcome[] = [];
+  for (const q of held) {
+    try {
+      if (q.kind === 'minute') await retryTransient(() => rollMinute(q.period, deps));
+      else await retryTransient(() => rollDay(q.period, deps));
+    } catch (err) {
+      await deps.stats.quarantine({ ...q, error: errorText(err), attempts: q.attempts + 1 });
+      out.push({ period: q.period, rolled: false, error: errorText(err) });
+      continue;
+    }
+    await deps.stats.release(q.period);
+    await deps.stats.clearFailure(q.period);
+    if (q.kind === 'minute') await deps.stats.markDirty([q.period.slice(0, 10)]);
+    out.push({ period: q.period, rolled: true });
+  }
+  return out;
 }
 
 /**

@@ -29,6 +29,8 @@ export function defaultDeps(config: RollupConfig): RollupDeps {
     initialLookbackMs: config.INITIAL_LOOKBACK_MINUTES * 60_000,
     provisional: config.PROVISIONAL_MINUTES,
     leaseMs: config.LEASE_SECONDS * 1000,
+    poisonAttempts: config.POISON_ATTEMPTS,
+    quarantineRetryMs: config.QUARANTINE_RETRY_MINUTES * 60_000,
   };
 }
 
@@ -60,6 +62,8 @@ export function makeHandler(deps: RollupDeps) {
     }
     metrics.addMetric(METRIC.minutesRolled, MetricUnit.Count, report.minutes);
     metrics.addMetric(METRIC.daysRolled, MetricUnit.Count, report.days.length);
+    // Minutes and days the watermark went on without (the quarantine alarm watches it).
+    metrics.addMetric(METRIC.periodsQuarantined, MetricUnit.Count, report.quarantined ?? 0);
     // Rollup lag: how far the newest rolled minute is behind now (the alarm watches it).
     metrics.addMetric(METRIC.rollupLag, MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)));
     logger.info('scheduled rollup', { ...report });

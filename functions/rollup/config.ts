@@ -12,6 +12,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       INDEX_LAG_SECONDS: { type: 'int', default: 10, min: 0 },
       // Default in the wiring table (infra/wiring.ts), the only home of new settings' defaults.
       LEASE_SECONDS: { type: 'int', min: 1 },
+      POISON_ATTEMPTS: { type: 'int', min: 1 },
+      QUARANTINE_RETRY_MINUTES: { type: 'int', min: 1 },
     },
     env,
   );

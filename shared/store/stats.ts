@@ -55,6 +55,23 @@ export interface DirtyMark {
   sk: string;
 }
 
+/** A minute or day that failed to roll too often in a row: the watermark went on without it. */
+export interface Quarantined {
+  kind: 'minute' | 'day';
+  /** `YYYY-MM-DDTHH:mm` or `YYYY-MM-DD`. */
+  period: string;
+  /** The last error, as text. */
+  error: string;
+  /** Failed rolls so far (scheduled and by hand). */
+  attempts: number;
+  /** When it was quarantined (epoch ms). */
+  since: number;
+  /** The schedule rolls it again from then on (epoch ms). */
+  retryAt: number;
+}
+
+const periodSk = (period: string): string => `${period.length > 10 ? 'M' : 'D'}#${period}`;
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -344,6 +361,83 @@ export class StatsStore {
   async lease(): Promise<{ owner: string; until: number } | undefined> {
     const out = await this.ddb.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } }, ConsistentRead: true }));
     return out.Item ? { owner: out.Item.owner!.S!, until: Number(out.Item.until!.N) } : undefined;
+  }
+
+  /**
+   * Counts one more failed roll of a period (`FAIL`/`M#<minute>` or `D#<day>`) with its error;
+   * returns how many times it has failed since its last success. Failures are rare: one partition.
+   */
+  async recordFailure(period: string, error: string, now: number): Promise<number> {
+    const out = await this.ddb.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: 'FAIL' }, sk: { S: periodSk(period) } },
+        UpdateExpression: 'ADD #n :one SET #error = :error, #at = :at',
+        ExpressionAttributeNames: { '#n': 'n', '#error': 'error', '#at': 'at' },
+        ExpressionAttributeValues: { ':one': { N: '1' }, ':error': { S: error.slice(0, 1000) }, ':at': { N: String(now) } },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.n?.N ?? 1);
+  }
+
+  /** Periods that failed since their last success, with their failure counts. */
+  async failures(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const it of await this.queryAll('FAIL')) out.set(it.sk!.S!.slice(2), Number(it.n?.N ?? 0));
+    return out;
+  }
+
+  /** Forgets a period's failures (it rolled). */
+  async clearFailure(period: string): Promise<void> {
+    await this.ddb.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: { S: 'FAIL' }, sk: { S: periodSk(period) } } }));
+  }
+
+  /** Puts (or updates) a period in quarantine (`QUAR`/`M#<minute>` or `D#<day>`). */
+  async quarantine(q: Quarantined): Promise<void> {
+    await this.ddb.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          pk: { S: 'QUAR' },
+          sk: { S: periodSk(q.period) },
+          error: { S: q.error.slice(0, 1000) },
+          attempts: { N: String(q.attempts) },
+          since: { N: String(q.since) },
+          retryAt: { N: String(q.retryAt) },
+        },
+      }),
+    );
+  }
+
+  /** Every quarantined period, minutes before days, oldest first. */
+  async quarantined(): Promise<Quarantined[]> {
+    return (await this.queryAll('QUAR')).map((it) => ({
+      kind: it.sk!.S!.startsWith('M#') ? 'minute' : 'day',
+      period: it.sk!.S!.slice(2),
+      error: it.error?.S ?? '',
+      attempts: Number(it.attempts?.N ?? 0),
+      since: Number(it.since?.N ?? 0),
+      retryAt: Number(it.retryAt?.N ?? 0),
+    }));
+  }
+
+  /** Takes a period out of quarantine (it rolled). */
+  async release(period: string): Promise<void> {
+    await this.ddb.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: { S: 'QUAR' }, sk: { S: periodSk(period) } } }));
+  }
+
+  private async queryAll(pk: string): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   /** Records how many events one message (or request) had rejected, on the day it was received. */

@@ -275,6 +275,7 @@ describe('given the wiring table, when the stack is synthesized', () => {
     expect(byMetric('RollupLagSeconds')).toEqual([
       expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'rollup' }], TreatMissingData: 'breaching' }),
     ]);
+    expect(byMetric('PeriodsQuarantined')).toEqual([expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'rollup' }], Threshold: 0 })]);
     expect(byMetric('StoreErrors')).toEqual([expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'ingest' }], Threshold: 0 })]);
     for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
     // The cost estimate counts what the stack makes.

@@ -4,12 +4,12 @@
  * while holding the lease: the next takes over once the lease has expired.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionDecl } from '#infra/wiring.ts';
+import { rollupNumbers } from '#infra/wiring.ts';
 import { runScheduled, type RollupDeps } from '#shared/rollup.ts';
 import { MINUTE_MS, minuteKeyOf, minuteStartMs } from '#shared/time.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
-const LEASE_MS = Number(functionDecl('rollup').settings.LEASE_SECONDS) * 1000;
+const LEASE_MS = rollupNumbers().leaseMs;
 const LATENESS_MS = 120_000;
 
 describe('the rollup lease', () => {
@@ -30,7 +30,7 @@ describe('the rollup lease', () => {
     maxMinutesPerRun: 6,
     initialLookbackMs: 0,
     indexLagMs: 0,
-    leaseMs: LEASE_MS,
+    ...rollupNumbers(),
     now: clock,
   });
 
