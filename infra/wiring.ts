@@ -109,6 +109,8 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       INDEX_LAG_SECONDS: '10', LEASE_SECONDS: '330',
       // A minute or day failing 3 runs in a row (not throttling) is quarantined, retried after 15 min, 30, 60... up to a day.
       POISON_ATTEMPTS: '3', QUARANTINE_RETRY_MINUTES: '15',
+      // Time budget: a run checkpoints as it goes and starts no new work once its remaining time is below this margin.
+      BUDGET_MARGIN_SECONDS: '30',
     },
   },
   {

@@ -8,7 +8,7 @@ import { PeriodStats, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
 import { dedupeReports, mergeArchived, type MergeConflict } from '#shared/archive.ts';
 import { bucketMinute, reportIdOf, type ReportFacts, type TransactionState } from '#shared/report.ts';
 import type { Stores } from '#shared/store/stores.ts';
-import type { Quarantined } from '#shared/store/stats.ts';
+import type { DirtyMark, Quarantined } from '#shared/store/stats.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { pool } from '#shared/pool.ts';
 import { isTransient, retryTransient } from '#shared/errors.ts';
@@ -41,6 +41,11 @@ export interface RollupDeps extends Stores {
   poisonAttempts: number;
   /** First back-off before the schedule rolls a quarantined period again; doubles each failure, up to a day. */
   quarantineRetryMs: number;
+  /**
+   * Time this run may spend (wall clock, from its start) before it stops starting new work and
+   * saves: the handler sets it from the function's remaining time less a margin. Unset: no limit.
+   */
+  budgetMs?: number;
   now?: () => number;
 }
 
@@ -243,6 +248,8 @@ export interface RunReport {
   leaseBusy?: boolean;
   /** Periods in quarantine after the run (alarmed when above 0). */
   quarantined?: number;
+  /** The run stopped at its time budget: what is left is rolled by the next runs. */
+  outOfTime?: boolean;
 }
 
 /** A scheduled run that rolled what it could but failed on some periods (they stay marked). */
@@ -257,13 +264,17 @@ export class RollupIncompleteError extends Error {
 /**
  * One scheduled run: minutes whose lateness window has passed since the last run, then minutes
  * and days marked dirty, then every day whose last minute is now rolled or that had a minute
- * rolled again.
+ * rolled again. Only the holder of the rollup lease runs; another run returns at once.
  *
- * A failure of one period does not undo the others: what was rolled is checkpointed (its mark
- * cleared, the watermark moved up to the first failed minute), what failed keeps its mark and is
- * rolled by the next run, and the run then throws {@link RollupIncompleteError}. Under a sustained
- * share of throttled requests an all-or-nothing run would almost never succeed and rollups would
- * stall; this way every run makes progress.
+ * Progress is checkpointed as the run goes (after each chunk of minutes: the watermark, and a
+ * mark on every day whose end it passes), and no new chunk or day is started once `budgetMs` is
+ * spent: a catch-up run that would outlast the function's timeout saves what it did and the next
+ * run goes on from there. A failure of one period does not undo the others: what was rolled is
+ * checkpointed (its mark cleared, the watermark moved up to the first failed minute), what failed
+ * keeps its mark and is rolled by the next run (a poison period is quarantined after
+ * `poisonAttempts` runs), and the run then throws {@link RollupIncompleteError}. Under a
+ * sustained share of throttled requests an all-or-nothing run would almost never succeed and
+ * rollups would stall; this way every run makes progress.
  */
 export async function runScheduled(given: RollupDeps): Promise<RunReport> {
   const clock = given.now ?? Date.now;
@@ -291,86 +302,125 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   const deps = { ...given, archive: given.archive.withRunCache() };
   const clock = deps.now ?? Date.now;
   const now = clock();
-  let next = await deps.stats.watermark();
-  if (!next) next = minuteKeyOf(Math.floor((now - deps.latenessMs - deps.initialLookbackMs) / MINUTE_MS) * MINUTE_MS);
+  const startedAt = performance.now();
+  const outOfTime = (): boolean => deps.budgetMs !== undefined && performance.now() - startedAt >= deps.budgetMs;
+  const stored = await deps.stats.watermark();
+  const next = stored ?? minuteKeyOf(Math.floor((now - deps.latenessMs - deps.initialLookbackMs) / MINUTE_MS) * MINUTE_MS);
   const minutes: string[] = [];
   let t = minuteStartMs(next);
   // A minute is final once its end plus the lateness window has passed.
   for (; t + MINUTE_MS + deps.latenessMs <= now && minutes.length < deps.maxMinutesPerRun; t += MINUTE_MS) minutes.push(minuteKeyOf(t));
-  let newNext = minuteKeyOf(t);
+  const end = minuteKeyOf(t);
 
   const [marks, poison] = await Promise.all([deps.stats.dirtyMarks(deps.maxMinutesPerRun * 4), poisonTracker(deps, now)]);
   // A quarantined minute is rolled only when its back-off is over (its marks wait for that roll).
   const dirtyMinutes = marks.filter((m) => m.kind === 'minute' && poison.mayRoll(m.period)).map((m) => m.period);
   const toRoll = [...new Set([...minutes, ...dirtyMinutes, ...poison.due('minute')])].sort();
-  const rolled = new Set(toRoll);
+  /** Minutes rolled (or quarantined: the watermark goes on without them) by this run. */
+  const rolled = new Set<string>();
   const failedMinutes = new Set<string>();
   let firstError: unknown;
-  await pool(toRoll, deps.concurrency, async (m) => {
-    let error: unknown;
-    try {
-      await retryTransient(() => rollMinute(m, deps));
-    } catch (err) {
-      error = err;
-    }
-    const outcome = await poison.settle(m, error).catch((err: unknown) => (error ? 'failed' : (firstError ??= err, 'rolled')));
-    if (outcome === 'failed') {
-      failedMinutes.add(m);
-      firstError ??= error;
-    }
-  });
 
-  // Days: those whose end the watermark crossed, and those with a re-rolled minute or a day mark.
+  // Checkpoints: the watermark passes the due minutes rolled, in order, and stops at the first
+  // that failed or that the run did not reach. A day whose last minute it passes is marked first,
+  // so that a run stopped (or killed) before it rolls the day leaves the day to the next run.
+  let done = 0;
+  let saved = stored;
+  const ownDayMarks = new Map<string, DirtyMark>();
+  const checkpoint = async (): Promise<string> => {
+    while (done < minutes.length && rolled.has(minutes[done]!)) done++;
+    const to = done < minutes.length ? minutes[done]! : end;
+    if (to === saved) return to;
+    const crossed = minutes.slice(0, done).filter((m) => (saved === undefined || m >= saved) && m.endsWith('T23:59')).map((m) => m.slice(0, 10));
+    if (crossed.length) for (const mark of await deps.stats.markDirty(crossed, now)) ownDayMarks.set(mark.period, mark);
+    // Only the lease holder moves the watermark.
+    if (!(await deps.stats.renewLease(owner, clock() + deps.leaseMs))) throw new LeaseLostError();
+    await deps.stats.setWatermark(to);
+    saved = to;
+    return to;
+  };
+
+  // Minutes in chunks, a checkpoint after each; no chunk is started once the time budget is spent.
+  const chunk = Math.max(1, deps.concurrency * 8);
+  let stoppedEarly = false;
+  for (let i = 0; i < toRoll.length; i += chunk) {
+    if (outOfTime()) {
+      stoppedEarly = true;
+      break;
+    }
+    await pool(toRoll.slice(i, i + chunk), deps.concurrency, async (m) => {
+      let error: unknown;
+      try {
+        await retryTransient(() => rollMinute(m, deps));
+      } catch (err) {
+        error = err;
+      }
+      const outcome = await poison.settle(m, error).catch((err: unknown) => (error ? 'failed' : ((firstError ??= err), 'rolled')));
+      if (outcome === 'failed') {
+        failedMinutes.add(m);
+        firstError ??= error;
+      } else rolled.add(m);
+    });
+    await checkpoint();
+  }
+  const newNext = await checkpoint();
+
+  // Days: those whose end the watermark passed, and those with a re-rolled minute or a day mark.
   const days = new Set<string>(poison.due('day'));
-  for (const m of minutes) if (m.endsWith('T23:59')) days.add(m.slice(0, 10));
+  for (const m of minutes) if (m.endsWith('T23:59') && m < newNext) days.add(m.slice(0, 10));
   const complete = (day: string): boolean => dayStartMs(day) + DAY_MS <= minuteStartMs(newNext);
-  for (const m of dirtyMinutes) if (complete(m.slice(0, 10))) days.add(m.slice(0, 10));
+  for (const m of dirtyMinutes) if (rolled.has(m) && complete(m.slice(0, 10))) days.add(m.slice(0, 10));
   for (const m of marks) if (m.kind === 'day' && complete(m.period) && poison.mayRoll(m.period)) days.add(m.period);
   // A day with a failed minute is rolled by the run that rolls that minute (a quarantined minute does not hold it).
   const failedDays = new Set([...failedMinutes].map((m) => m.slice(0, 10)).filter((d) => days.has(d)));
   const dayRetries = new Set<string>();
+  const deferred = new Set<string>();
   for (const day of [...days].sort()) {
     if (failedDays.has(day)) continue;
+    if (outOfTime()) {
+      stoppedEarly = true;
+      deferred.add(day);
+      continue;
+    }
     let error: unknown;
     try {
       await retryTransient(() => rollDay(day, deps));
     } catch (err) {
       error = err;
     }
-    const outcome = await poison.settle(day, error).catch((err: unknown) => (error ? 'failed' : (firstError ??= err, 'rolled')));
+    const outcome = await poison.settle(day, error).catch((err: unknown) => (error ? 'failed' : ((firstError ??= err), 'rolled')));
     if (outcome !== 'failed') continue;
     firstError ??= error;
-    // Marked for itself, its minutes' marks can go: the next run rolls the day, not every minute again.
-    const marked = await deps.stats.markDirty([day]).then(() => true, () => false);
-    if (!marked) failedDays.add(day);
-    else dayRetries.add(day);
+    dayRetries.add(day);
   }
-
-  // The watermark stops at the first minute (or last minute of a day) that failed.
-  const stop = minutes.find((m) => failedMinutes.has(m) || (m.endsWith('T23:59') && (failedDays.has(m.slice(0, 10)) || dayRetries.has(m.slice(0, 10)))));
-  if (stop) newNext = stop;
+  // A day that failed, or that the budget left, is marked for itself: its minutes' marks can go,
+  // the next run rolls the day, not every minute again. If it cannot be marked, its minutes keep theirs.
+  const dayMarked = new Set([...ownDayMarks.keys(), ...marks.filter((m) => m.kind === 'day').map((m) => m.period)]);
+  const toMark = [...dayRetries, ...deferred].filter((d) => !dayMarked.has(d));
+  if (toMark.length && !(await deps.stats.markDirty(toMark, now).then(() => true, () => false))) for (const d of toMark) failedDays.add(d);
 
   // Marks go only after their period is rolled; a mark set again meanwhile survives (conditional
   // delete). A minute's mark also stays while its day failed, so the next run rolls the day again.
   // A mark younger than the index lag stays too: the minute index is eventually consistent, so
   // this roll may not have seen the item that set it; the next run rolls the period once more.
-  for (const m of marks) {
-    const day = m.period.slice(0, 10);
-    const ok = m.kind === 'minute' ? rolled.has(m.period) && !failedMinutes.has(m.period) && !failedDays.has(day) : days.has(m.period) && !failedDays.has(m.period) && !dayRetries.has(m.period);
-    if (!ok || m.at > now - deps.indexLagMs) continue;
+  const rolledDay = (d: string): boolean => days.has(d) && !failedDays.has(d) && !dayRetries.has(d) && !deferred.has(d);
+  for (const m of [...marks, ...ownDayMarks.values()]) {
+    const own = ownDayMarks.get(m.period) === m;
+    const ok = m.kind === 'minute' ? rolled.has(m.period) && !failedDays.has(m.period.slice(0, 10)) : rolledDay(m.period);
+    if (!ok || (!own && m.at > now - deps.indexLagMs)) continue;
     try {
       await deps.stats.clearDirty(m);
     } catch (err) {
       firstError ??= err; // the period is rolled; the mark rolls it once more, nothing worse
     }
   }
-  // Checkpoint: only the lease holder moves the watermark.
-  if (!(await deps.stats.renewLease(owner, clock() + deps.leaseMs))) throw new LeaseLostError();
-  await deps.stats.setWatermark(newNext);
-  await rollProvisional(newNext, now, deps);
+  if (!outOfTime()) await rollProvisional(newNext, now, deps);
   for (const d of dayRetries) failedDays.add(d);
   if (failedMinutes.size || failedDays.size) throw new RollupIncompleteError([...failedMinutes].sort(), [...failedDays].sort(), firstError);
-  return { minutes: toRoll.length, days: [...days].sort(), dirty: marks.length, watermark: newNext, quarantined: poison.count() };
+  return {
+    minutes: rolled.size, days: [...days].filter(rolledDay).sort(), dirty: marks.length, watermark: newNext, quarantined: poison.count(),
+    ...(stoppedEarly ? { outOfTime: true } : {}),
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { clients } from '#shared/aws.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { METRIC, makeLogger, makeMetrics } from '#shared/observability.ts';
@@ -18,7 +19,13 @@ import type { RollupConfig } from './config.ts';
 export const logger = makeLogger('rollup');
 export const metrics = makeMetrics('rollup');
 
-export function defaultDeps(config: RollupConfig): RollupDeps {
+/** The rollup's deps and how much of the function's remaining time a scheduled run leaves unused. */
+export interface RollupHandlerDeps extends RollupDeps {
+  /** Margin below the timeout: the run stops starting work and saves this long before it. */
+  budgetMarginMs: number;
+}
+
+export function defaultDeps(config: RollupConfig): RollupHandlerDeps {
   const { ddb, s3 } = clients();
   return {
     ...makeStores(ddb, s3, storeNames(config), storeNumbers(config)),
@@ -31,6 +38,7 @@ export function defaultDeps(config: RollupConfig): RollupDeps {
     leaseMs: config.LEASE_SECONDS * 1000,
     poisonAttempts: config.POISON_ATTEMPTS,
     quarantineRetryMs: config.QUARANTINE_RETRY_MINUTES * 60_000,
+    budgetMarginMs: config.BUDGET_MARGIN_SECONDS * 1000,
   };
 }
 
@@ -46,14 +54,16 @@ function instant(value: number | string, name: string): number {
   return ms;
 }
 
-export function makeHandler(deps: RollupDeps) {
-  return middy(async (event: Partial<RangeRequest> | undefined) => {
+export function makeHandler(deps: RollupHandlerDeps) {
+  return middy(async (event: Partial<RangeRequest> | undefined, context: Context) => {
     if (event && event.from !== undefined && event.to !== undefined) {
       const out = await rollRange(instant(event.from, 'from'), instant(event.to, 'to'), deps);
       logger.info('range rolled', { minutes: out.minutes, days: out.days.length });
       return out;
     }
-    const report = await runScheduled(deps);
+    // The time budget: a catch-up run saves and stops before Lambda's timeout would kill it.
+    const budgetMs = Math.max(0, context.getRemainingTimeInMillis() - deps.budgetMarginMs);
+    const report = await runScheduled({ ...deps, budgetMs });
     if (report.leaseBusy) {
       // Another run holds the lease (a slow run, or a tick delivered twice): this one exits quietly.
       metrics.addMetric(METRIC.rollupLeaseBusy, MetricUnit.Count, 1);

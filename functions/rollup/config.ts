@@ -14,6 +14,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       LEASE_SECONDS: { type: 'int', min: 1 },
       POISON_ATTEMPTS: { type: 'int', min: 1 },
       QUARANTINE_RETRY_MINUTES: { type: 'int', min: 1 },
+      BUDGET_MARGIN_SECONDS: { type: 'int', min: 0 },
     },
     env,
   );

@@ -219,17 +219,17 @@ export class StatsStore {
   }
 
   /** Marks minutes (`YYYY-MM-DDTHH:mm`) and days (`YYYY-MM-DD`) for rolling again. */
-  async markDirty(periods: Iterable<string>, now: number = Date.now()): Promise<void> {
-    const requests: WriteRequest[] = [...new Set(periods)].map((p) => ({
-      PutRequest: {
-        Item: {
-          pk: { S: `DIRTY#${shardOf(p, DIRTY_SHARDS)}` },
-          sk: { S: `${p.length > 10 ? 'M' : 'D'}#${p}` },
-          at: { N: String(now) },
-        },
-      },
+  async markDirty(periods: Iterable<string>, now: number = Date.now()): Promise<DirtyMark[]> {
+    const marks: DirtyMark[] = [...new Set(periods)].map((p) => ({
+      kind: p.length > 10 ? 'minute' : 'day',
+      period: p,
+      at: now,
+      pk: `DIRTY#${shardOf(p, DIRTY_SHARDS)}`,
+      sk: `${p.length > 10 ? 'M' : 'D'}#${p}`,
     }));
+    const requests: WriteRequest[] = marks.map((m) => ({ PutRequest: { Item: { pk: { S: m.pk }, sk: { S: m.sk }, at: { N: String(m.at) } } } }));
     for (let i = 0; i < requests.length; i += 25) await this.batchWrite(requests.slice(i, i + 25));
+    return marks;
   }
 
   /** BatchWriteItem with the retry of `UnprocessedItems` that the API requires. */
