@@ -234,7 +234,8 @@ export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'st
   await deps.bucket.put(keys.dailyCsv(day), toCsv(rows));
   // One object per line: Athena's JSON SerDe reads the summary table straight from this file.
   await deps.bucket.put(keys.summary(day), JSON.stringify(summary) + '\n');
-  const { generatedAt: _g, ...stable } = summary;
+  // The day item keeps the summary without its systems list (the stats store keeps that apart: 400 KB).
+  const { generatedAt: _g, systems: _s, ...stable } = summary;
   await deps.stats.putDay(day, { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: summary.durationMsP95 }, payload, stable);
   return summary;
 }

@@ -206,10 +206,64 @@ export class StatsStore {
     return periods.map((p) => ({ ...p, period: `${day}T${p.period}` }));
   }
 
-  /** Stores a rolled day with its summary (kept as JSON beside the payload). */
+  /**
+   * Stores a rolled day with its summary (kept as JSON beside the payload; without the systems
+   * list, which goes to the day's systems item).
+   */
   async putDay<S>(day: string, totals: PeriodTotals, payload: PeriodPayload, summary: S): Promise<void> {
+    await this.putDaySystems(day, payload.systems);
     await this.putPeriod(`DAY#${day.slice(0, 4)}`, day.slice(5), totals, payload, { summary: { S: JSON.stringify(summary) } });
     await this.putSeriesPoint(`SER#${day.slice(0, 4)}`, `d${day.slice(5, 7)}${day.slice(8, 10)}`, totals);
+  }
+
+  /**
+   * A day's distinct systems, kept apart from its day item (`SYS#<year>`/`MM-DD`, gzip JSON,
+   * split into parts like payloads): with 10,000 systems of real-length codes the list alone is
+   * about 350 KB, and beside the payload it pushed the day item over DynamoDB's 400 KB.
+   * Written before the day item, so a reader never sees a day item whose systems are not there.
+   */
+  async putDaySystems(day: string, systems: string[]): Promise<void> {
+    const gz = gzipSync(JSON.stringify(systems));
+    const parts = Math.max(1, Math.ceil(gz.length / PART_BYTES));
+    const pk = `SYS#${day.slice(0, 4)}`;
+    const sk = day.slice(5);
+    for (let i = parts - 1; i >= 0; i--) {
+      const item: Record<string, AttributeValue> = { pk: { S: pk }, sk: { S: i === 0 ? sk : `${sk}#${i}` }, z: { B: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) } };
+      if (i === 0) Object.assign(item, { parts: { N: String(parts) }, count: { N: String(systems.length) } });
+      await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: item }));
+    }
+  }
+
+  /** The distinct systems of a year's days `MM-DD` from..to (inclusive), by day (days rolled since the list moved here). */
+  async daySystems(year: string, fromMmdd = '01-01', toMmdd = '12-31'): Promise<Map<string, string[]>> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':pk': { S: `SYS#${year}` }, ':a': { S: fromMmdd }, ':b': { S: `${toMmdd}#~` } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
+    const out = new Map<string, string[]>();
+    for (const it of items) {
+      const sk = it.sk!.S!;
+      if (sk.includes('#')) continue;
+      const chunks = [it.z!.B!];
+      for (let i = 1; i < Number(it.parts?.N ?? 1); i++) {
+        const part = bySk.get(`${sk}#${i}`)?.z?.B;
+        if (!part) throw new Error(`systems item SYS#${year}/${sk} is missing part ${i}`);
+        chunks.push(part);
+      }
+      out.set(`${year}-${sk}`, JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as string[]);
+    }
+    return out;
   }
 
   /** Rolled days of a year, optionally only `MM-DD` from..to (inclusive); `payload: false` as for minutes. */
