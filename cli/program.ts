@@ -171,8 +171,9 @@ export function buildProgram(io: Io = consoleIo): Command {
     .command('list')
     .description('list keys (ids, roles, platforms, dates; never the keys)')
     .option('--json', 'print JSON')
+    .option('--reindex', 'first put keys created before the key index into it (once, after upgrading a deployed stack)')
     .option('--outputs <file>', OUTPUTS_HELP)
-    .action(async (o: { json?: boolean; outputs?: string }) => {
+    .action(async (o: { json?: boolean; reindex?: boolean; outputs?: string }) => {
       await withTarget(o.outputs, (t) => listKeys(t, o, io));
     });
   keys
