@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PIPELINE, PIPELINE_SETTINGS } from '#infra/wiring.ts';
+import { PIPELINE, PIPELINE_SETTINGS, rollupNumbers } from '#infra/wiring.ts';
 import { makeStores } from '#shared/store/stores.ts';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { toReport } from '#shared/report.ts';
@@ -293,6 +293,7 @@ export async function benchIngest(o: IngestBenchOptions, log: (msg: string) => v
       concurrency: 8,
       maxMinutesPerRun: 240,
       initialLookbackMs: 5 * 60_000,
+      ...rollupNumbers(),
       // Three minutes on: every minute of the live run is due.
       now: () => Date.now() + 180_000,
     };

@@ -9,6 +9,7 @@ import { download } from './commands/download.ts';
 import { createKey, listKeys, revokeKey } from './commands/keys.ts';
 import { redrive } from './commands/redrive.ts';
 import { checkReplayOptions, replay } from './commands/replay.ts';
+import { listQuarantine, retryQuarantine } from './commands/quarantine.ts';
 import { parseRange, rollup } from './commands/rollup.ts';
 import { send } from './commands/send.ts';
 import { addSender, listSenders, removeSender } from './commands/senders.ts';
@@ -55,7 +56,7 @@ export function versionLine(): string {
 export function buildProgram(io: Io = consoleIo): Command {
   const program = new Command('ngsp')
     .version(versionLine(), '-V, --version', 'print the version and the Node.js version')
-    .description('ngsp-stats command line: send and replay LGSP exchange events, roll and download statistics, manage keys and redrive, estimate AWS cost.')
+    .description('ngsp-stats command line: send and replay LGSP exchange events, roll and download statistics, manage keys, redrive and quarantine, estimate AWS cost.')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
 
@@ -138,6 +139,24 @@ export function buildProgram(io: Io = consoleIo): Command {
       cost(o, io);
     });
 
+  const quarantine = program.command('quarantine').description('minutes and days the scheduled rollup gave up on for now (poison periods; operators)');
+  quarantine
+    .command('list')
+    .description('list quarantined minutes and days with their last error, attempts and next scheduled retry')
+    .option('--json', 'print JSON')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { json?: boolean; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => listQuarantine(t, o, io));
+    });
+  quarantine
+    .command('retry')
+    .description('roll quarantined periods now (all, or one); those that roll leave the quarantine')
+    .argument('[period]', 'a minute YYYY-MM-DDTHH:mm or a day YYYY-MM-DD (default: every quarantined period)')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (period: string | undefined, o: { outputs?: string }) => {
+      await withTarget(o.outputs, (t) => retryQuarantine(t, period, io));
+    });
+
   const keys = program.command('keys').description('manage API keys (operators)');
   keys
     .command('create')
@@ -152,8 +171,9 @@ export function buildProgram(io: Io = consoleIo): Command {
     .command('list')
     .description('list keys (ids, roles, platforms, dates; never the keys)')
     .option('--json', 'print JSON')
+    .option('--reindex', 'first put keys created before the key index into it (once, after upgrading a deployed stack)')
     .option('--outputs <file>', OUTPUTS_HELP)
-    .action(async (o: { json?: boolean; outputs?: string }) => {
+    .action(async (o: { json?: boolean; reindex?: boolean; outputs?: string }) => {
       await withTarget(o.outputs, (t) => listKeys(t, o, io));
     });
   keys

@@ -22,7 +22,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { NAMESPACE } from '#shared/observability.ts';
+import { METRIC, NAMESPACE } from '#shared/observability.ts';
 import { TABLES, type TableDef } from '#shared/store/tables.ts';
 import { AppFunction, type Bindables } from './constructs/app-function.ts';
 import { DATE_PROJECTION, ROLLUP_TABLES } from './glue-tables.ts';
@@ -177,7 +177,7 @@ export class NgspStatsStack extends Stack {
             schedule: events.Schedule.rate(Duration.minutes(t.everyMinutes)),
             targets: [new targets.LambdaFunction(f.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(Math.max(1, t.everyMinutes)) })],
           });
-          // A tick that cannot run (still busy, reserved concurrency) is dropped: the next one catches up.
+          // A tick is never retried: one that finds the rollup lease held exits at once, the next catches up.
           f.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(Math.max(60, t.everyMinutes * 60)) });
           break;
         }
@@ -469,7 +469,7 @@ export class NgspStatsStack extends Stack {
     }
     const lag = new cloudwatch.Metric({
       namespace: NAMESPACE,
-      metricName: 'RollupLagSeconds',
+      metricName: METRIC.rollupLag,
       dimensionsMap: { service: 'rollup' },
       statistic: 'Maximum',
       period: five,
@@ -484,6 +484,17 @@ export class NgspStatsStack extends Stack {
         datapointsToAlarm: 3,
         // No datapoint means the scheduled rollup is not running at all: that is lag too.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
+    if (this.functions.has('rollup')) {
+      alarm('RollupQuarantineAlarm', {
+        alarmDescription:
+          'A minute or day failed to roll in 3 runs in a row and is quarantined: the watermark went on without it, its figures are missing or stale until it rolls. See docs/operations.md#rollup-quarantine.',
+        metric: new cloudwatch.Metric({ namespace: NAMESPACE, metricName: METRIC.periodsQuarantined, dimensionsMap: { service: 'rollup' }, statistic: 'Maximum', period: five }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
     if (this.functions.has('ingest')) {
@@ -530,7 +541,7 @@ export class NgspStatsStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'Rollup',
         left: [lag],
-        right: [custom('MinutesRolled', 'rollup'), custom('DaysRolled', 'rollup')],
+        right: [custom(METRIC.minutesRolled, 'rollup'), custom(METRIC.daysRolled, 'rollup'), custom(METRIC.rollupLeaseBusy, 'rollup'), custom(METRIC.periodsQuarantined, 'rollup', 'Maximum')],
         leftAnnotations: [{ value: s.rollupLagAlarmSeconds, label: 'lag alarm' }],
         width: 12,
       }),

@@ -45,8 +45,6 @@ export interface FunctionDecl {
   memoryMb: number;
   /** Settings (not resource names): passed as environment variables everywhere. */
   settings: Record<string, string>;
-  /** Reserved concurrency (the rollup must not run twice at once). */
-  reservedConcurrency?: number;
 }
 
 /**
@@ -104,10 +102,16 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     ],
     timeoutSeconds: 300,
     memoryMb: 1024,
-    reservedConcurrency: 1,
+    // No reserved concurrency (a new account's quota cannot spare it): one run at a time is kept by
+    // a lease item in the stats table, taken with a conditional write. LEASE_SECONDS exceeds the
+    // timeout, so a run cannot outlive its lease; a killed run's lease is taken over once it expires.
     settings: {
       ...PIPELINE_SETTINGS, ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60', PROVISIONAL_MINUTES: 'true',
-      INDEX_LAG_SECONDS: '10',
+      INDEX_LAG_SECONDS: '10', LEASE_SECONDS: '330',
+      // A minute or day failing 3 runs in a row (not throttling) is quarantined, retried after 15 min, 30, 60... up to a day.
+      POISON_ATTEMPTS: '3', QUARANTINE_RETRY_MINUTES: '15',
+      // Time budget: a run checkpoints as it goes and starts no new work once its remaining time is below this margin.
+      BUDGET_MARGIN_SECONDS: '30',
     },
   },
   {
@@ -131,6 +135,12 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     settings: { BODY_LIMIT_BYTES: '1048576', THROTTLE_LIMIT: '600', THROTTLE_WINDOW_SECONDS: '60' },
   },
 ];
+
+/** The scheduled rollup's numbers from its settings, for code that runs it outside the function (tests, bench, CLI). */
+export function rollupNumbers(): { leaseMs: number; poisonAttempts: number; quarantineRetryMs: number } {
+  const s = functionDecl('rollup').settings;
+  return { leaseMs: Number(s.LEASE_SECONDS) * 1000, poisonAttempts: Number(s.POISON_ATTEMPTS), quarantineRetryMs: Number(s.QUARANTINE_RETRY_MINUTES) * 60_000 };
+}
 
 /** Looks a function up by name. */
 export function functionDecl(name: FunctionDecl['name']): FunctionDecl {

@@ -2,14 +2,16 @@
  * Rolling minutes and days: recomputed from the event store (the source of truth), written to
  * S3 and the stats table, overwriting the same keys. Independent of Lambda.
  */
+import { randomUUID } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import { DAY_ROW_COLUMNS, PeriodStats, ROW_COLUMNS, type Granularity, type Row } from '#shared/stats/period.ts';
 import { dedupeReports, mergeArchived, type MergeConflict } from '#shared/archive.ts';
 import { bucketMinute, reportIdOf, type ReportFacts, type TransactionState } from '#shared/report.ts';
 import type { Stores } from '#shared/store/stores.ts';
+import type { DirtyMark, Quarantined } from '#shared/store/stats.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { pool } from '#shared/pool.ts';
-import { retryTransient } from '#shared/errors.ts';
+import { isTransient, retryTransient } from '#shared/errors.ts';
 import {
   DAY_MS, MINUTE_MS, TIME_ZONE, dayOf, dayStartMs, minuteKeyOf, minuteStartMs, periodStartOf, splitMinuteKey, toIct,
 } from '#shared/time.ts';
@@ -28,6 +30,22 @@ export interface RollupDeps extends Stores {
   initialLookbackMs: number;
   /** Also roll ended minutes still inside the lateness window, stats items only (fresher API). */
   provisional?: boolean;
+  /**
+   * How long the rollup lease lasts from each checkpoint: one scheduled run at a time without
+   * reserved concurrency. Longer than the function's timeout, so a run cannot outlive its lease.
+   */
+  leaseMs: number;
+  /** Who runs (the lease owner): unique per run unless given. */
+  runnerId?: string;
+  /** A period that fails this many runs in a row (not counting throttling and 5xx) is quarantined. */
+  poisonAttempts: number;
+  /** First back-off before the schedule rolls a quarantined period again; doubles each failure, up to a day. */
+  quarantineRetryMs: number;
+  /**
+   * Time this run may spend (wall clock, from its start) before it stops starting new work and
+   * saves: the handler sets it from the function's remaining time less a margin. Unset: no limit.
+   */
+  budgetMs?: number;
   now?: () => number;
 }
 
@@ -217,7 +235,8 @@ export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'st
   await deps.bucket.put(keys.dailyCsv(day), toCsv(rows, 'day'));
   // One object per line: Athena's JSON SerDe reads the summary table straight from this file.
   await deps.bucket.put(keys.summary(day), JSON.stringify(summary) + '\n');
-  const { generatedAt: _g, ...stable } = summary;
+  // The day item keeps the summary without its systems list (the stats store keeps that apart: 400 KB).
+  const { generatedAt: _g, systems: _s, ...stable } = summary;
   await deps.stats.putDay(day, { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: summary.durationMsP95 }, payload, stable);
   return summary;
 }
@@ -227,6 +246,12 @@ export interface RunReport {
   days: string[];
   dirty: number;
   watermark: string;
+  /** Another runner held the lease: this run did nothing. */
+  leaseBusy?: boolean;
+  /** Periods in quarantine after the run (alarmed when above 0). */
+  quarantined?: number;
+  /** The run stopped at its time budget: what is left is rolled by the next runs. */
+  outOfTime?: boolean;
 }
 
 /** A scheduled run that rolled what it could but failed on some periods (they stay marked). */
@@ -241,84 +266,246 @@ export class RollupIncompleteError extends Error {
 /**
  * One scheduled run: minutes whose lateness window has passed since the last run, then minutes
  * and days marked dirty, then every day whose last minute is now rolled or that had a minute
- * rolled again.
+ * rolled again. Only the holder of the rollup lease runs; another run returns at once.
  *
- * A failure of one period does not undo the others: what was rolled is checkpointed (its mark
- * cleared, the watermark moved up to the first failed minute), what failed keeps its mark and is
- * rolled by the next run, and the run then throws {@link RollupIncompleteError}. Under a sustained
- * share of throttled requests an all-or-nothing run would almost never succeed and rollups would
- * stall; this way every run makes progress.
+ * Progress is checkpointed as the run goes (after each chunk of minutes: the watermark, and a
+ * mark on every day whose end it passes), and no new chunk or day is started once `budgetMs` is
+ * spent: a catch-up run that would outlast the function's timeout saves what it did and the next
+ * run goes on from there. A failure of one period does not undo the others: what was rolled is
+ * checkpointed (its mark cleared, the watermark moved up to the first failed minute), what failed
+ * keeps its mark and is rolled by the next run (a poison period is quarantined after
+ * `poisonAttempts` runs), and the run then throws {@link RollupIncompleteError}. Under a
+ * sustained share of throttled requests an all-or-nothing run would almost never succeed and
+ * rollups would stall; this way every run makes progress.
  */
 export async function runScheduled(given: RollupDeps): Promise<RunReport> {
+  const clock = given.now ?? Date.now;
+  const owner = given.runnerId ?? randomUUID();
+  const started = clock();
+  if (!(await given.stats.takeLease(owner, started, started + given.leaseMs))) {
+    return { minutes: 0, days: [], dirty: 0, watermark: (await given.stats.watermark()) ?? '', leaseBusy: true };
+  }
+  try {
+    return await runHoldingLease(given, owner);
+  } finally {
+    await given.stats.releaseLease(owner).catch(() => undefined); // it expires anyway
+  }
+}
+
+/** Thrown when a run finds at a checkpoint that its lease expired and another runner took it. */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('rollup lease lost: another runner took it after it expired; this run stops without saving');
+    this.name = 'LeaseLostError';
+  }
+}
+
+async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunReport> {
   const deps = { ...given, archive: given.archive.withRunCache() };
-  const now = (deps.now ?? Date.now)();
-  let next = await deps.stats.watermark();
-  if (!next) next = minuteKeyOf(Math.floor((now - deps.latenessMs - deps.initialLookbackMs) / MINUTE_MS) * MINUTE_MS);
+  const clock = deps.now ?? Date.now;
+  const now = clock();
+  const startedAt = performance.now();
+  const outOfTime = (): boolean => deps.budgetMs !== undefined && performance.now() - startedAt >= deps.budgetMs;
+  const stored = await deps.stats.watermark();
+  const next = stored ?? minuteKeyOf(Math.floor((now - deps.latenessMs - deps.initialLookbackMs) / MINUTE_MS) * MINUTE_MS);
   const minutes: string[] = [];
   let t = minuteStartMs(next);
   // A minute is final once its end plus the lateness window has passed.
   for (; t + MINUTE_MS + deps.latenessMs <= now && minutes.length < deps.maxMinutesPerRun; t += MINUTE_MS) minutes.push(minuteKeyOf(t));
-  let newNext = minuteKeyOf(t);
+  const end = minuteKeyOf(t);
 
-  const marks = await deps.stats.dirtyMarks(deps.maxMinutesPerRun * 4);
-  const dirtyMinutes = marks.filter((m) => m.kind === 'minute').map((m) => m.period);
-  const toRoll = [...new Set([...minutes, ...dirtyMinutes])].sort();
+  const [marks, poison] = await Promise.all([deps.stats.dirtyMarks(deps.maxMinutesPerRun * 4), poisonTracker(deps, now)]);
+  // A quarantined minute is rolled only when its back-off is over (its marks wait for that roll).
+  const dirtyMinutes = marks.filter((m) => m.kind === 'minute' && poison.mayRoll(m.period)).map((m) => m.period);
+  const toRoll = [...new Set([...minutes, ...dirtyMinutes, ...poison.due('minute')])].sort();
+  /** Minutes rolled (or quarantined: the watermark goes on without them) by this run. */
+  const rolled = new Set<string>();
   const failedMinutes = new Set<string>();
   let firstError: unknown;
-  await pool(toRoll, deps.concurrency, async (m) => {
-    try {
-      await retryTransient(() => rollMinute(m, deps));
-    } catch (err) {
-      failedMinutes.add(m);
-      firstError ??= err;
-    }
-  });
 
-  // Days: those whose end the watermark crossed, and those with a re-rolled minute or a day mark.
-  const days = new Set<string>();
-  for (const m of minutes) if (m.endsWith('T23:59')) days.add(m.slice(0, 10));
+  // Checkpoints: the watermark passes the due minutes rolled, in order, and stops at the first
+  // that failed or that the run did not reach. A day whose last minute it passes is marked first,
+  // so that a run stopped (or killed) before it rolls the day leaves the day to the next run.
+  let done = 0;
+  let saved = stored;
+  const ownDayMarks = new Map<string, DirtyMark>();
+  const checkpoint = async (): Promise<string> => {
+    while (done < minutes.length && rolled.has(minutes[done]!)) done++;
+    const to = done < minutes.length ? minutes[done]! : end;
+    if (to === saved) return to;
+    const crossed = minutes.slice(0, done).filter((m) => (saved === undefined || m >= saved) && m.endsWith('T23:59')).map((m) => m.slice(0, 10));
+    if (crossed.length) for (const mark of await deps.stats.markDirty(crossed, now)) ownDayMarks.set(mark.period, mark);
+    // Only the lease holder moves the watermark.
+    if (!(await deps.stats.renewLease(owner, clock() + deps.leaseMs))) throw new LeaseLostError();
+    await deps.stats.setWatermark(to);
+    saved = to;
+    return to;
+  };
+
+  // Minutes in chunks, a checkpoint after each; no chunk is started once the time budget is spent.
+  const chunk = Math.max(1, deps.concurrency * 8);
+  let stoppedEarly = false;
+  for (let i = 0; i < toRoll.length; i += chunk) {
+    if (outOfTime()) {
+      stoppedEarly = true;
+      break;
+    }
+    await pool(toRoll.slice(i, i + chunk), deps.concurrency, async (m) => {
+      let error: unknown;
+      try {
+        await retryTransient(() => rollMinute(m, deps));
+      } catch (err) {
+        error = err;
+      }
+      const outcome = await poison.settle(m, error).catch((err: unknown) => (error ? 'failed' : ((firstError ??= err), 'rolled')));
+      if (outcome === 'failed') {
+        failedMinutes.add(m);
+        firstError ??= error;
+      } else rolled.add(m);
+    });
+    await checkpoint();
+  }
+  const newNext = await checkpoint();
+
+  // Days: those whose end the watermark passed, and those with a re-rolled minute or a day mark.
+  const days = new Set<string>(poison.due('day'));
+  for (const m of minutes) if (m.endsWith('T23:59') && m < newNext) days.add(m.slice(0, 10));
   const complete = (day: string): boolean => dayStartMs(day) + DAY_MS <= minuteStartMs(newNext);
-  for (const m of dirtyMinutes) if (complete(m.slice(0, 10))) days.add(m.slice(0, 10));
-  for (const m of marks) if (m.kind === 'day' && complete(m.period)) days.add(m.period);
-  // A day with a failed minute is rolled by the run that rolls that minute.
+  for (const m of dirtyMinutes) if (rolled.has(m) && complete(m.slice(0, 10))) days.add(m.slice(0, 10));
+  for (const m of marks) if (m.kind === 'day' && complete(m.period) && poison.mayRoll(m.period)) days.add(m.period);
+  // A day with a failed minute is rolled by the run that rolls that minute (a quarantined minute does not hold it).
   const failedDays = new Set([...failedMinutes].map((m) => m.slice(0, 10)).filter((d) => days.has(d)));
   const dayRetries = new Set<string>();
+  const deferred = new Set<string>();
   for (const day of [...days].sort()) {
     if (failedDays.has(day)) continue;
+    if (outOfTime()) {
+      stoppedEarly = true;
+      deferred.add(day);
+      continue;
+    }
+    let error: unknown;
     try {
       await retryTransient(() => rollDay(day, deps));
     } catch (err) {
-      firstError ??= err;
-      // Marked for itself, its minutes' marks can go: the next run rolls the day, not every minute again.
-      const marked = await deps.stats.markDirty([day]).then(() => true, () => false);
-      if (!marked) failedDays.add(day);
-      else dayRetries.add(day);
+      error = err;
     }
+    const outcome = await poison.settle(day, error).catch((err: unknown) => (error ? 'failed' : ((firstError ??= err), 'rolled')));
+    if (outcome !== 'failed') continue;
+    firstError ??= error;
+    dayRetries.add(day);
   }
-
-  // The watermark stops at the first minute (or last minute of a day) that failed.
-  const stop = minutes.find((m) => failedMinutes.has(m) || (m.endsWith('T23:59') && (failedDays.has(m.slice(0, 10)) || dayRetries.has(m.slice(0, 10)))));
-  if (stop) newNext = stop;
+  // A day that failed, or that the budget left, is marked for itself: its minutes' marks can go,
+  // the next run rolls the day, not every minute again. If it cannot be marked, its minutes keep theirs.
+  const dayMarked = new Set([...ownDayMarks.keys(), ...marks.filter((m) => m.kind === 'day').map((m) => m.period)]);
+  const toMark = [...dayRetries, ...deferred].filter((d) => !dayMarked.has(d));
+  if (toMark.length && !(await deps.stats.markDirty(toMark, now).then(() => true, () => false))) for (const d of toMark) failedDays.add(d);
 
   // Marks go only after their period is rolled; a mark set again meanwhile survives (conditional
   // delete). A minute's mark also stays while its day failed, so the next run rolls the day again.
   // A mark younger than the index lag stays too: the minute index is eventually consistent, so
   // this roll may not have seen the item that set it; the next run rolls the period once more.
-  for (const m of marks) {
-    const day = m.period.slice(0, 10);
-    const ok = m.kind === 'minute' ? !failedMinutes.has(m.period) && !failedDays.has(day) : days.has(m.period) && !failedDays.has(m.period) && !dayRetries.has(m.period);
-    if (!ok || m.at > now - deps.indexLagMs) continue;
+  const rolledDay = (d: string): boolean => days.has(d) && !failedDays.has(d) && !dayRetries.has(d) && !deferred.has(d);
+  for (const m of [...marks, ...ownDayMarks.values()]) {
+    const own = ownDayMarks.get(m.period) === m;
+    const ok = m.kind === 'minute' ? rolled.has(m.period) && !failedDays.has(m.period.slice(0, 10)) : rolledDay(m.period);
+    if (!ok || (!own && m.at > now - deps.indexLagMs)) continue;
     try {
       await deps.stats.clearDirty(m);
     } catch (err) {
       firstError ??= err; // the period is rolled; the mark rolls it once more, nothing worse
     }
   }
-  await deps.stats.setWatermark(newNext);
-  await rollProvisional(newNext, now, deps);
+  if (!outOfTime()) await rollProvisional(newNext, now, deps);
   for (const d of dayRetries) failedDays.add(d);
   if (failedMinutes.size || failedDays.size) throw new RollupIncompleteError([...failedMinutes].sort(), [...failedDays].sort(), firstError);
-  return { minutes: toRoll.length, days: [...days].sort(), dirty: marks.length, watermark: newNext };
+  return {
+    minutes: rolled.size, days: [...days].filter(rolledDay).sort(), dirty: marks.length, watermark: newNext, quarantined: poison.count(),
+    ...(stoppedEarly ? { outOfTime: true } : {}),
+  };
+}
+
+/**
+ * Poison periods: a minute or day whose roll fails `poisonAttempts` runs in a row for a reason
+ * other than throttling or a 5xx is quarantined (an item with its error), so the watermark goes
+ * on without it; the schedule rolls it again after a back-off that doubles each time (up to a
+ * day), and `ngsp quarantine retry` rolls it by hand. A released minute marks its day dirty: the
+ * day was rolled without it.
+ */
+async function poisonTracker(deps: RollupDeps, now: number) {
+  const [failures, held] = await Promise.all([deps.stats.failures(), deps.stats.quarantined()]);
+  const byPeriod = new Map(held.map((q) => [q.period, q]));
+  const backoff = (attempts: number): number => Math.min(DAY_MS, deps.quarantineRetryMs * 2 ** Math.max(0, attempts - deps.poisonAttempts));
+  const isDue = (q: Quarantined): boolean => q.retryAt <= now;
+  return {
+    mayRoll: (period: string): boolean => !byPeriod.has(period) || isDue(byPeriod.get(period)!),
+    due: (kind: Quarantined['kind']): string[] => held.filter((q) => q.kind === kind && isDue(q)).map((q) => q.period),
+    count: (): number => byPeriod.size,
+    /** Records how a roll of `period` ended: 'failed' holds the watermark, 'quarantined' does not. */
+    async settle(period: string, error: unknown): Promise<'rolled' | 'failed' | 'quarantined'> {
+      const q = byPeriod.get(period);
+      if (error === undefined) {
+        if (q) {
+          await deps.stats.release(period);
+          byPeriod.delete(period);
+          if (period.length > 10) await deps.stats.markDirty([period.slice(0, 10)]);
+        }
+        if (failures.has(period)) await deps.stats.clearFailure(period);
+        return 'rolled';
+      }
+      // Throttling and 5xx outlasting the retries hold the watermark, as before: they are not the period's fault.
+      if (isTransient(error)) return 'failed';
+      const text = errorText(error);
+      if (q) {
+        const again = { ...q, error: text, attempts: q.attempts + 1, retryAt: now + backoff(q.attempts + 1) };
+        await deps.stats.quarantine(again);
+        byPeriod.set(period, again);
+        return 'quarantined';
+      }
+      const n = await deps.stats.recordFailure(period, text, now);
+      if (n < deps.poisonAttempts) return 'failed';
+      const fresh: Quarantined = { kind: period.length > 10 ? 'minute' : 'day', period, error: text, attempts: n, since: now, retryAt: now + backoff(n) };
+      await deps.stats.quarantine(fresh);
+      await deps.stats.clearFailure(period);
+      byPeriod.set(period, fresh);
+      return 'quarantined';
+    },
+  };
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+
+/** The outcome of rolling one quarantined period by hand. */
+export interface RetryOutcome {
+  period: string;
+  rolled: boolean;
+  error?: string;
+}
+
+/**
+ * Rolls quarantined periods now (`ngsp quarantine retry`), all or only `period`: a period that
+ * rolls leaves the quarantine (a minute marks its day dirty, so the schedule rolls the day again);
+ * one that fails stays, with the new error and one more attempt.
+ */
+export async function retryQuarantined(deps: MinuteDeps, period?: string): Promise<RetryOutcome[]> {
+  deps = { ...deps, archive: deps.archive.withRunCache() };
+  const held = (await deps.stats.quarantined()).filter((q) => period === undefined || q.period === period);
+  const out: RetryOutcome[] = [];
+  for (const q of held) {
+    try {
+      if (q.kind === 'minute') await retryTransient(() => rollMinute(q.period, deps));
+      else await retryTransient(() => rollDay(q.period, deps));
+    } catch (err) {
+      await deps.stats.quarantine({ ...q, error: errorText(err), attempts: q.attempts + 1 });
+      out.push({ period: q.period, rolled: false, error: errorText(err) });
+      continue;
+    }
+    await deps.stats.release(q.period);
+    await deps.stats.clearFailure(q.period);
+    if (q.kind === 'minute') await deps.stats.markDirty([q.period.slice(0, 10)]);
+    out.push({ period: q.period, rolled: true });
+  }
+  return out;
 }
 
 /**

@@ -36,7 +36,11 @@ export async function createKey(target: Target, opts: CreateKeyOptions, io: Io):
   return created;
 }
 
-export async function listKeys(target: Target, opts: { json?: boolean }, io: Io): Promise<KeyRecord[]> {
+export async function listKeys(target: Target, opts: { json?: boolean; reindex?: boolean }, io: Io): Promise<KeyRecord[]> {
+  if (opts.reindex) {
+    const tagged = await store(target).reindex();
+    io.note(`reindexed ${tagged} key record(s) written before the byKind index.`);
+  }
   const records = await store(target).list();
   if (opts.json) {
     io.out(JSON.stringify(records, null, 2));

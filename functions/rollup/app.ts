@@ -6,9 +6,10 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { clients } from '#shared/aws.ts';
 import { ValidationError } from '#shared/errors.ts';
-import { makeLogger, makeMetrics } from '#shared/observability.ts';
+import { METRIC, makeLogger, makeMetrics } from '#shared/observability.ts';
 import { rollRange, runScheduled, type RollupDeps } from '#shared/rollup.ts';
 import { storeNames, storeNumbers } from '#shared/config.ts';
 import { makeStores } from '#shared/store/stores.ts';
@@ -18,7 +19,13 @@ import type { RollupConfig } from './config.ts';
 export const logger = makeLogger('rollup');
 export const metrics = makeMetrics('rollup');
 
-export function defaultDeps(config: RollupConfig): RollupDeps {
+/** The rollup's deps and how much of the function's remaining time a scheduled run leaves unused. */
+export interface RollupHandlerDeps extends RollupDeps {
+  /** Margin below the timeout: the run stops starting work and saves this long before it. */
+  budgetMarginMs: number;
+}
+
+export function defaultDeps(config: RollupConfig): RollupHandlerDeps {
   const { ddb, s3 } = clients();
   return {
     ...makeStores(ddb, s3, storeNames(config), storeNumbers(config)),
@@ -28,6 +35,10 @@ export function defaultDeps(config: RollupConfig): RollupDeps {
     maxMinutesPerRun: config.MAX_MINUTES_PER_RUN,
     initialLookbackMs: config.INITIAL_LOOKBACK_MINUTES * 60_000,
     provisional: config.PROVISIONAL_MINUTES,
+    leaseMs: config.LEASE_SECONDS * 1000,
+    poisonAttempts: config.POISON_ATTEMPTS,
+    quarantineRetryMs: config.QUARANTINE_RETRY_MINUTES * 60_000,
+    budgetMarginMs: config.BUDGET_MARGIN_SECONDS * 1000,
   };
 }
 
@@ -43,18 +54,28 @@ function instant(value: number | string, name: string): number {
   return ms;
 }
 
-export function makeHandler(deps: RollupDeps) {
-  return middy(async (event: Partial<RangeRequest> | undefined) => {
+export function makeHandler(deps: RollupHandlerDeps) {
+  return middy(async (event: Partial<RangeRequest> | undefined, context: Context) => {
     if (event && event.from !== undefined && event.to !== undefined) {
       const out = await rollRange(instant(event.from, 'from'), instant(event.to, 'to'), deps);
       logger.info('range rolled', { minutes: out.minutes, days: out.days.length });
       return out;
     }
-    const report = await runScheduled(deps);
-    metrics.addMetric('MinutesRolled', MetricUnit.Count, report.minutes);
-    metrics.addMetric('DaysRolled', MetricUnit.Count, report.days.length);
+    // The time budget: a catch-up run saves and stops before Lambda's timeout would kill it.
+    const budgetMs = Math.max(0, context.getRemainingTimeInMillis() - deps.budgetMarginMs);
+    const report = await runScheduled({ ...deps, budgetMs });
+    if (report.leaseBusy) {
+      // Another run holds the lease (a slow run, or a tick delivered twice): this one exits quietly.
+      metrics.addMetric(METRIC.rollupLeaseBusy, MetricUnit.Count, 1);
+      logger.info('rollup lease held by another run: nothing done');
+      return report;
+    }
+    metrics.addMetric(METRIC.minutesRolled, MetricUnit.Count, report.minutes);
+    metrics.addMetric(METRIC.daysRolled, MetricUnit.Count, report.days.length);
+    // Minutes and days the watermark went on without (the quarantine alarm watches it).
+    metrics.addMetric(METRIC.periodsQuarantined, MetricUnit.Count, report.quarantined ?? 0);
     // Rollup lag: how far the newest rolled minute is behind now (the alarm watches it).
-    metrics.addMetric('RollupLagSeconds', MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)));
+    metrics.addMetric(METRIC.rollupLag, MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)));
     logger.info('scheduled rollup', { ...report });
     return report;
   })

@@ -10,6 +10,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       INITIAL_LOOKBACK_MINUTES: { type: 'int', default: 60, min: 0 },
       PROVISIONAL_MINUTES: { type: 'bool', default: true },
       INDEX_LAG_SECONDS: { type: 'int', default: 10, min: 0 },
+      // Default in the wiring table (infra/wiring.ts), the only home of new settings' defaults.
+      LEASE_SECONDS: { type: 'int', min: 1 },
+      POISON_ATTEMPTS: { type: 'int', min: 1 },
+      QUARANTINE_RETRY_MINUTES: { type: 'int', min: 1 },
+      BUDGET_MARGIN_SECONDS: { type: 'int', min: 0 },
     },
     env,
   );

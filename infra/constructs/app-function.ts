@@ -122,7 +122,6 @@ export class AppFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: decl.memoryMb,
       timeout: Duration.seconds(decl.timeoutSeconds),
-      reservedConcurrentExecutions: decl.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
       environment,

@@ -75,7 +75,8 @@ export interface BreakdownResponse {
   provincePairs: ProvincePairFigures[];
 }
 
-type DayStable = Omit<DaySummary, 'generatedAt'>;
+/** A day item's summary: its systems list is kept apart since the day item had to stay under 400 KB (older items still carry it). */
+type DayStable = Omit<DaySummary, 'generatedAt' | 'systems'> & { systems?: string[] };
 
 /** Figures of one day, from its day item or (for an incomplete day) from its minute items. */
 interface DayView {
@@ -98,7 +99,7 @@ function mergeAll(payloads: Iterable<PeriodPayload>, filter: GroupFilter): Perio
   return stats;
 }
 
-function fromDayItem(item: StoredPeriod<DayStable | null>): DayView {
+function fromDayItem(item: StoredPeriod<DayStable | null>, systems?: string[]): DayView {
   let payload: PeriodPayload | undefined;
   const load = (): PeriodPayload => (payload ??= item.payload());
   const merged = (filter: GroupFilter): PeriodStats => mergeAll([load()], filter);
@@ -108,7 +109,7 @@ function fromDayItem(item: StoredPeriod<DayStable | null>): DayView {
     succeeded: item.succeeded,
     p95: (filter) => (isEmptyFilter(filter) ? item.durationMsP95 : merged(filter).totals().sketch.quantile(0.95)),
     merged,
-    systems: () => item.summary?.systems ?? load().systems,
+    systems: () => item.summary?.systems ?? systems ?? load().systems,
     platforms: () => item.summary?.reportingPlatforms ?? load().platforms,
     ngsp: () => item.summary?.ngspTransactions ?? merged({ route: 'NGSP' }).transactions,
     peak: () => item.summary?.peakMinute ?? null,
@@ -192,7 +193,7 @@ export class MetricsReader {
    * The days of `[from, to]` that have data. A day item is used when the day is complete (its
    * daily rollup ran); today, and yesterday before its daily rollup, are folded from minute items.
    */
-  private async dayViews(from: string, to: string, needPayload: boolean): Promise<Map<string, DayView>> {
+  private async dayViews(from: string, to: string, needPayload: boolean, needSystems = false): Promise<Map<string, DayView>> {
     const today = dayOf(this.now());
     const yesterday = dayOf(dayStartMs(today) - DAY_MS / 2);
     const years = new Set(daysBetween(from, to).map((d) => d.slice(0, 4)));
@@ -202,9 +203,14 @@ export class MetricsReader {
         const lo = from.slice(0, 4) === year ? from.slice(5) : '01-01';
         const hi = to.slice(0, 4) === year ? to.slice(5) : '12-31';
         // Day items carry their summary beside the payload: series and summaries need no payload.
-        for (const item of await this.stats.daysOf<DayStable | null>(year, lo, hi, { payload: needPayload })) {
+        // Their systems lists are items of their own, read only when a summary needs them.
+        const [items, systems] = await Promise.all([
+          this.stats.daysOf<DayStable | null>(year, lo, hi, { payload: needPayload }),
+          needSystems && !needPayload ? this.stats.daySystems(year, lo, hi) : undefined,
+        ]);
+        for (const item of items) {
           // Today's day item, if a manual rollup wrote one, is already stale: minutes are the truth.
-          if (item.period !== today) views.set(item.period, fromDayItem(item));
+          if (item.period !== today) views.set(item.period, fromDayItem(item, systems?.get(item.period)));
         }
       }),
     );
@@ -264,7 +270,7 @@ export class MetricsReader {
 
   /** Figures over a whole range of days; distinct systems and platforms are unions, not sums. */
   async summary(range: { from: string; to: string }): Promise<SummaryResponse> {
-    const views = [...(await this.dayViews(range.from, range.to, false)).values()].filter((v) => v.transactions > 0);
+    const views = [...(await this.dayViews(range.from, range.to, false, true)).values()].filter((v) => v.transactions > 0);
     const systems = new Set<string>();
     const platforms = new Set<string>();
     let transactions = 0;

@@ -3,7 +3,19 @@
  * Only the SHA-256 of a key is stored; the key itself is shown once, when it is created.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KEYS_TABLE } from '#shared/store/tables.ts';
+
+/** The `kind` of key records: the sparse index `byKind` holds them and nothing else of the table. */
+const KEY_KIND = 'key';
+
+function recordOf(it: Record<string, AttributeValue>): KeyRecord {
+  return {
+    keyId: it.keyId!.S!, role: it.role!.S! as Role, createdAt: it.createdAt!.S!,
+    ...(it.platformId?.S ? { platformId: it.platformId.S } : {}),
+    ...(it.revokedAt?.S ? { revokedAt: it.revokedAt.S } : {}),
+  };
+}
 
 export type Role = 'lgsp' | 'analyst' | 'ops';
 
@@ -43,6 +55,7 @@ export class KeyStore {
         TableName: this.table,
         Item: {
           pk: { S: `H#${hash}` },
+          kind: { S: KEY_KIND },
           keyId: { S: keyId },
           role: { S: role },
           ...(record.platformId ? { platformId: { S: record.platformId } } : {}),
@@ -71,32 +84,58 @@ export class KeyStore {
       new UpdateItemCommand({
         TableName: this.table,
         Key: { pk: { S: `H#${hash}` } },
-        UpdateExpression: 'SET revokedAt = :t',
-        ExpressionAttributeValues: { ':t': { S: new Date().toISOString() } },
+        UpdateExpression: 'SET revokedAt = :t, kind = :k',
+        ExpressionAttributeValues: { ':t': { S: new Date().toISOString() }, ':k': { S: KEY_KIND } },
       }),
     );
     return true;
   }
 
-  /** Every key's record (never the key). */
+  /**
+   * Every key's record (never the key), from the sparse `byKind` index: only key records, never
+   * the throttle counters and senders that share the table.
+   */
   async list(): Promise<KeyRecord[]> {
     const out: KeyRecord[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      // Only key records: throttle counters (RL#) and senders (S#) share the table.
       const page = await this.ddb.send(
-        new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, FilterExpression: 'begins_with(pk, :h)', ExpressionAttributeValues: { ':h': { S: 'H#' } } }),
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: KEYS_TABLE.indexes[0]!.name,
+          KeyConditionExpression: 'kind = :k',
+          ExpressionAttributeValues: { ':k': { S: KEY_KIND } },
+          ExclusiveStartKey: start,
+        }),
       );
-      for (const it of page.Items ?? []) {
-        if (!it.pk?.S?.startsWith('H#')) continue;
-        out.push({
-          keyId: it.keyId!.S!, role: it.role!.S! as Role, createdAt: it.createdAt!.S!,
-          ...(it.platformId?.S ? { platformId: it.platformId.S } : {}),
-          ...(it.revokedAt?.S ? { revokedAt: it.revokedAt.S } : {}),
-        });
-      }
+      for (const it of page.Items ?? []) out.push(recordOf(it));
       start = page.LastEvaluatedKey;
     } while (start);
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.keyId.localeCompare(b.keyId));
+  }
+
+  /**
+   * Puts key records written before the `byKind` index (no `kind`) into it: one scan, once, by an
+   * operator after upgrading (`ngsp keys list --reindex`). Returns how many it tagged.
+   */
+  async reindex(): Promise<number> {
+    let tagged = 0;
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new ScanCommand({
+          TableName: this.table, ExclusiveStartKey: start,
+          FilterExpression: 'begins_with(pk, :h) AND attribute_not_exists(kind)', ExpressionAttributeValues: { ':h': { S: 'H#' } },
+        }),
+      );
+      for (const it of page.Items ?? []) {
+        await this.ddb.send(
+          new UpdateItemCommand({ TableName: this.table, Key: { pk: it.pk! }, UpdateExpression: 'SET kind = :k', ExpressionAttributeValues: { ':k': { S: KEY_KIND } } }),
+        );
+        tagged++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return tagged;
   }
 }

@@ -95,8 +95,8 @@ export const BUDGET = {
     logBytesPerRollupRun: 1_500,
     /** Log retention, months (stored GB ≈ a month's ingest × this). */
     logMonthsKept: 1,
-    customMetrics: 13,
-    alarms: 11,
+    customMetrics: 15,
+    alarms: 12,
     dashboards: 1,
   },
 } as const;

@@ -406,6 +406,18 @@ export class EventStore {
   }
 }
 
+/**
+ * A transaction as the report writes leave its item (key, slots, minute, sharded index key), for
+ * tools that load the store in bulk (the scale mode's in-memory store); no expiry.
+ */
+export function encodeTransactionItem(tx: TransactionState, shards: number): Record<string, AttributeValue> {
+  const minute = minuteKeyOf((tx.consumer ?? tx.provider)!.requestAtMs);
+  return marshall(
+    { pk: tx.key, ...(tx.consumer ? { c: toSlot(tx.consumer) } : {}), ...(tx.provider ? { p: toSlot(tx.provider) } : {}), m: minute, b: `${minute}#${shardOf(tx.key, shards)}` },
+    { removeUndefinedValues: true },
+  );
+}
+
 /** Decodes a raw events-table item into a transaction, or undefined for a non-transaction item. */
 export function decodeTransactionItem(raw: Record<string, AttributeValue>): TransactionState | undefined {
   const it = unmarshall(raw) as { pk: string; c?: StoredSlot; p?: StoredSlot };

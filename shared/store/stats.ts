@@ -55,6 +55,23 @@ export interface DirtyMark {
   sk: string;
 }
 
+/** A minute or day that failed to roll too often in a row: the watermark went on without it. */
+export interface Quarantined {
+  kind: 'minute' | 'day';
+  /** `YYYY-MM-DDTHH:mm` or `YYYY-MM-DD`. */
+  period: string;
+  /** The last error, as text. */
+  error: string;
+  /** Failed rolls so far (scheduled and by hand). */
+  attempts: number;
+  /** When it was quarantined (epoch ms). */
+  since: number;
+  /** The schedule rolls it again from then on (epoch ms). */
+  retryAt: number;
+}
+
+const periodSk = (period: string): string => `${period.length > 10 ? 'M' : 'D'}#${period}`;
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -189,10 +206,64 @@ export class StatsStore {
     return periods.map((p) => ({ ...p, period: `${day}T${p.period}` }));
   }
 
-  /** Stores a rolled day with its summary (kept as JSON beside the payload). */
+  /**
+   * Stores a rolled day with its summary (kept as JSON beside the payload; without the systems
+   * list, which goes to the day's systems item).
+   */
   async putDay<S>(day: string, totals: PeriodTotals, payload: PeriodPayload, summary: S): Promise<void> {
+    await this.putDaySystems(day, payload.systems);
     await this.putPeriod(`DAY#${day.slice(0, 4)}`, day.slice(5), totals, payload, { summary: { S: JSON.stringify(summary) } });
     await this.putSeriesPoint(`SER#${day.slice(0, 4)}`, `d${day.slice(5, 7)}${day.slice(8, 10)}`, totals);
+  }
+
+  /**
+   * A day's distinct systems, kept apart from its day item (`SYS#<year>`/`MM-DD`, gzip JSON,
+   * split into parts like payloads): with 10,000 systems of real-length codes the list alone is
+   * about 350 KB, and beside the payload it pushed the day item over DynamoDB's 400 KB.
+   * Written before the day item, so a reader never sees a day item whose systems are not there.
+   */
+  async putDaySystems(day: string, systems: string[]): Promise<void> {
+    const gz = gzipSync(JSON.stringify(systems));
+    const parts = Math.max(1, Math.ceil(gz.length / PART_BYTES));
+    const pk = `SYS#${day.slice(0, 4)}`;
+    const sk = day.slice(5);
+    for (let i = parts - 1; i >= 0; i--) {
+      const item: Record<string, AttributeValue> = { pk: { S: pk }, sk: { S: i === 0 ? sk : `${sk}#${i}` }, z: { B: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) } };
+      if (i === 0) Object.assign(item, { parts: { N: String(parts) }, count: { N: String(systems.length) } });
+      await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: item }));
+    }
+  }
+
+  /** The distinct systems of a year's days `MM-DD` from..to (inclusive), by day (days rolled since the list moved here). */
+  async daySystems(year: string, fromMmdd = '01-01', toMmdd = '12-31'): Promise<Map<string, string[]>> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':pk': { S: `SYS#${year}` }, ':a': { S: fromMmdd }, ':b': { S: `${toMmdd}#~` } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
+    const out = new Map<string, string[]>();
+    for (const it of items) {
+      const sk = it.sk!.S!;
+      if (sk.includes('#')) continue;
+      const chunks = [it.z!.B!];
+      for (let i = 1; i < Number(it.parts?.N ?? 1); i++) {
+        const part = bySk.get(`${sk}#${i}`)?.z?.B;
+        if (!part) throw new Error(`systems item SYS#${year}/${sk} is missing part ${i}`);
+        chunks.push(part);
+      }
+      out.set(`${year}-${sk}`, JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as string[]);
+    }
+    return out;
   }
 
   /** Rolled days of a year, optionally only `MM-DD` from..to (inclusive); `payload: false` as for minutes. */
@@ -202,17 +273,17 @@ export class StatsStore {
   }
 
   /** Marks minutes (`YYYY-MM-DDTHH:mm`) and days (`YYYY-MM-DD`) for rolling again. */
-  async markDirty(periods: Iterable<string>, now: number = Date.now()): Promise<void> {
-    const requests: WriteRequest[] = [...new Set(periods)].map((p) => ({
-      PutRequest: {
-        Item: {
-          pk: { S: `DIRTY#${shardOf(p, DIRTY_SHARDS)}` },
-          sk: { S: `${p.length > 10 ? 'M' : 'D'}#${p}` },
-          at: { N: String(now) },
-        },
-      },
+  async markDirty(periods: Iterable<string>, now: number = Date.now()): Promise<DirtyMark[]> {
+    const marks: DirtyMark[] = [...new Set(periods)].map((p) => ({
+      kind: p.length > 10 ? 'minute' : 'day',
+      period: p,
+      at: now,
+      pk: `DIRTY#${shardOf(p, DIRTY_SHARDS)}`,
+      sk: `${p.length > 10 ? 'M' : 'D'}#${p}`,
     }));
+    const requests: WriteRequest[] = marks.map((m) => ({ PutRequest: { Item: { pk: { S: m.pk }, sk: { S: m.sk }, at: { N: String(m.at) } } } }));
     for (let i = 0; i < requests.length; i += 25) await this.batchWrite(requests.slice(i, i + 25));
+    return marks;
   }
 
   /** BatchWriteItem with the retry of `UnprocessedItems` that the API requires. */
@@ -278,6 +349,149 @@ export class StatsStore {
     await this.ddb.send(
       new PutItemCommand({ TableName: this.table, Item: { pk: { S: 'CTRL' }, sk: { S: 'watermark' }, next: { S: next }, at: { N: String(Date.now()) } } }),
     );
+  }
+
+  /**
+   * Takes the rollup lease (`CTRL`/`lease`) for `owner` until `until` (epoch ms), by a conditional
+   * write: free, expired (its `until` is not after `now`) or already this owner's. False when
+   * another runner holds it. This, not reserved concurrency, keeps one scheduled rollup at a time.
+   */
+  async takeLease(owner: string, now: number, until: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: { pk: { S: 'CTRL' }, sk: { S: 'lease' }, owner: { S: owner }, until: { N: String(until) }, at: { N: String(now) } },
+          ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#until': 'until', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':now': { N: String(now) }, ':owner': { S: owner } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Extends the lease `owner` holds to `until`; false when it is no longer this owner's (it expired and was taken). */
+  async renewLease(owner: string, until: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } },
+          UpdateExpression: 'SET #until = :until',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#until': 'until', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':until': { N: String(until) }, ':owner': { S: owner } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Gives the lease back (only if `owner` still holds it), so the next tick need not wait for its expiry. */
+  async releaseLease(owner: string): Promise<void> {
+    try {
+      await this.ddb.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: owner } },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  /** Who holds the lease and until when (ops, tests). */
+  async lease(): Promise<{ owner: string; until: number } | undefined> {
+    const out = await this.ddb.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } }, ConsistentRead: true }));
+    return out.Item ? { owner: out.Item.owner!.S!, until: Number(out.Item.until!.N) } : undefined;
+  }
+
+  /**
+   * Counts one more failed roll of a period (`FAIL`/`M#<minute>` or `D#<day>`) with its error;
+   * returns how many times it has failed since its last success. Failures are rare: one partition.
+   */
+  async recordFailure(period: string, error: string, now: number): Promise<number> {
+    const out = await this.ddb.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: 'FAIL' }, sk: { S: periodSk(period) } },
+        UpdateExpression: 'ADD #n :one SET #error = :error, #at = :at',
+        ExpressionAttributeNames: { '#n': 'n', '#error': 'error', '#at': 'at' },
+        ExpressionAttributeValues: { ':one': { N: '1' }, ':error': { S: error.slice(0, 1000) }, ':at': { N: String(now) } },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.n?.N ?? 1);
+  }
+
+  /** Periods that failed since their last success, with their failure counts. */
+  async failures(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const it of await this.queryAll('FAIL')) out.set(it.sk!.S!.slice(2), Number(it.n?.N ?? 0));
+    return out;
+  }
+
+  /** Forgets a period's failures (it rolled). */
+  async clearFailure(period: string): Promise<void> {
+    await this.ddb.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: { S: 'FAIL' }, sk: { S: periodSk(period) } } }));
+  }
+
+  /** Puts (or updates) a period in quarantine (`QUAR`/`M#<minute>` or `D#<day>`). */
+  async quarantine(q: Quarantined): Promise<void> {
+    await this.ddb.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          pk: { S: 'QUAR' },
+          sk: { S: periodSk(q.period) },
+          error: { S: q.error.slice(0, 1000) },
+          attempts: { N: String(q.attempts) },
+          since: { N: String(q.since) },
+          retryAt: { N: String(q.retryAt) },
+        },
+      }),
+    );
+  }
+
+  /** Every quarantined period, minutes before days, oldest first. */
+  async quarantined(): Promise<Quarantined[]> {
+    return (await this.queryAll('QUAR')).map((it) => ({
+      kind: it.sk!.S!.startsWith('M#') ? 'minute' : 'day',
+      period: it.sk!.S!.slice(2),
+      error: it.error?.S ?? '',
+      attempts: Number(it.attempts?.N ?? 0),
+      since: Number(it.since?.N ?? 0),
+      retryAt: Number(it.retryAt?.N ?? 0),
+    }));
+  }
+
+  /** Takes a period out of quarantine (it rolled). */
+  async release(period: string): Promise<void> {
+    await this.ddb.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: { S: 'QUAR' }, sk: { S: periodSk(period) } } }));
+  }
+
+  private async queryAll(pk: string): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   /** Records how many events one message (or request) had rejected, on the day it was received. */

@@ -33,7 +33,14 @@ export const STATS_TABLE: TableDef = { id: 'Stats', partitionKey: 'pk', sortKey:
 /**
  * API keys, stored by the SHA-256 of the key: never the key itself (`H#`, `K#`); the registry of
  * sending principals (`S#`); per-tenant throttle counters (`RL#`), which expire by TTL on `ttl`.
+ * `byKind` is a sparse index of the key records only (`kind = key`): `keys list` reads it instead
+ * of scanning every throttle counter.
  */
-export const KEYS_TABLE: TableDef = { id: 'Keys', partitionKey: 'pk', ttlAttribute: 'ttl', indexes: [] };
+export const KEYS_TABLE: TableDef = {
+  id: 'Keys',
+  partitionKey: 'pk',
+  ttlAttribute: 'ttl',
+  indexes: [{ name: 'byKind', partitionKey: 'kind', include: ['keyId', 'role', 'platformId', 'createdAt', 'revokedAt'] }],
+};
 
 export const TABLES = [EVENTS_TABLE, STATS_TABLE, KEYS_TABLE] as const;

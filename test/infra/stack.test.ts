@@ -69,7 +69,15 @@ describe('given the wiring table, when the stack is synthesized', () => {
     expect(fn.Properties.Architectures).toEqual(['arm64']);
     expect(fn.Properties.Timeout).toBe(decl.timeoutSeconds);
     expect(fn.Properties.MemorySize).toBe(decl.memoryMb);
-    if (decl.reservedConcurrency !== undefined) expect(fn.Properties.ReservedConcurrentExecutions).toBe(decl.reservedConcurrency);
+  });
+
+  it('then no function reserves concurrency (a new account must keep 10 unreserved; the rollup keeps one runner by a lease)', () => {
+    const fns = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(fns.length).toBeGreaterThanOrEqual(DECLS.length);
+    for (const fn of fns) expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    // The lease outlives the rollup's timeout: a run cannot still be working when another takes it over.
+    const rollup = DECLS.find((d) => d.name === 'rollup')!;
+    expect(Number(rollup.settings.LEASE_SECONDS)).toBeGreaterThan(rollup.timeoutSeconds);
   });
 
   it.each(DECLS.map((d) => [d.name, d] as const))('then the %s function sees exactly its bindings, settings and Powertools variables', (_name, decl) => {
@@ -267,6 +275,7 @@ describe('given the wiring table, when the stack is synthesized', () => {
     expect(byMetric('RollupLagSeconds')).toEqual([
       expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'rollup' }], TreatMissingData: 'breaching' }),
     ]);
+    expect(byMetric('PeriodsQuarantined')).toEqual([expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'rollup' }], Threshold: 0 })]);
     expect(byMetric('StoreErrors')).toEqual([expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'ingest' }], Threshold: 0 })]);
     for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
     // The cost estimate counts what the stack makes.

@@ -14,7 +14,7 @@ import type { EventStore } from '#shared/store/events.ts';
 import { DayTraffic } from '#shared/traffic/generate.ts';
 import { profile } from '#shared/traffic/profile.ts';
 import { DAY_MS, minuteKeyOf, toIct } from '#shared/time.ts';
-import { PIPELINE } from '#infra/wiring.ts';
+import { PIPELINE, rollupNumbers } from '#infra/wiring.ts';
 import { scanAll } from '../helpers/expire.ts';
 import { startFaultedStack, type FaultedStack } from '../helpers/faulted-stack.ts';
 import { toBodies } from '../helpers/messages.ts';
@@ -97,7 +97,7 @@ describe('exact for years: ingest and schedule edges', () => {
     laggy.forEachTransactionPage = (m, onPage, pageSize) =>
       t.events.forEachTransactionPage(m, (page) => onPage(page.filter((tx) => (written.get(tx.key) ?? 0) + lagMs <= clock)), pageSize);
     const ingest: IngestDeps = { ...t, events: laggy, latenessMs: 120_000, dirtyMarginMs: 30_000, concurrency: 4, now: () => clock };
-    const rollup: RollupDeps = { ...t, events: laggy, latenessMs: 120_000, concurrency: 4, maxMinutesPerRun: 5, initialLookbackMs: 0, indexLagMs: lagMs, now: () => clock };
+    const rollup: RollupDeps = { ...t, events: laggy, latenessMs: 120_000, concurrency: 4, maxMinutesPerRun: 5, initialLookbackMs: 0, indexLagMs: lagMs, ...rollupNumbers(), now: () => clock };
     await t.stats.setWatermark(minuteKeyOf(clock - 180_000));
     // Only this test's mark: the backfill above left marks of its own (no rollup runs in this stack).
     for (const m of await t.stats.dirtyMarks()) await t.stats.clearDirty(m);
