@@ -23,6 +23,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { NAMESPACE } from '#shared/observability.ts';
+import { PREFIXES } from '#shared/store/bucket.ts';
 import { TABLES, type TableDef } from '#shared/store/tables.ts';
 import { AppFunction, type Bindables } from './constructs/app-function.ts';
 import { DATE_PROJECTION, ROLLUP_TABLES } from './glue-tables.ts';
@@ -109,7 +110,7 @@ export class NgspStatsStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'rollup-bucket/',
       lifecycleRules: [
-        { id: 'expire-rejected', prefix: 'rejected/', expiration: Duration.days(s.rejectedRetentionDays) },
+        { id: 'expire-rejected', prefix: PREFIXES.rejected, expiration: Duration.days(s.rejectedRetentionDays) },
         // Re-rolling overwrites keys: old versions only guard against mistakes for a while.
         { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(s.noncurrentVersionDays), expiredObjectDeleteMarker: true },
         { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: Duration.days(7) },

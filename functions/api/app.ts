@@ -10,19 +10,21 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { clients } from '#shared/aws.ts';
-import { KeyStore, type Principal, type Role } from '#shared/auth/keys.ts';
+import { clients } from '#shared/store/clients.ts';
+import { type Principal, type Role } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import { errorResponse, ForbiddenError, jsonResponse, MethodNotAllowedError, NotFoundError, UnauthorizedError, type HttpResponse } from '#shared/api/errors.ts';
 import { postEvents, type PostEventsDeps } from '#shared/api/events.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
 import { openApiDocument } from '#shared/api/openapi.ts';
 import { parseDaysQuery, parseMinutesQuery, parseRejectionsQuery, parseSummaryQuery, type Query } from '#shared/api/params.ts';
-import { IngestQueue } from '#shared/api/queue.ts';
+import { IngestQueue } from '#shared/store/queue.ts';
 import { RejectionReader } from '#shared/api/rejections.ts';
-import { Throttle, throttleSubject } from '#shared/api/throttle.ts';
+import { Throttle } from '#shared/api/throttle.ts';
 import { makeLogger, makeMetrics } from '#shared/observability.ts';
 import { RollupBucket } from '#shared/store/bucket.ts';
 import { StatsStore } from '#shared/store/stats.ts';
+import { ThrottleCounters } from '#shared/store/throttle.ts';
 import type { ApiConfig } from './config.ts';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard.gen.ts';
 
@@ -44,7 +46,7 @@ export function defaultDeps(config: ApiConfig): ApiDeps {
   const bucket = new RollupBucket(s3, config.ROLLUP_BUCKET_NAME);
   return {
     keys: new KeyStore(ddb, config.KEYS_TABLE_NAME),
-    throttle: new Throttle(ddb, config.KEYS_TABLE_NAME, { limit: config.THROTTLE_LIMIT, windowSeconds: config.THROTTLE_WINDOW_SECONDS }),
+    throttle: new Throttle(new ThrottleCounters(ddb, config.KEYS_TABLE_NAME, { limit: config.THROTTLE_LIMIT, windowSeconds: config.THROTTLE_WINDOW_SECONDS })),
     metrics: new MetricsReader(stats),
     rejections: new RejectionReader(bucket),
     events: { queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL), bucket, stats, bodyLimitBytes: config.BODY_LIMIT_BYTES },
@@ -85,7 +87,7 @@ export function makeHandler(deps: ApiDeps) {
     if (principal.role === 'lgsp' && !principal.platformId) throw new ForbiddenError('this lgsp key is not bound to a platform; ask an operator for a key of your platform');
     if (!roles.includes(principal.role)) throw new ForbiddenError(`a key of role ${principal.role} may not use this route (allowed: ${roles.join(', ')})`);
     try {
-      await deps.throttle.take(throttleSubject(principal));
+      await deps.throttle.take(principal);
     } catch (err) {
       metrics.addMetric('RequestsThrottled', MetricUnit.Count, 1);
       throw err;

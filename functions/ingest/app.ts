@@ -8,7 +8,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { clients } from '#shared/aws.ts';
+import { clients } from '#shared/store/clients.ts';
 import { ingestBatch, type IngestDeps } from '#shared/ingest.ts';
 import { makeLogger, makeMetrics } from '#shared/observability.ts';
 import { makeStores } from '#shared/store/stores.ts';

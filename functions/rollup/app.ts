@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { clients } from '#shared/aws.ts';
+import { clients } from '#shared/store/clients.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { makeLogger, makeMetrics } from '#shared/observability.ts';
 import { rollRange, runScheduled, type RollupDeps } from '#shared/rollup.ts';

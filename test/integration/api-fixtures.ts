@@ -1,5 +1,5 @@
 /** Shared set-up of the API tests: a test stack with the api function, keys of every principal, a fetch wrapper. */
-import { KeyStore } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { rollDay, rollMinute } from '#shared/rollup.ts';
 import { pool } from '#shared/pool.ts';
