@@ -22,7 +22,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { NAMESPACE } from '#shared/observability.ts';
+import { METRICS, NAMESPACE, type Service } from '#shared/metric-names.ts';
 import { PREFIXES } from '#shared/store/bucket.ts';
 import { TABLES, type TableDef } from '#shared/store/tables.ts';
 import { AppFunction, type Bindables } from './constructs/app-function.ts';
@@ -468,13 +468,9 @@ export class NgspStatsStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    const lag = new cloudwatch.Metric({
-      namespace: NAMESPACE,
-      metricName: 'RollupLagSeconds',
-      dimensionsMap: { service: 'rollup' },
-      statistic: 'Maximum',
-      period: five,
-    });
+    const custom = <S extends Service>(service: S, metricName: keyof (typeof METRICS)[S] & string, statistic = 'Sum', period = Duration.minutes(1)): cloudwatch.Metric =>
+      new cloudwatch.Metric({ namespace: NAMESPACE, metricName, dimensionsMap: { service }, statistic, period });
+    const lag = custom('rollup', METRICS.rollup.RollupLagSeconds, 'Maximum', five);
     if (this.functions.has('rollup')) {
       alarm('RollupLagAlarm', {
         alarmDescription: `The newest rolled minute is more than ${s.rollupLagAlarmSeconds} s behind now, or the rollup stopped reporting. See docs/operations.md#rollup-lag.`,
@@ -491,7 +487,7 @@ export class NgspStatsStack extends Stack {
       alarm('IngestStoreErrorsAlarm', {
         alarmDescription:
           'The ingest function cannot write to its stores for a reason other than the events (access denied, missing table, KMS key, credentials): messages are being delivered again and will reach the DLQ. See docs/operations.md#store-errors.',
-        metric: new cloudwatch.Metric({ namespace: NAMESPACE, metricName: 'StoreErrors', dimensionsMap: { service: 'ingest' }, statistic: 'Sum', period: Duration.minutes(1) }),
+        metric: custom('ingest', METRICS.ingest.StoreErrors),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
@@ -509,14 +505,12 @@ export class NgspStatsStack extends Stack {
       });
     }
 
-    const custom = (metricName: string, service: string, statistic = 'Sum'): cloudwatch.Metric =>
-      new cloudwatch.Metric({ namespace: NAMESPACE, metricName, dimensionsMap: { service }, statistic, period: Duration.minutes(1) });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
     dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),
       new cloudwatch.GraphWidget({
         title: 'Ingest: reports per minute',
-        left: [custom('ReportsStored', 'ingest'), custom('ReportsDuplicate', 'ingest'), custom('ReportsConflict', 'ingest'), custom('EventsRejected', 'ingest'), custom('MessagesRetried', 'ingest'), custom('StoreErrors', 'ingest')],
+        left: Object.values(METRICS.ingest).map((m) => custom('ingest', m)),
         width: 12,
       }),
       new cloudwatch.GraphWidget({
@@ -531,7 +525,7 @@ export class NgspStatsStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'Rollup',
         left: [lag],
-        right: [custom('MinutesRolled', 'rollup'), custom('DaysRolled', 'rollup')],
+        right: [custom('rollup', METRICS.rollup.MinutesRolled), custom('rollup', METRICS.rollup.DaysRolled)],
         leftAnnotations: [{ value: s.rollupLagAlarmSeconds, label: 'lag alarm' }],
         width: 12,
       }),
@@ -551,6 +545,11 @@ export class NgspStatsStack extends Stack {
           title: 'API',
           left: [this.api.metricCount({ period: five }), this.api.metricClientError({ period: five }), this.api.metricServerError({ period: five })],
           right: [this.api.metricLatency({ period: five, statistic: 'p95' })],
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'API function: requests and events',
+          left: Object.values(METRICS.api).map((m) => custom('api', m)),
           width: 12,
         }),
       );

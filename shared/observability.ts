@@ -5,7 +5,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-export const NAMESPACE = 'NgspStats';
+import { NAMESPACE } from './metric-names.ts';
+
+export { METRICS, NAMESPACE } from './metric-names.ts';
 
 export function makeLogger(serviceName: string): Logger {
   return new Logger({ serviceName });

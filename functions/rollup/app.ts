@@ -8,7 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { clients } from '#shared/store/clients.ts';
 import { ValidationError } from '#shared/errors.ts';
-import { makeLogger, makeMetrics } from '#shared/observability.ts';
+import { makeLogger, makeMetrics, METRICS } from '#shared/observability.ts';
 import { rollRange, runScheduled, type RollupDeps } from '#shared/rollup.ts';
 import { storeNames, storeNumbers } from '#shared/config.ts';
 import { makeStores } from '#shared/store/stores.ts';
@@ -17,6 +17,7 @@ import type { RollupConfig } from './config.ts';
 
 export const logger = makeLogger('rollup');
 export const metrics = makeMetrics('rollup');
+const M = METRICS.rollup;
 
 export function defaultDeps(config: RollupConfig): RollupDeps {
   const { ddb, s3 } = clients();
@@ -51,10 +52,10 @@ export function makeHandler(deps: RollupDeps) {
       return out;
     }
     const report = await runScheduled(deps);
-    metrics.addMetric('MinutesRolled', MetricUnit.Count, report.minutes);
-    metrics.addMetric('DaysRolled', MetricUnit.Count, report.days.length);
+    metrics.addMetric(M.MinutesRolled, MetricUnit.Count, report.minutes);
+    metrics.addMetric(M.DaysRolled, MetricUnit.Count, report.days.length);
     // Rollup lag: how far the newest rolled minute is behind now (the alarm watches it).
-    metrics.addMetric('RollupLagSeconds', MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)));
+    metrics.addMetric(M.RollupLagSeconds, MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)));
     logger.info('scheduled rollup', { ...report });
     return report;
   })

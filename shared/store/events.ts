@@ -21,15 +21,15 @@ import { fnv1a } from '#shared/hash.ts';
 
 export interface EventStoreOptions {
   tableName: string;
-  /** GSI partitions per minute, so a busy minute spreads over several partitions. @default 8 */
-  shards?: number;
+  /** GSI partitions per minute, so a busy minute spreads over several partitions (the wiring table's GSI_SHARDS). */
+  shards: number;
   /**
    * The hot window: a transaction item expires (TTL) this long after its last report was
    * *received* — never from the event's own time, so a backfill is not written already expired.
    * 0 keeps items forever. Older reports are merged from the raw archive by the rollup.
-   * @default 0
+   * (The wiring table's HOT_DAYS.)
    */
-  hotDays?: number;
+  hotDays: number;
   now?: () => number;
 }
 
@@ -112,8 +112,8 @@ export class EventStore {
 
   constructor(private readonly ddb: DynamoDBClient, opts: EventStoreOptions) {
     this.table = opts.tableName;
-    this.shards = opts.shards ?? 8;
-    this.hotMs = (opts.hotDays ?? 0) * 86_400_000;
+    this.shards = opts.shards;
+    this.hotMs = opts.hotDays * 86_400_000;
     this.now = opts.now ?? Date.now;
   }
 
