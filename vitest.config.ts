@@ -1,13 +1,40 @@
 import { defineConfig } from 'vitest/config';
 
+const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+
+/**
+ * Two lanes: `unit` (test/unit: pure modules and handlers over in-memory fakes, no emulator, no
+ * child process; `npm run test:unit`, seconds) and `stack` (everything else under test/: real
+ * emulators, worker processes, CDK synth, Chromium). `npm test` runs both.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Integration tests start real emulators and worker processes; 2 cores, so 2 forks.
-    pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    env,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          pool: 'threads',
+          // Pure modules and fakes: one module graph per worker is safe and saves re-importing it per file.
+          isolate: false,
+          testTimeout: 30_000,
+          env,
+        },
+      },
+      {
+        test: {
+          name: 'stack',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**'],
+          // Integration tests start real emulators and worker processes; 2 cores, so 2 forks.
+          pool: 'forks',
+          poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          env,
+        },
+      },
+    ],
   },
 });

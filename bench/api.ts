@@ -6,7 +6,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KeyStore } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import { StatsStore } from '#shared/store/stats.ts';
 import { DAY_MS, dayStartMs, daysBetween, minuteKeysBetween } from '#shared/time.ts';
 import type { LocalStack } from '../local/stack.ts';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { KeyStore } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import { MINUTE_MS, minuteKeyOf, minuteStartMs, toIct } from '#shared/time.ts';
 import { LocalStack } from '../local/stack.ts';
 import { childMain, sleep } from './lib.ts';

@@ -33,7 +33,7 @@ export async function createIdempotencyTable(ddb: DynamoDBClient, tableName: str
  * eventId), `concurrency` in flight. The caller counts the requests on `ddb`.
  */
 export async function writeWithPowertools(ddb: DynamoDBClient, opts: { eventsTable: string; statsTable: string; idempotencyTable: string; shards: number; reports: Report[]; concurrency: number }): Promise<{ stored: number; repeated: number }> {
-  const store = new EventStore(ddb, { tableName: opts.eventsTable, journalTableName: opts.statsTable, shards: opts.shards });
+  const store = new EventStore(ddb, { tableName: opts.eventsTable, journalTableName: opts.statsTable, shards: opts.shards, hotDays: 0 });
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName: opts.idempotencyTable, awsSdkV3Client: ddb });
   const config = new IdempotencyConfig({ eventKeyJmesPath: '[platformId, eventId]', throwOnNoIdempotencyKey: true });
   // As in a handler: Powertools uses the invocation's remaining time for its in-progress expiry.

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Clients, ClientHook } from '#shared/aws.ts';
+import type { Clients, ClientHook } from '#shared/store/clients.ts';
 
 export type Counts = Record<string, number>;
 

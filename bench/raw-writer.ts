@@ -27,7 +27,7 @@ export interface RawWriterOutput {
 
 childMain<RawWriterInput, RawWriterOutput>(async (input) => {
   const { ddb } = makeLocalClients(input.endpoints, input.region);
-  const store = new EventStore(ddb, { tableName: input.table, journalTableName: input.journalTable, shards: input.shards });
+  const store = new EventStore(ddb, { tableName: input.table, journalTableName: input.journalTable, shards: input.shards, hotDays: 0 });
   // One warm-up write: connection set-up is not part of the rate.
   await store.writeReport({ ...input.reports[0]!, transactionKey: `${input.reports[0]!.transactionKey}-warmup`, eventId: 'warmup' });
   const t0 = performance.now();

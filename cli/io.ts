@@ -55,3 +55,18 @@ export function count(value: number, word: string, plural = `${word}s`): string 
 export function n(value: number): string {
   return value.toLocaleString('en-US');
 }
+
+/**
+ * Prints records as JSON (`--json`), or as a table with a header row and aligned columns, or a
+ * sentence when there are none.
+ */
+export function printRecords<T>(io: Io, records: T[], opts: { json?: boolean }, table: { none: string; header: string[]; row: (r: T) => string[] }): T[] {
+  if (opts.json) io.out(JSON.stringify(records, null, 2));
+  else if (!records.length) io.out(table.none);
+  else {
+    const rows = [table.header, ...records.map(table.row)];
+    const widths = table.header.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+    for (const row of rows) io.out(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  }
+  return records;
+}

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cost } from './commands/cost.ts';
+import { demo } from './commands/demo.ts';
 import { download } from './commands/download.ts';
 import { createKey, listKeys, revokeKey } from './commands/keys.ts';
 import { redrive } from './commands/redrive.ts';
@@ -127,6 +128,14 @@ export function buildProgram(io: Io = consoleIo): Command {
     .option('--outputs <file>', OUTPUTS_HELP)
     .action(async (o: { method?: 'move-task' | 'copy'; max?: number; wait: boolean; outputs?: string }) => {
       await withTarget(o.outputs, (t) => redrive(t, { method: o.method, max: o.max, wait: o.wait }, io));
+    });
+
+  program
+    .command('demo')
+    .description('replay a weekday of the 2020 profile into the local stack, roll it and print where to look (npm start runs it)')
+    .option('--force', 'replay even if the day is already rolled with the expected figures')
+    .action(async (o: { force?: boolean }) => {
+      await withTarget(undefined, (t) => demo(t, io, o));
     });
 
   program

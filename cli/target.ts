@@ -4,13 +4,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Clients } from '#shared/aws.ts';
+import { closeClients, makeClients, makeSqsClient, type Clients, type SQSClient } from '#shared/store/clients.ts';
 import { PIPELINE } from '#infra/wiring.ts';
 import { makeStores, type Stores } from '#shared/store/stores.ts';
-import type { StackJson } from '../local/stack.ts';
+import type { StackJson } from '#shared/stack-file.ts';
 import { UserError } from './errors.ts';
 
 export interface Target {
@@ -49,14 +46,10 @@ export function localTarget(json: StackJson, source = '.local/stack.json'): Targ
     kind: 'local',
     source,
     region,
-    clients: {
-      ddb: new DynamoDBClient({ endpoint: json.dynamodb.endpoint, region, credentials, maxAttempts: MAX_ATTEMPTS }),
-      s3: new S3Client({
-        endpoint: json.s3.endpoint, region, credentials, forcePathStyle: true, maxAttempts: MAX_ATTEMPTS,
-        requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-      }),
-      sqs: new SQSClient({ endpoint: json.sqs.endpoint, region, credentials, maxAttempts: MAX_ATTEMPTS }),
-    },
+    clients: makeClients({
+      endpoints: { dynamodb: json.dynamodb.endpoint, s3: json.s3.endpoint, sqs: json.sqs.endpoint },
+      region, credentials, maxAttempts: MAX_ATTEMPTS,
+    }),
     queueUrl: json.sqs.queueUrl,
     dlqUrl: json.sqs.dlqUrl,
     bucket: json.s3.bucket,
@@ -79,8 +72,8 @@ export function sqsSenderFor(target: Target, platformId: string): { sqs: SQSClie
   if (!creds) throw new UserError(`${target.source} has no sending credentials for platform ${platformId} (sqs.senders): restart npm start, or register one with ngsp senders add.`);
   let sqs = target.senderClients?.get(platformId);
   if (!sqs) {
-    sqs = new SQSClient({
-      endpoint: target.sqsEndpoint,
+    sqs = makeSqsClient({
+      endpoints: { sqs: target.sqsEndpoint },
       region: target.region, maxAttempts: MAX_ATTEMPTS,
       credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey },
     });
@@ -126,11 +119,7 @@ export function awsTarget(path: string): Target {
     kind: 'aws',
     source: `${stackName} (${path})`,
     region,
-    clients: {
-      ddb: new DynamoDBClient({ region, maxAttempts: MAX_ATTEMPTS }),
-      s3: new S3Client({ region, maxAttempts: MAX_ATTEMPTS }),
-      sqs: new SQSClient({ region, maxAttempts: MAX_ATTEMPTS }),
-    },
+    clients: makeClients({ region, maxAttempts: MAX_ATTEMPTS }),
     queueUrl: out.IngestQueueUrl,
     dlqUrl: out.DeadLetterQueueUrl,
     bucket: out.RollupBucketName,
@@ -167,8 +156,6 @@ export function storesOf(target: Target): Stores {
 
 /** Releases the target's sockets so the process can exit. */
 export function closeTarget(target: Target): void {
-  target.clients.ddb.destroy();
-  target.clients.s3.destroy();
-  target.clients.sqs.destroy();
+  closeClients(target.clients);
   for (const c of target.senderClients?.values() ?? []) c.destroy();
 }

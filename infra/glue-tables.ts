@@ -10,6 +10,7 @@
  */
 import type { CfnTable } from 'aws-cdk-lib/aws-glue';
 import { DAY_ROW_COLUMNS, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
+import { PREFIXES } from '#shared/store/bucket.ts';
 
 /** Hive type of each published row column. */
 const ROW_TYPES = {
@@ -88,7 +89,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     name: 'minute_rollups',
     description: 'One row per group and minute (rollups/minute/date=YYYY-MM-DD/HHMM.jsonl)',
-    prefix: 'rollups/minute/',
+    prefix: PREFIXES.minute,
     file: 'HHMM.jsonl',
     format: 'json',
     columns: rowColumns(),
@@ -97,7 +98,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     name: 'daily_rollups',
     description: 'One row per group and day (rollups/daily/date=YYYY-MM-DD/rollup.jsonl); filter "$path" LIKE \'%/rollup.jsonl\'',
-    prefix: 'rollups/daily/',
+    prefix: PREFIXES.daily,
     file: 'rollup.jsonl',
     format: 'json',
     columns: rowColumns(false, DAY_ROW_COLUMNS),
@@ -106,7 +107,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     name: 'daily_rollups_csv',
     description: 'The daily rows as CSV (rollups/daily/date=YYYY-MM-DD/rollup.csv); filter "$path" LIKE \'%/rollup.csv\'',
-    prefix: 'rollups/daily/',
+    prefix: PREFIXES.daily,
     file: 'rollup.csv',
     format: 'csv',
     // By position: the CSV's columns in order, the failure causes appended (1.1).
@@ -120,7 +121,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     name: 'daily_summaries',
     description: 'The day summary (rollups/daily/date=YYYY-MM-DD/summary.json); filter "$path" LIKE \'%/summary.json\'',
-    prefix: 'rollups/daily/',
+    prefix: PREFIXES.daily,
     file: 'summary.json',
     format: 'json',
     // `date` is the partition column; the other fields of summary.json (CONTRACT.md section 2).
@@ -147,7 +148,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   {
     name: 'raw_archive',
     description: 'Every counted report, one line per transaction (archive/date=YYYY-MM-DD/HHMM.jsonl.gz): drill from a daily row to its transactions',
-    prefix: 'archive/',
+    prefix: PREFIXES.archive,
     file: 'HHMM.jsonl.gz',
     format: 'json',
     columns: [

@@ -3,6 +3,7 @@
  * its settings. The CDK stack (infra/stack.ts) and the local stack (local/) both read it, so
  * local and cloud cannot drift apart.
  */
+import { PREFIXES } from '#shared/store/bucket.ts';
 
 /** Resources a function can bind; each binding sets one environment variable and one grant. */
 export type ResourceName = 'eventsTable' | 'statsTable' | 'keysTable' | 'bucket' | 'ingestQueue' | 'deadLetterQueue';
@@ -78,7 +79,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       { resource: 'eventsTable', access: 'readWrite' },
       // The minute journal, dirty marks and rejection counts.
       { resource: 'statsTable', access: 'write' },
-      { resource: 'bucket', access: 'write', prefixes: ['rejected/'] },
+      { resource: 'bucket', access: 'write', prefixes: [PREFIXES.rejected] },
       // Reads the registry of sending principals (SenderId → platform, rule 7).
       { resource: 'keysTable', access: 'read' },
     ],
@@ -98,7 +99,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       { resource: 'eventsTable', access: 'readWrite' },
       { resource: 'statsTable', access: 'readWrite' },
       // Writes rollups; reads and rewrites the raw archive (rule 8: re-rolls merge it).
-      { resource: 'bucket', access: 'readWrite', prefixes: ['rollups/', 'archive/'] },
+      { resource: 'bucket', access: 'readWrite', prefixes: [PREFIXES.rollups, PREFIXES.archive] },
     ],
     timeoutSeconds: 300,
     memoryMb: 1024,
@@ -126,7 +127,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       // Resolves hashed keys; writes the per-tenant throttle counters.
       { resource: 'keysTable', access: 'readWrite' },
       // Reads rejected/ for GET /v1/rejections; writes the events POST /v1/events rejects.
-      { resource: 'bucket', access: 'readWrite', prefixes: ['rejected/'] },
+      { resource: 'bucket', access: 'readWrite', prefixes: [PREFIXES.rejected] },
       { resource: 'ingestQueue', access: 'send' },
     ],
     // API Gateway's integration timeout is 29 s.

@@ -3,10 +3,11 @@
  * refused if group or others can read it) and registered, hashed, in the keys table.
  */
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { KeyStore, newKey } from '#shared/auth/keys.ts';
+import { newKey } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import { defaultRegistry } from '#shared/registry.ts';
 import { dayOf } from '#shared/time.ts';
-import type { StackJson } from './stack.ts';
+import type { StackJson } from '#shared/stack-file.ts';
 
 type KeyFile = { [K in 'analyst' | 'ops']: { key: string; keyId: string } } & { lgsp: Record<string, { key: string; keyId: string }> };
 

@@ -8,17 +8,15 @@
 import { LOCAL_CREDENTIALS } from './emulators.ts';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '#shared/store/clients.ts';
 import { defaultRegistry } from '#shared/registry.ts';
 import { SenderStore } from '#shared/store/senders.ts';
+import type { LocalCredentials } from '#shared/stack-file.ts';
 import type { RunningEmulators } from './emulators.ts';
 import { KeyFileError } from './keys.ts';
 import { localSenderId, startSqsSenderProxy, type SqsSenderProxy } from './sqs-proxy.ts';
 
-export interface LocalCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-}
+export type { LocalCredentials };
 
 /**
  * The operator's credentials: those the local stack's own processes (the workers, the API relay)

@@ -5,16 +5,16 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { FUNCTIONS, RESOURCE_ENV, type FunctionDecl, type ResourceName } from '#infra/wiring.ts';
-import type { Clients } from '#shared/aws.ts';
+import { closeClients, makeClients, type Clients } from '#shared/store/clients.ts';
 import { bootstrap, stackNames, type StackResources } from './bootstrap.ts';
 import { emulatorEnv, startEmulators, type Endpoints, type RunningEmulators } from './emulators.ts';
 // Issue 13: who sent each SQS message (a proxy in front of any emulator) and the local principals.
-import { OPERATOR_CREDENTIALS, registerOperator, registerPlatformSender, withSenderProxy, type LocalCredentials } from './senders.ts';
+import { OPERATOR_CREDENTIALS, registerOperator, registerPlatformSender, withSenderProxy } from './senders.ts';
 import type { SqsSenderProxy } from './sqs-proxy.ts';
+import type { LocalCredentials, StackJson } from '#shared/stack-file.ts';
+
+export type { StackJson };
 
 export interface LocalStackOptions {
   /** Persistent data directory (`.local/` for npm start); undefined = throwaway. */
@@ -44,16 +44,6 @@ export interface LocalStackOptions {
   onWorkerOutput?: (fn: FunctionDecl['name'], text: string) => void;
 }
 
-export interface StackJson {
-  region: string;
-  /** 1.1: `senders`: what each platform signs its SQS messages with, and where it sends them. */
-  sqs: { endpoint: string; queueUrl: string; dlqUrl: string; senders?: Record<string, LocalCredentials & { queueUrl: string }> };
-  /** 1.1: an operator's credentials, good for every local service. */
-  credentials?: LocalCredentials;
-  s3: { endpoint: string; bucket: string };
-  dynamodb: { endpoint: string; tables: { events: string; stats: string; keys: string } };
-  api: { url: string; keys: { analyst: string; ops: string; lgsp: Record<string, string> } };
-}
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
@@ -234,22 +224,12 @@ export class LocalStack {
       ),
     );
     this.workers.clear();
-    this.clients.ddb.destroy();
-    this.clients.s3.destroy();
-    this.clients.sqs.destroy();
+    closeClients(this.clients);
     await this.emulators.stop();
   }
 }
 
-/** SDK clients pointed at the given endpoints (explicitly, so tests need not touch process.env). */
+/** SDK clients pointed at the given endpoints, as the operator (explicitly, so tests need not touch process.env). */
 export function makeLocalClients(endpoints: Endpoints, region: string): Clients {
-  const credentials = { ...OPERATOR_CREDENTIALS };
-  return {
-    ddb: new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials, maxAttempts: 4 }),
-    s3: new S3Client({
-      endpoint: endpoints.s3, region, credentials, forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 4,
-    }),
-    sqs: new SQSClient({ endpoint: endpoints.sqs, region, credentials, maxAttempts: 4 }),
-  };
+  return makeClients({ endpoints, region, credentials: OPERATOR_CREDENTIALS, maxAttempts: 4 });
 }

@@ -2,11 +2,13 @@
  * `npm start`: the whole pipeline on this machine (CONTRACT.md section 4). Prints a line starting
  * with `READY ` and writes `.local/stack.json` when ready. `-- --no-demo` skips the seed traffic.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FUNCTIONS, type FunctionDecl } from '#infra/wiring.ts';
 import { readConfig } from '#shared/config.ts';
-import { KeyStore } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import { ensureLocalKeys, KeyFileError } from './keys.ts';
 import { LocalStack } from './stack.ts';
 import { ensureLocalSenders } from './senders.ts';
@@ -71,8 +73,15 @@ async function main(): Promise<void> {
     `READY in ${((Date.now() - started) / 1000).toFixed(1)}s (Node ${process.version}) — queue ${json.sqs.queueUrl}, bucket ${json.s3.bucket}, API ${json.api.url || '(none yet)'}; details in ${cfg.NGSP_LOCAL_DIR}/stack.json`,
   );
   if (!args.has('--no-demo')) {
-    const demo = await import('./demo.ts').catch(() => undefined);
-    if (demo) await demo.runDemo(stack, json);
+    // The demo is the `ngsp demo` command (cli/), run against the stack.json just written.
+    const demo = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../cli/main.ts', import.meta.url)), 'demo'], {
+      stdio: 'inherit',
+      env: { ...process.env, NGSP_LOCAL_DIR: cfg.NGSP_LOCAL_DIR },
+    });
+    await new Promise<void>((done) => demo.once('exit', () => done()).once('error', (err) => {
+      console.error(`demo failed: ${err.message} (the stack keeps running)`);
+      done();
+    }));
   }
 }
 

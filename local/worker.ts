@@ -9,7 +9,7 @@
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { functionDecl, type FunctionDecl } from '#infra/wiring.ts';
-import { clients } from '#shared/aws.ts';
+import { clients } from '#shared/store/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { lambdaContext, loadHandler, toSqsEvent, toSqsRecord, type AnyHandler } from './lambda.ts';
 

@@ -1,6 +1,8 @@
 /**
  * Typed, fail-fast configuration from environment variables: a missing or malformed variable
- * stops the cold start with its name. Never `process.env.X || ''`.
+ * stops the cold start with its name. Never `process.env.X || ''`. The functions' settings have
+ * no defaults here: their one home is the wiring table (infra/wiring.ts), which both the CDK
+ * stack and the local stack pass to every function.
  */
 
 export class ConfigError extends Error {
@@ -45,10 +47,10 @@ export const STORE_SETTINGS = {
   EVENTS_TABLE_NAME: { type: 'string' },
   STATS_TABLE_NAME: { type: 'string' },
   ROLLUP_BUCKET_NAME: { type: 'string' },
-  LATENESS_SECONDS: { type: 'int', default: 120, min: 0 },
-  GSI_SHARDS: { type: 'int', default: 4, min: 1 },
-  HOT_DAYS: { type: 'int', default: 7, min: 0 },
-  PAIR_WINDOW_MINUTES: { type: 'int', default: 5, min: 0 },
+  LATENESS_SECONDS: { type: 'int', min: 0 },
+  GSI_SHARDS: { type: 'int', min: 1 },
+  HOT_DAYS: { type: 'int', min: 0 },
+  PAIR_WINDOW_MINUTES: { type: 'int', min: 0 },
 } as const satisfies Record<string, Spec>;
 
 type StoreConfig = { [K in keyof typeof STORE_SETTINGS]: ValueOf<(typeof STORE_SETTINGS)[K]> };

@@ -26,10 +26,11 @@ export interface IncomingMessage {
   senderId?: string;
 }
 
+/** What the ingest needs of each store: narrow, so a test can stand in for it with a few lines. */
 export interface IngestDeps {
-  events: EventStore;
-  stats: StatsStore;
-  bucket: RollupBucket;
+  events: Pick<EventStore, 'journalReports' | 'journal' | 'writeReport' | 'writeConflict'>;
+  stats: Pick<StatsStore, 'putRejectedCount' | 'markDirty'>;
+  bucket: Pick<RollupBucket, 'put'>;
   /** The rollup's lateness window: a minute is rolled this long after it ends. */
   latenessMs: number;
   /** Slack for clock skew and index propagation when deciding a minute may be rolled already. */

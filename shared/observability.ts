@@ -5,18 +5,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-export const NAMESPACE = 'NgspStats';
+import { NAMESPACE } from './metric-names.ts';
 
-/** Custom metric names of the rollup function: one home for the code that emits them and the stack's alarms. */
-export const METRIC = {
-  minutesRolled: 'MinutesRolled',
-  daysRolled: 'DaysRolled',
-  rollupLag: 'RollupLagSeconds',
-  /** A scheduled run found the lease held by another run and did nothing. */
-  rollupLeaseBusy: 'RollupLeaseBusy',
-  /** Minutes and days in quarantine after a run (poison periods the watermark went on without). */
-  periodsQuarantined: 'PeriodsQuarantined',
-} as const;
+export { METRICS, NAMESPACE } from './metric-names.ts';
 
 export function makeLogger(serviceName: string): Logger {
   return new Logger({ serviceName });

@@ -4,6 +4,7 @@
  */
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { minuteKeyOf, parseRfc3339 } from '#shared/time.ts';
+import { transactionKeyOf } from '#shared/store/item-keys.ts';
 
 export type Role = 'CONSUMER' | 'PROVIDER';
 
@@ -39,13 +40,8 @@ export interface Report extends ReportFacts {
   transactionKey: string;
 }
 
-/**
- * A transaction key never collides across the two namespaces: ids use `[A-Za-z0-9._:-]`, so
- * `#` cannot appear inside them.
- */
-export function transactionKeyOf(event: Pick<ExchangeEvent, 'transactionId' | 'eventId' | 'reporter'>): string {
-  return event.transactionId !== undefined ? `T#${event.transactionId}` : `E#${event.reporter.platformId}#${event.eventId}`;
-}
+/** The transaction's identity (its item key in the event store). */
+export { transactionKeyOf };
 
 /** Normalises a validated event, received at `receivedAtMs` (when known). */
 export function toReport(event: ExchangeEvent, receivedAtMs?: number): Report {

@@ -50,11 +50,11 @@ export async function download(target: Target, opts: DownloadOptions, io: Io): P
   for (const day of days) {
     if (granularity === 'day') {
       const wanted = format === 'csv' ? [keys.dailyCsv(day), keys.summary(day)] : [keys.dailyJsonl(day), keys.summary(day)];
-      const present = new Set(await bucket.list(`rollups/daily/date=${day}/`));
+      const present = new Set(await bucket.list(keys.dailyPrefix(day)));
       if (!present.size) missingDays.push(day);
       for (const key of wanted) if (present.has(key)) jobs.push({ key, file: key, convert: false });
     } else {
-      const minuteKeys = (await bucket.list(`rollups/minute/date=${day}/`)).filter((k) => k.endsWith('.jsonl')).sort();
+      const minuteKeys = (await bucket.list(keys.minutePrefix(day))).filter((k) => k.endsWith('.jsonl')).sort();
       if (!minuteKeys.length) missingDays.push(day);
       for (const key of minuteKeys) jobs.push({ key, file: format === 'csv' ? key.replace(/\.jsonl$/, '.csv') : key, convert: format === 'csv' });
     }

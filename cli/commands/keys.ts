@@ -2,11 +2,12 @@
  * `ngsp keys create --role lgsp --platform ID` | `keys list` | `keys revoke KEY_ID` (operators).
  * A key is shown once, when created; the table keeps only its SHA-256.
  */
-import { KeyStore, type KeyRecord, type Role } from '#shared/auth/keys.ts';
+import { type KeyRecord, type Role } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import { defaultRegistry } from '#shared/registry.ts';
 import { dayOf } from '#shared/time.ts';
 import { UserError } from '../errors.ts';
-import type { Io } from '../io.ts';
+import { printRecords, type Io } from '../io.ts';
 import { tableOf, type Target } from '../target.ts';
 
 const ROLES: Role[] = ['lgsp', 'analyst', 'ops'];
@@ -41,19 +42,11 @@ export async function listKeys(target: Target, opts: { json?: boolean; reindex?:
     const tagged = await store(target).reindex();
     io.note(`reindexed ${tagged} key record(s) written before the byKind index.`);
   }
-  const records = await store(target).list();
-  if (opts.json) {
-    io.out(JSON.stringify(records, null, 2));
-    return records;
-  }
-  if (!records.length) {
-    io.out('no keys.');
-    return records;
-  }
-  const rows = [['KEY ID', 'ROLE', 'PLATFORM', 'CREATED', 'REVOKED'], ...records.map((r) => [r.keyId, r.role, r.platformId ?? '-', r.createdAt, r.revokedAt ?? '-'])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows) io.out(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
-  return records;
+  return printRecords(io, await store(target).list(), opts, {
+    none: 'no keys.',
+    header: ['KEY ID', 'ROLE', 'PLATFORM', 'CREATED', 'REVOKED'],
+    row: (r) => [r.keyId, r.role, r.platformId ?? '-', r.createdAt, r.revokedAt ?? '-'],
+  });
 }
 
 export async function revokeKey(target: Target, keyId: string, io: Io): Promise<void> {

@@ -7,7 +7,7 @@
 import { defaultRegistry } from '#shared/registry.ts';
 import { SENDER_ID, SenderStore, type SenderRecord } from '#shared/store/senders.ts';
 import { UserError } from '../errors.ts';
-import type { Io } from '../io.ts';
+import { printRecords, type Io } from '../io.ts';
 import { tableOf, type Target } from '../target.ts';
 
 function store(target: Target): SenderStore {
@@ -36,19 +36,11 @@ export async function addSender(target: Target, opts: AddSenderOptions, io: Io):
 }
 
 export async function listSenders(target: Target, opts: { json?: boolean }, io: Io): Promise<SenderRecord[]> {
-  const records = await store(target).list();
-  if (opts.json) {
-    io.out(JSON.stringify(records, null, 2));
-    return records;
-  }
-  if (!records.length) {
-    io.out('no senders.');
-    return records;
-  }
-  const rows = [['SENDER ID', 'ROLE', 'PLATFORM', 'CREATED', 'NOTE'], ...records.map((r) => [r.senderId, r.role, r.platformId ?? '-', r.createdAt, r.note ?? ''])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows) io.out(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
-  return records;
+  return printRecords(io, await store(target).list(), opts, {
+    none: 'no senders.',
+    header: ['SENDER ID', 'ROLE', 'PLATFORM', 'CREATED', 'NOTE'],
+    row: (r) => [r.senderId, r.role, r.platformId ?? '-', r.createdAt, r.note ?? ''],
+  });
 }
 
 export async function removeSender(target: Target, senderId: string, io: Io): Promise<void> {

@@ -3,8 +3,8 @@
  * HTTP API (`POST /v1/events` with the platform's key). Batches within the transport limits,
  * a few requests in flight, throttling and 5xx retried with backoff.
  */
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { API_LIMITS, Packer, SQS_LIMITS, type Batch, type PackLimits } from '#shared/traffic/batch.ts';
+import { API_LIMITS, Packer, SQS_LIMITS, type Batch, type PackLimits } from '#shared/envelope.ts';
+import { QueueRefusedError, sendBatch } from '#shared/store/queue.ts';
 import { UserError } from '../errors.ts';
 import { sqsSenderFor, type Target } from '../target.ts';
 
@@ -87,24 +87,15 @@ export class EventSender {
 
   private async enqueue(batch: Batch, platformId: string): Promise<void> {
     const { sqs, queueUrl } = sqsSenderFor(this.target, platformId);
-    let entries = batch.bodies.map((body, i) => ({ Id: String(i), MessageBody: body }));
-    const eventsOf = new Map(batch.counts.map((c, i) => [String(i), c]));
-    for (let attempt = 0; entries.length; attempt++) {
-      const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-      for (const ok of out.Successful ?? []) {
-        this.stats.sent += eventsOf.get(ok.Id!) ?? 0;
-        this.stats.messages++;
-      }
-      const failed = out.Failed ?? [];
-      if (!failed.length) return;
-      const fatal = failed.find((f) => f.SenderFault);
-      if (fatal || attempt >= 5) {
-        const f = fatal ?? failed[0]!;
-        throw new UserError(`the queue refused a message (${f.Code}: ${f.Message ?? 'no reason given'}).`);
-      }
-      const retry = new Set(failed.map((f) => f.Id));
-      entries = entries.filter((e) => retry.has(e.Id));
-      await sleep(200 * 2 ** attempt);
+    const onSent = (i: number): void => {
+      this.stats.sent += batch.counts[i] ?? 0;
+      this.stats.messages++;
+    };
+    try {
+      await sendBatch(sqs, queueUrl, batch.bodies, { attempts: 6, backoffMs: 100, onSent });
+    } catch (err) {
+      if (err instanceof QueueRefusedError) throw new UserError(`the queue refused a message (${err.code}: ${err.reason ?? 'no reason given'}).`);
+      throw err;
     }
   }
 

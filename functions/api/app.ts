@@ -10,24 +10,28 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { clients } from '#shared/aws.ts';
-import { KeyStore, type Principal, type Role } from '#shared/auth/keys.ts';
+import { clients } from '#shared/store/clients.ts';
+import { type Principal, type Role } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import { errorResponse, ForbiddenError, jsonResponse, MethodNotAllowedError, NotFoundError, UnauthorizedError, type HttpResponse } from '#shared/api/errors.ts';
 import { postEvents, type PostEventsDeps } from '#shared/api/events.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
 import { openApiDocument } from '#shared/api/openapi.ts';
 import { parseDaysQuery, parseMinutesQuery, parseRejectionsQuery, parseSummaryQuery, type Query } from '#shared/api/params.ts';
-import { IngestQueue } from '#shared/api/queue.ts';
+import { IngestQueue } from '#shared/store/queue.ts';
 import { RejectionReader } from '#shared/api/rejections.ts';
-import { Throttle, throttleSubject } from '#shared/api/throttle.ts';
-import { makeLogger, makeMetrics } from '#shared/observability.ts';
+import { methodsByPath, ROUTES, type OperationId } from '#shared/api/routes.ts';
+import { Throttle } from '#shared/api/throttle.ts';
+import { makeLogger, makeMetrics, METRICS } from '#shared/observability.ts';
 import { RollupBucket } from '#shared/store/bucket.ts';
 import { StatsStore } from '#shared/store/stats.ts';
+import { ThrottleCounters } from '#shared/store/throttle.ts';
 import type { ApiConfig } from './config.ts';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard.gen.ts';
 
 export const logger = makeLogger('api');
 export const metrics = makeMetrics('api');
+const M = METRICS.api;
 
 export interface ApiDeps {
   keys: Pick<KeyStore, 'resolve'>;
@@ -44,7 +48,7 @@ export function defaultDeps(config: ApiConfig): ApiDeps {
   const bucket = new RollupBucket(s3, config.ROLLUP_BUCKET_NAME);
   return {
     keys: new KeyStore(ddb, config.KEYS_TABLE_NAME),
-    throttle: new Throttle(ddb, config.KEYS_TABLE_NAME, { limit: config.THROTTLE_LIMIT, windowSeconds: config.THROTTLE_WINDOW_SECONDS }),
+    throttle: new Throttle(new ThrottleCounters(ddb, config.KEYS_TABLE_NAME, { limit: config.THROTTLE_LIMIT, windowSeconds: config.THROTTLE_WINDOW_SECONDS })),
     metrics: new MetricsReader(stats),
     rejections: new RejectionReader(bucket),
     events: { queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL), bucket, stats, bodyLimitBytes: config.BODY_LIMIT_BYTES },
@@ -76,7 +80,7 @@ function mountPath(event: Event): string {
 
 export function makeHandler(deps: ApiDeps) {
   /** 401 without a usable key, 403 for a role not allowed, 429 over the budget — in that order. */
-  const authorize = async (event: Event, roles: Role[]): Promise<Principal> => {
+  const authorize = async (event: Event, roles: readonly Role[]): Promise<Principal> => {
     const key = header(event, 'x-api-key');
     if (!key || key.length > 256) throw new UnauthorizedError();
     const principal = await deps.keys.resolve(key);
@@ -85,54 +89,39 @@ export function makeHandler(deps: ApiDeps) {
     if (principal.role === 'lgsp' && !principal.platformId) throw new ForbiddenError('this lgsp key is not bound to a platform; ask an operator for a key of your platform');
     if (!roles.includes(principal.role)) throw new ForbiddenError(`a key of role ${principal.role} may not use this route (allowed: ${roles.join(', ')})`);
     try {
-      await deps.throttle.take(throttleSubject(principal));
+      await deps.throttle.take(principal);
     } catch (err) {
-      metrics.addMetric('RequestsThrottled', MetricUnit.Count, 1);
+      metrics.addMetric(M.RequestsThrottled, MetricUnit.Count, 1);
       throw err;
     }
     logger.appendKeys({ keyId: principal.keyId, role: principal.role, ...(principal.platformId ? { platformId: principal.platformId } : {}) });
     return principal;
   };
 
-  const route = (method: 'GET' | 'POST', path: string, handler: (event: Event) => Promise<Result>): Route<Event, Result> => ({ method, path, handler });
-
-  const routes: Route<Event, Result>[] = [
-    route('POST', '/v1/events', async (event) => {
-      const p = await authorize(event, ['lgsp']);
-      const result = await postEvents(bodyText(event), { ...p, platformId: p.platformId! }, deps.events);
-      metrics.addMetric('EventsAccepted', MetricUnit.Count, result.accepted);
-      metrics.addMetric('EventsRejected', MetricUnit.Count, result.rejected.length);
+  /** What each operation of the route table does; the route table (shared/api/routes.ts) says who may. */
+  const operations: Record<OperationId, (event: Event, principal: Principal | undefined) => Promise<Result>> = {
+    postEvents: async (event, p) => {
+      const result = await postEvents(bodyText(event), { ...p!, platformId: p!.platformId! }, deps.events);
+      metrics.addMetric(M.EventsAccepted, MetricUnit.Count, result.accepted);
+      metrics.addMetric(M.EventsRejected, MetricUnit.Count, result.rejected.length);
       return jsonResponse(202, result);
-    }),
-    route('GET', '/v1/metrics/minutes', async (event) => {
-      await authorize(event, ['analyst', 'ops']);
-      return jsonResponse(200, await deps.metrics.minutes(parseMinutesQuery(query(event))));
-    }),
-    route('GET', '/v1/metrics/days', async (event) => {
-      await authorize(event, ['analyst', 'ops']);
-      return jsonResponse(200, await deps.metrics.days(parseDaysQuery(query(event))));
-    }),
-    route('GET', '/v1/metrics/summary', async (event) => {
-      await authorize(event, ['analyst', 'ops']);
-      return jsonResponse(200, await deps.metrics.summary(parseSummaryQuery(query(event))));
-    }),
-    route('GET', '/v1/metrics/breakdown', async (event) => {
-      await authorize(event, ['analyst', 'ops']);
-      return jsonResponse(200, await deps.metrics.breakdown(parseDaysQuery(query(event))));
-    }),
-    route('GET', '/v1/rejections', async (event) => {
-      const p = await authorize(event, ['lgsp', 'ops']);
+    },
+    getMinuteMetrics: async (event) => jsonResponse(200, await deps.metrics.minutes(parseMinutesQuery(query(event)))),
+    getDayMetrics: async (event) => jsonResponse(200, await deps.metrics.days(parseDaysQuery(query(event)))),
+    getSummary: async (event) => jsonResponse(200, await deps.metrics.summary(parseSummaryQuery(query(event)))),
+    getBreakdown: async (event) => jsonResponse(200, await deps.metrics.breakdown(parseDaysQuery(query(event)))),
+    getRejections: async (event, p) => {
       const q = parseRejectionsQuery(query(event));
       let platformId = q.platformId;
-      if (p.role === 'lgsp') {
-        if (platformId !== undefined && platformId !== p.platformId) throw new ForbiddenError(`this key may read only the rejections of ${p.platformId}`);
-        platformId = p.platformId;
+      if (p!.role === 'lgsp') {
+        if (platformId !== undefined && platformId !== p!.platformId) throw new ForbiddenError(`this key may read only the rejections of ${p!.platformId}`);
+        platformId = p!.platformId;
       }
       return jsonResponse(200, await deps.rejections.page(q.date, { ...(platformId ? { platformId } : {}), limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) }));
-    }),
-    route('GET', '/v1/health', async () => jsonResponse(200, { status: 'ok' })),
-    route('GET', '/v1/openapi.json', async (event) => jsonResponse(200, openApiDocument(mountPath(event)), { 'cache-control': 'public, max-age=300' })),
-    route('GET', '/', async (): Promise<HttpResponse> => ({
+    },
+    getHealth: async () => jsonResponse(200, { status: 'ok' }),
+    getOpenApi: async (event) => jsonResponse(200, openApiDocument(mountPath(event), deps.events.bodyLimitBytes), { 'cache-control': 'public, max-age=300' }),
+    getDashboard: async (): Promise<HttpResponse> => ({
       statusCode: 200,
       headers: {
         'content-type': 'text/html; charset=utf-8',
@@ -142,16 +131,20 @@ export function makeHandler(deps: ApiDeps) {
         'cache-control': 'no-cache',
       },
       body: DASHBOARD_HTML,
-    })),
-  ];
+    }),
+  };
 
-  const methodsByPath = new Map<string, string[]>();
-  for (const r of routes) methodsByPath.set(r.path, [...(methodsByPath.get(r.path) ?? []), r.method]);
+  const routes: Route<Event, Result>[] = ROUTES.map((r) => ({
+    method: r.method,
+    path: r.path,
+    handler: async (event: Event) => operations[r.operationId](event, r.roles.length ? await authorize(event, r.roles) : undefined),
+  }));
+  const allowed = methodsByPath();
 
   const router = httpRouterHandler<Event, Result>({
     routes,
     notFoundResponse: ({ path }) => {
-      const allow = methodsByPath.get(path.length > 1 ? path.replace(/\/+$/, '') : path);
+      const allow = allowed.get(path.length > 1 ? path.replace(/\/+$/, '') : path);
       throw allow ? new MethodNotAllowedError(allow) : new NotFoundError(`no route ${path.slice(0, 200)}`);
     },
   });
@@ -160,7 +153,7 @@ export function makeHandler(deps: ApiDeps) {
     onError: async (request) => {
       const res = errorResponse(request.error);
       if (res.internal) logger.error('request failed', { error: request.error as Error, path: request.event.path });
-      if (res.statusCode >= 500) metrics.addMetric('ApiErrors', MetricUnit.Count, 1);
+      if (res.statusCode >= 500) metrics.addMetric(M.ApiErrors, MetricUnit.Count, 1);
       request.response = { statusCode: res.statusCode, headers: res.headers, body: res.body };
     },
   };
@@ -168,7 +161,7 @@ export function makeHandler(deps: ApiDeps) {
   const access: MiddlewareObj<Event, Result> = {
     before: async () => {
       // Also keeps every invocation's metrics flush non-empty.
-      metrics.addMetric('Requests', MetricUnit.Count, 1);
+      metrics.addMetric(M.Requests, MetricUnit.Count, 1);
     },
     after: async (request) => {
       logger.info('request', { method: request.event.httpMethod, path: request.event.path, status: request.response?.statusCode });

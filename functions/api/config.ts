@@ -1,5 +1,4 @@
 import { readConfig } from '#shared/config.ts';
-import { DEFAULT_BODY_LIMIT_BYTES } from '#shared/api/events.ts';
 
 /** The API function's settings; a missing variable stops the cold start with its name. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
@@ -10,10 +9,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       ROLLUP_BUCKET_NAME: { type: 'string' },
       INGEST_QUEUE_URL: { type: 'string' },
       /** Largest POST /v1/events body; larger → 413. */
-      BODY_LIMIT_BYTES: { type: 'int', default: DEFAULT_BODY_LIMIT_BYTES, min: 1024 },
+      BODY_LIMIT_BYTES: { type: 'int', min: 1024 },
       /** Requests per principal (an LGSP: per platform) and window; more → 429. */
-      THROTTLE_LIMIT: { type: 'int', default: 600, min: 1 },
-      THROTTLE_WINDOW_SECONDS: { type: 'int', default: 60, min: 1 },
+      THROTTLE_LIMIT: { type: 'int', min: 1 },
+      THROTTLE_WINDOW_SECONDS: { type: 'int', min: 1 },
     },
     env,
   );

@@ -8,9 +8,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { clients } from '#shared/aws.ts';
+import { clients } from '#shared/store/clients.ts';
 import { ingestBatch, type IngestDeps } from '#shared/ingest.ts';
-import { makeLogger, makeMetrics } from '#shared/observability.ts';
+import { makeLogger, makeMetrics, METRICS } from '#shared/observability.ts';
 import { makeStores } from '#shared/store/stores.ts';
 import { storeNames, storeNumbers } from '#shared/config.ts';
 import { SenderStore } from '#shared/store/senders.ts';
@@ -19,6 +19,7 @@ import type { IngestConfig } from './config.ts';
 
 export const logger = makeLogger('ingest');
 export const metrics = makeMetrics('ingest');
+const M = METRICS.ingest;
 
 /** Real dependencies from configuration; SDK clients are made once per process. */
 export function defaultDeps(config: IngestConfig): IngestDeps {
@@ -50,12 +51,12 @@ export function makeHandler(deps: IngestDeps) {
       senderId: r.attributes.SenderId,
     }));
     const result = await ingestBatch(messages, deps);
-    metrics.addMetric('ReportsStored', MetricUnit.Count, result.stored);
-    metrics.addMetric('ReportsDuplicate', MetricUnit.Count, result.duplicates);
-    metrics.addMetric('ReportsConflict', MetricUnit.Count, result.conflicts);
-    metrics.addMetric('EventsRejected', MetricUnit.Count, result.rejected);
-    metrics.addMetric('MessagesRetried', MetricUnit.Count, result.failedMessageIds.length);
-    metrics.addMetric('StoreErrors', MetricUnit.Count, result.storeErrors);
+    metrics.addMetric(M.ReportsStored, MetricUnit.Count, result.stored);
+    metrics.addMetric(M.ReportsDuplicate, MetricUnit.Count, result.duplicates);
+    metrics.addMetric(M.ReportsConflict, MetricUnit.Count, result.conflicts);
+    metrics.addMetric(M.EventsRejected, MetricUnit.Count, result.rejected);
+    metrics.addMetric(M.MessagesRetried, MetricUnit.Count, result.failedMessageIds.length);
+    metrics.addMetric(M.StoreErrors, MetricUnit.Count, result.storeErrors);
     logger.info('batch ingested', {
       messages: messages.length, stored: result.stored, duplicates: result.duplicates,
       conflicts: result.conflicts, rejected: result.rejected, retried: result.failedMessageIds.length,

@@ -2,14 +2,14 @@
  * The scheduled rollup: rolls due and dirty minutes, then complete or re-rolled days.
  * Also accepts `{ "from": ..., "to": ... }` (epoch ms or RFC 3339) to roll a range on demand.
  */
+import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
-import { clients } from '#shared/aws.ts';
+import { clients } from '#shared/store/clients.ts';
 import { ValidationError } from '#shared/errors.ts';
-import { METRIC, makeLogger, makeMetrics } from '#shared/observability.ts';
+import { makeLogger, makeMetrics, METRICS } from '#shared/observability.ts';
 import { rollRange, runScheduled, type RollupDeps } from '#shared/rollup.ts';
 import { storeNames, storeNumbers } from '#shared/config.ts';
 import { makeStores } from '#shared/store/stores.ts';
@@ -18,6 +18,7 @@ import type { RollupConfig } from './config.ts';
 
 export const logger = makeLogger('rollup');
 export const metrics = makeMetrics('rollup');
+const M = METRICS.rollup;
 
 /** The rollup's deps and how much of the function's remaining time a scheduled run leaves unused. */
 export interface RollupHandlerDeps extends RollupDeps {
@@ -66,16 +67,16 @@ export function makeHandler(deps: RollupHandlerDeps) {
     const report = await runScheduled({ ...deps, budgetMs });
     if (report.leaseBusy) {
       // Another run holds the lease (a slow run, or a tick delivered twice): this one exits quietly.
-      metrics.addMetric(METRIC.rollupLeaseBusy, MetricUnit.Count, 1);
+      metrics.addMetric(M.RollupLeaseBusy, MetricUnit.Count, 1);
       logger.info('rollup lease held by another run: nothing done');
       return report;
     }
-    metrics.addMetric(METRIC.minutesRolled, MetricUnit.Count, report.minutes);
-    metrics.addMetric(METRIC.daysRolled, MetricUnit.Count, report.days.length);
+    metrics.addMetric(M.MinutesRolled, MetricUnit.Count, report.minutes);
+    metrics.addMetric(M.DaysRolled, MetricUnit.Count, report.days.length);
     // Minutes and days the watermark went on without (the quarantine alarm watches it).
-    metrics.addMetric(METRIC.periodsQuarantined, MetricUnit.Count, report.quarantined ?? 0);
+    metrics.addMetric(M.PeriodsQuarantined, MetricUnit.Count, report.quarantined ?? 0);
     // Rollup lag: how far the newest rolled minute is behind now (the alarm watches it).
-    metrics.addMetric(METRIC.rollupLag, MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)));
+    metrics.addMetric(M.RollupLagSeconds, MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)));
     logger.info('scheduled rollup', { ...report });
     return report;
   })

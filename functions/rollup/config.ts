@@ -5,12 +5,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
   readConfig(
     {
       ...STORE_SETTINGS,
-      ROLLUP_CONCURRENCY: { type: 'int', default: 8, min: 1 },
-      MAX_MINUTES_PER_RUN: { type: 'int', default: 240, min: 1 },
-      INITIAL_LOOKBACK_MINUTES: { type: 'int', default: 60, min: 0 },
-      PROVISIONAL_MINUTES: { type: 'bool', default: true },
-      INDEX_LAG_SECONDS: { type: 'int', default: 10, min: 0 },
-      // Default in the wiring table (infra/wiring.ts), the only home of new settings' defaults.
+      ROLLUP_CONCURRENCY: { type: 'int', min: 1 },
+      MAX_MINUTES_PER_RUN: { type: 'int', min: 1 },
+      INITIAL_LOOKBACK_MINUTES: { type: 'int', min: 0 },
+      PROVISIONAL_MINUTES: { type: 'bool' },
+      INDEX_LAG_SECONDS: { type: 'int', min: 0 },
       LEASE_SECONDS: { type: 'int', min: 1 },
       POISON_ATTEMPTS: { type: 'int', min: 1 },
       QUARANTINE_RETRY_MINUTES: { type: 'int', min: 1 },

@@ -14,13 +14,11 @@ import type { RollupBucket } from '#shared/store/bucket.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
 import { ForbiddenError, PayloadTooLargeError } from './errors.ts';
 
-/** Default largest accepted body: 1 MiB (500 events of ~2 KiB each). Larger → 413. */
-export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
-
 export interface PostEventsDeps {
   queue: { send(events: unknown[]): Promise<void> };
   bucket: RollupBucket;
   stats: StatsStore;
+  /** Largest accepted body (the wiring table's BODY_LIMIT_BYTES: 1 MiB, 500 events of ~2 KiB each); larger → 413. */
   bodyLimitBytes: number;
   now?: () => number;
 }

@@ -32,22 +32,15 @@ export interface PeakMinute {
   transactions: number;
 }
 
-export interface SummaryResponse {
-  from: string;
-  to: string;
-  timezone: string;
-  transactions: number;
-  succeeded: number;
-  failed: number;
-  ngspTransactions: number;
-  /** Transactions per minute over the range's minutes that have begun (all of them for a past range). */
-  avgTransactionsPerMinute: number;
-  /** Distinct `orgCode/systemCode` over the whole range (union of the days' sets, not a sum). */
-  distinctSystems: number;
-  /** Sorted platform ids that reported in the range (union). */
-  reportingPlatforms: string[];
-  peakMinute: PeakMinute | null;
-}
+/**
+ * The figures of summary.json over a range: `avgTransactionsPerMinute` over the range's minutes
+ * that have begun (all of them for a past range); `distinctSystems` (`orgCode/systemCode`) and
+ * `reportingPlatforms` (sorted) are unions over the range, not sums.
+ */
+export type SummaryResponse = { from: string; to: string } & Pick<
+  DaySummary,
+  'timezone' | 'transactions' | 'succeeded' | 'failed' | 'ngspTransactions' | 'avgTransactionsPerMinute' | 'distinctSystems' | 'reportingPlatforms' | 'peakMinute'
+>;
 
 export interface ServiceFigures {
   serviceCode: string;

@@ -6,7 +6,7 @@
  */
 import { eventJsonSchema } from '#shared/contract/validate.ts';
 import { MAX_DAYS_RANGE, MAX_REJECTIONS_PAGE } from './params.ts';
-import { DEFAULT_BODY_LIMIT_BYTES } from './events.ts';
+import { ROUTES, type OperationId } from './routes.ts';
 
 type Json = Record<string, unknown>;
 
@@ -71,13 +71,92 @@ const dayRangeParams: Json[] = [
   dayParam('to', `Last day, included; at most ${MAX_DAYS_RANGE} days in all`),
 ];
 
+/** Every operation of the route table (shared/api/routes.ts) but its method, path, id and roles. */
+function operations(bodyLimitBytes: number): Record<OperationId, Json> {
+  return {
+    postEvents: {
+      summary: "Post exchange events (an LGSP key, its own platform's events only)",
+      description:
+        `One event or an envelope {"events": [...]} of 1 to 500 events; at most ${bodyLimitBytes} bytes (larger: 413; more than 500 events: 400 naming \`events\`). ` +
+        "If any event's reporter.platformId is not the key's platform, nothing is accepted (403) and those events are kept in the key platform's rejections (rule 7). Invalid events are kept in rejected/ " +
+        '(source `api`) and listed in the answer; valid ones are queued for ingestion exactly like SQS messages.',
+      requestBody: { required: true, content: json({ oneOf: [ref('ExchangeEvent'), ref('EventEnvelope')] }) },
+      responses: {
+        '202': { description: 'Accepted events are queued; rejected ones listed with their reasons', content: json(ref('PostEventsResult')) },
+        ...ERRORS,
+        '413': errorResponse(`Body larger than ${bodyLimitBytes} bytes`),
+      },
+    },
+    getMinuteMetrics: {
+      summary: 'Per-minute transactions over at most 24 hours',
+      parameters: [
+        { name: 'from', in: 'query', required: true, schema: ref('Timestamp'), description: 'RFC 3339 with offset; first minute starting at or after it' },
+        { name: 'to', in: 'query', required: true, schema: ref('Timestamp'), description: 'RFC 3339 with offset, later than from, at most 24 h after it; excluded' },
+        ...filterParams,
+      ],
+      responses: { '200': { description: 'One point for every minute in [from, to), zeros included', content: json(ref('Series')) }, ...ERRORS },
+    },
+    getDayMetrics: {
+      summary: `Per-day transactions over at most ${MAX_DAYS_RANGE} days`,
+      parameters: [...dayRangeParams, ...filterParams],
+      responses: { '200': { description: 'One point for every day of [from, to], zeros included; today is counted from its minutes so far', content: json(ref('Series')) }, ...ERRORS },
+    },
+    getSummary: {
+      summary: 'Figures over a range of days (from/to) or a year',
+      description: 'Distinct systems and platforms are distinct over the whole range (a union, not a sum of days).',
+      parameters: [
+        { ...dayParam('from', 'First day, included (with to; not with year)'), required: false },
+        { ...dayParam('to', `Last day, included; at most ${MAX_DAYS_RANGE} days in all`), required: false },
+        { name: 'year', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{4}$' }, description: 'A whole year instead of from/to' },
+      ],
+      responses: { '200': { description: 'The range summary', content: json(ref('Summary')) }, ...ERRORS },
+    },
+    getBreakdown: {
+      summary: 'Transactions by service and by province pair over a range of days (an extension used by the dashboard)',
+      parameters: [...dayRangeParams, ...filterParams],
+      responses: { '200': { description: 'Services and province pairs, largest first', content: json(ref('Breakdown')) }, ...ERRORS },
+    },
+    getRejections: {
+      summary: 'Rejected events received on a day (an LGSP sees only its own platform\'s; ops sees all)',
+      parameters: [
+        dayParam('date', 'Day the events were received (YYYY-MM-DD)'),
+        { name: 'platformId', in: 'query', required: false, schema: { type: 'string', pattern: '^(NGSP|LGSP-[A-Z0-9]+|unknown)$' }, description: "Only this platform's lines, read from its own folder rejected/platform=<id>/ (an LGSP key: its own platform only, else 403; `unknown`: messages of unregistered SQS senders, ops only)" },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_REJECTIONS_PAGE, default: MAX_REJECTIONS_PAGE } },
+        { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+      ],
+      responses: { '200': { description: 'A page of rejected lines (CONTRACT.md section 2)', content: json(ref('RejectionsPage')) }, ...ERRORS },
+    },
+    getHealth: {
+      summary: 'Liveness',
+      responses: { '200': { description: 'The API answers', content: json(ref('Health')) }, '405': ERRORS['405'] },
+    },
+    getOpenApi: {
+      summary: 'This document',
+      responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) }, '405': ERRORS['405'] },
+    },
+    getDashboard: {
+      summary: 'The dashboard page (it asks for an analyst or ops key)',
+      responses: { '200': { description: 'HTML page, self-contained', content: { 'text/html': { schema: { type: 'string' } } } }, '405': ERRORS['405'] },
+    },
+  };
+}
+
 /**
- * Builds the document.
- * @param serverUrl where the API is mounted (e.g. `/prod` behind an API Gateway stage) @default '/'
+ * The OpenAPI document (3.1) of the route table: each route's operation with its id and its
+ * roles (`x-ngsp-roles`; none: public, no key).
+ * @param serverUrl where the API is mounted (e.g. `/prod` behind an API Gateway stage)
+ * @param bodyLimitBytes the deployed POST /v1/events body limit (BODY_LIMIT_BYTES)
  */
-export function openApiDocument(serverUrl = '/'): Json {
-  const secured = (roles: string[]): Json => ({ security: [{ apiKey: [] }], 'x-ngsp-roles': roles });
-  const open: Json = { security: [], 'x-ngsp-roles': [] };
+export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json {
+  const ops = operations(bodyLimitBytes);
+  const paths = (): Json => {
+    const out: Record<string, Record<string, Json>> = {};
+    for (const r of ROUTES) {
+      const access: Json = r.roles.length ? { security: [{ apiKey: [] }], 'x-ngsp-roles': [...r.roles] } : { security: [], 'x-ngsp-roles': [] };
+      (out[r.path] ??= {})[r.method.toLowerCase()] = { operationId: r.operationId, ...ops[r.operationId], ...access };
+    }
+    return out;
+  };
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -91,108 +170,7 @@ export function openApiDocument(serverUrl = '/'): Json {
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
-    paths: {
-      '/v1/events': {
-        post: {
-          operationId: 'postEvents',
-          summary: "Post exchange events (an LGSP key, its own platform's events only)",
-          description:
-            `One event or an envelope {"events": [...]} of 1 to 500 events; at most ${DEFAULT_BODY_LIMIT_BYTES} bytes (larger: 413; more than 500 events: 400 naming \`events\`). ` +
-            "If any event's reporter.platformId is not the key's platform, nothing is accepted (403) and those events are kept in the key platform's rejections (rule 7). Invalid events are kept in rejected/ " +
-            '(source `api`) and listed in the answer; valid ones are queued for ingestion exactly like SQS messages.',
-          ...secured(['lgsp']),
-          requestBody: { required: true, content: json({ oneOf: [ref('ExchangeEvent'), ref('EventEnvelope')] }) },
-          responses: {
-            '202': { description: 'Accepted events are queued; rejected ones listed with their reasons', content: json(ref('PostEventsResult')) },
-            ...ERRORS,
-            '413': errorResponse(`Body larger than ${DEFAULT_BODY_LIMIT_BYTES} bytes`),
-          },
-        },
-      },
-      '/v1/metrics/minutes': {
-        get: {
-          operationId: 'getMinuteMetrics',
-          summary: 'Per-minute transactions over at most 24 hours',
-          ...secured(['analyst', 'ops']),
-          parameters: [
-            { name: 'from', in: 'query', required: true, schema: ref('Timestamp'), description: 'RFC 3339 with offset; first minute starting at or after it' },
-            { name: 'to', in: 'query', required: true, schema: ref('Timestamp'), description: 'RFC 3339 with offset, later than from, at most 24 h after it; excluded' },
-            ...filterParams,
-          ],
-          responses: { '200': { description: 'One point for every minute in [from, to), zeros included', content: json(ref('Series')) }, ...ERRORS },
-        },
-      },
-      '/v1/metrics/days': {
-        get: {
-          operationId: 'getDayMetrics',
-          summary: `Per-day transactions over at most ${MAX_DAYS_RANGE} days`,
-          ...secured(['analyst', 'ops']),
-          parameters: [...dayRangeParams, ...filterParams],
-          responses: { '200': { description: 'One point for every day of [from, to], zeros included; today is counted from its minutes so far', content: json(ref('Series')) }, ...ERRORS },
-        },
-      },
-      '/v1/metrics/summary': {
-        get: {
-          operationId: 'getSummary',
-          summary: 'Figures over a range of days (from/to) or a year',
-          description: 'Distinct systems and platforms are distinct over the whole range (a union, not a sum of days).',
-          ...secured(['analyst', 'ops']),
-          parameters: [
-            { ...dayParam('from', 'First day, included (with to; not with year)'), required: false },
-            { ...dayParam('to', `Last day, included; at most ${MAX_DAYS_RANGE} days in all`), required: false },
-            { name: 'year', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{4}$' }, description: 'A whole year instead of from/to' },
-          ],
-          responses: { '200': { description: 'The range summary', content: json(ref('Summary')) }, ...ERRORS },
-        },
-      },
-      '/v1/metrics/breakdown': {
-        get: {
-          operationId: 'getBreakdown',
-          summary: 'Transactions by service and by province pair over a range of days (an extension used by the dashboard)',
-          ...secured(['analyst', 'ops']),
-          parameters: [...dayRangeParams, ...filterParams],
-          responses: { '200': { description: 'Services and province pairs, largest first', content: json(ref('Breakdown')) }, ...ERRORS },
-        },
-      },
-      '/v1/rejections': {
-        get: {
-          operationId: 'getRejections',
-          summary: 'Rejected events received on a day (an LGSP sees only its own platform\'s; ops sees all)',
-          ...secured(['lgsp', 'ops']),
-          parameters: [
-            dayParam('date', 'Day the events were received (YYYY-MM-DD)'),
-            { name: 'platformId', in: 'query', required: false, schema: { type: 'string', pattern: '^(NGSP|LGSP-[A-Z0-9]+|unknown)$' }, description: "Only this platform's lines, read from its own folder rejected/platform=<id>/ (an LGSP key: its own platform only, else 403; `unknown`: messages of unregistered SQS senders, ops only)" },
-            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_REJECTIONS_PAGE, default: MAX_REJECTIONS_PAGE } },
-            { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'nextCursor of the previous page' },
-          ],
-          responses: { '200': { description: 'A page of rejected lines (CONTRACT.md section 2)', content: json(ref('RejectionsPage')) }, ...ERRORS },
-        },
-      },
-      '/v1/health': {
-        get: {
-          operationId: 'getHealth',
-          summary: 'Liveness',
-          ...open,
-          responses: { '200': { description: 'The API answers', content: json(ref('Health')) }, '405': ERRORS['405'] },
-        },
-      },
-      '/v1/openapi.json': {
-        get: {
-          operationId: 'getOpenApi',
-          summary: 'This document',
-          ...open,
-          responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) }, '405': ERRORS['405'] },
-        },
-      },
-      '/': {
-        get: {
-          operationId: 'getDashboard',
-          summary: 'The dashboard page (it asks for an analyst or ops key)',
-          ...open,
-          responses: { '200': { description: 'HTML page, self-contained', content: { 'text/html': { schema: { type: 'string' } } } }, '405': ERRORS['405'] },
-        },
-      },
-    },
+    paths: paths(),
     components: {
       securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A key of one principal: lgsp (bound to one platform), analyst or ops' } },
       schemas: {

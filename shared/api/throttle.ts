@@ -1,58 +1,26 @@
 /**
- * Per-tenant throttling that behaves the same on DynamoDB, DynamoDB Local and dynalite: a
- * fixed-window counter item per (subject, window) in the keys table, incremented with a
- * conditional `ADD`. The request that would go over the limit fails the condition → 429.
- * Subjects: an LGSP's platform (all its keys share one budget, so one platform cannot starve
- * the others), or the key of an analyst or operator. See docs/architecture.md, "API and tenancy".
+ * Per-tenant throttling of the API: each authenticated request draws one from its principal's
+ * budget (the counters: shared/store/throttle.ts); a spent budget is 429 with `Retry-After`.
  */
-import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Principal } from '#shared/auth/keys.ts';
+import { throttleSubject } from '#shared/store/throttle.ts';
 import { ThrottledError } from './errors.ts';
 
-export interface ThrottleOptions {
-  /** Requests allowed per subject and window. */
-  limit: number;
-  windowSeconds: number;
-  now?: () => number;
-}
-
-/** The budget a principal draws from. */
-export function throttleSubject(p: Principal): string {
-  return p.role === 'lgsp' && p.platformId ? `P#${p.platformId}` : `K#${p.keyId}`;
+/** What the throttle needs of its counters (the keys table's, or a test's). */
+export interface Counters {
+  /** undefined within the budget, else the seconds until the window resets. */
+  take(subject: string): Promise<number | undefined>;
 }
 
 export class Throttle {
-  constructor(
-    private readonly ddb: DynamoDBClient,
-    private readonly table: string,
-    private readonly opts: ThrottleOptions,
-  ) {}
+  constructor(private readonly counters: Counters) {}
 
   /**
-   * Counts one request against the subject's current window.
-   * @throws ThrottledError when the window's budget is spent (with the seconds until it resets)
+   * Counts one request of the principal.
+   * @throws ThrottledError when its window's budget is spent (with the seconds until it resets)
    */
-  async take(subject: string): Promise<void> {
-    const nowSec = Math.floor((this.opts.now ?? Date.now)() / 1000);
-    const windowStart = nowSec - (nowSec % this.opts.windowSeconds);
-    const windowEnd = windowStart + this.opts.windowSeconds;
-    try {
-      await this.ddb.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: { S: `RL#${subject}#${windowStart}` } },
-          UpdateExpression: 'ADD #n :one SET #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
-          ExpressionAttributeNames: { '#n': 'n', '#ttl': 'ttl' },
-          // Expired counters are removed by TTL on `ttl` where the table has it enabled.
-          ExpressionAttributeValues: { ':one': { N: '1' }, ':limit': { N: String(this.opts.limit) }, ':ttl': { N: String(windowEnd + 3600) } },
-        }),
-      );
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === 'ConditionalCheckFailedException') {
-        throw new ThrottledError(Math.max(1, windowEnd - nowSec));
-      }
-      throw err;
-    }
+  async take(principal: Principal): Promise<void> {
+    const retryAfter = await this.counters.take(throttleSubject(principal));
+    if (retryAfter !== undefined) throw new ThrottledError(retryAfter);
   }
 }

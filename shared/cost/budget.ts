@@ -8,6 +8,8 @@
  * estimates, derived as their comments say. Re-run the bench and update both together.
  */
 
+import { CUSTOM_METRICS } from '#shared/metric-names.ts';
+
 export const BUDGET_SOURCE =
   'measured by npm run bench on 2026-11-27 (2021 profile: reports per transaction, bytes, DynamoDB write/read units, stored bytes) and 2026-12-02 (archive bytes; write/read units and stored bytes with the minute journal); other fields design estimates';
 
@@ -95,7 +97,8 @@ export const BUDGET = {
     logBytesPerRollupRun: 1_500,
     /** Log retention, months (stored GB ≈ a month's ingest × this). */
     logMonthsKept: 1,
-    customMetrics: 15,
+    /** One per (function, name) of shared/metric-names.ts; test/infra checks the stack shows each. */
+    customMetrics: CUSTOM_METRICS.length,
     alarms: 12,
     dashboards: 1,
   },

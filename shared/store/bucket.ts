@@ -4,24 +4,31 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { splitMinuteKey } from '#shared/time.ts';
 
+/** The bucket's top folders: IAM grants (infra/wiring.ts) and Glue tables (infra/glue-tables.ts) name them from here. */
+export const PREFIXES = { minute: 'rollups/minute/', daily: 'rollups/daily/', rollups: 'rollups/', archive: 'archive/', rejected: 'rejected/' } as const;
+
 export const keys = {
   minute: (minuteKey: string): string => {
     const { day, hhmm } = splitMinuteKey(minuteKey);
-    return `rollups/minute/date=${day}/${hhmm}.jsonl`;
+    return `${keys.minutePrefix(day)}${hhmm}.jsonl`;
   },
-  dailyJsonl: (day: string): string => `rollups/daily/date=${day}/rollup.jsonl`,
-  dailyCsv: (day: string): string => `rollups/daily/date=${day}/rollup.csv`,
-  summary: (day: string): string => `rollups/daily/date=${day}/summary.json`,
+  /** The folder of a day's minute files. */
+  minutePrefix: (day: string): string => `${PREFIXES.minute}date=${day}/`,
+  /** The folder of a day's daily files (rollup.jsonl, rollup.csv, summary.json). */
+  dailyPrefix: (day: string): string => `${PREFIXES.daily}date=${day}/`,
+  dailyJsonl: (day: string): string => `${keys.dailyPrefix(day)}rollup.jsonl`,
+  dailyCsv: (day: string): string => `${keys.dailyPrefix(day)}rollup.csv`,
+  summary: (day: string): string => `${keys.dailyPrefix(day)}summary.json`,
   /** The raw archive (CONTRACT.md 1.1): one gzip JSON-lines object per final minute. */
   archive: (minuteKey: string): string => {
     const { day, hhmm } = splitMinuteKey(minuteKey);
-    return `archive/date=${day}/${hhmm}.jsonl.gz`;
+    return `${PREFIXES.archive}date=${day}/${hhmm}.jsonl.gz`;
   },
   /** CONTRACT.md 1.1: by sender platform (or `unknown`), then date, so one platform's lines are read alone. */
-  rejected: (platform: string, day: string, id: string): string => `rejected/platform=${platform}/date=${day}/${id}.jsonl`,
-  rejectedPrefix: (platform: string, day: string): string => `rejected/platform=${platform}/date=${day}/`,
+  rejected: (platform: string, day: string, id: string): string => `${keys.rejectedPrefix(platform, day)}${id}.jsonl`,
+  rejectedPrefix: (platform: string, day: string): string => `${PREFIXES.rejected}platform=${platform}/date=${day}/`,
   /** Under it, one `platform=<id>/` folder per sender platform (and `unknown`). */
-  rejectedRoot: 'rejected/',
+  rejectedRoot: PREFIXES.rejected,
   /** The platform of a `platform=<id>/` folder name (or of a key under it). */
   rejectedPlatformOf: (key: string): string | undefined => /^rejected\/platform=([^/]+)\//.exec(key)?.[1],
   /** The layout before 1.1 (`rejected/date=.../`): still read by operators. */

@@ -27,16 +27,16 @@ export interface EventStoreOptions {
   journalTableName: string;
   /**
    * Partitions per minute of the minute index that items written before the journal (1.0) carry
-   * (`b`); read until they are rewritten or expire. @default 8
+   * (`b`); read until they are rewritten or expire (the wiring table's GSI_SHARDS).
    */
-  shards?: number;
+  shards: number;
   /**
    * The hot window: a transaction item expires (TTL) this long after its last report was
    * *received* — never from the event's own time, so a backfill is not written already expired.
    * 0 keeps items forever. Older reports are merged from the raw archive by the rollup.
-   * @default 0
+   * (The wiring table's HOT_DAYS.)
    */
-  hotDays?: number;
+  hotDays: number;
   now?: () => number;
 }
 
@@ -121,8 +121,8 @@ export class EventStore {
 
   constructor(private readonly ddb: DynamoDBClient, opts: EventStoreOptions) {
     this.table = opts.tableName;
-    this.shards = opts.shards ?? 8;
-    this.hotMs = (opts.hotDays ?? 0) * 86_400_000;
+    this.shards = opts.shards;
+    this.hotMs = opts.hotDays * 86_400_000;
     this.now = opts.now ?? Date.now;
     this.journal = new MinuteJournal(ddb, { tableName: opts.journalTableName, hotMs: this.hotMs, now: this.now });
   }

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { KeyStore } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import { LocalStack, type StackJson } from '../../local/stack.ts';
 import { ensureLocalKeys } from '../../local/keys.ts';
 import { closeTarget, localTarget, type Target } from '../../cli/target.ts';

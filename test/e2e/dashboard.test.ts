@@ -13,7 +13,7 @@ import { defaultRegistry } from '#shared/registry.ts';
 import { dayOf } from '#shared/time.ts';
 import { DASHBOARD_HTML } from '#functions/api/dashboard.gen.ts';
 import { buildDashboard } from '../../web/build.ts';
-import { dashboardLink } from '../../local/demo.ts';
+import { dashboardLink } from '../../cli/commands/demo.ts';
 import { generateStream, oracleSummary, oracleTransactions, type OracleTx } from '../helpers/stream.ts';
 import { ingestAndRollTouched, startApiStack, type ApiStack } from '../integration/api-fixtures.ts';
 

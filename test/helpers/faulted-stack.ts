@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PIPELINE } from '#infra/wiring.ts';
-import type { Clients } from '#shared/aws.ts';
+import type { Clients } from '#shared/store/clients.ts';
 import { makeStores } from '#shared/store/stores.ts';
 import { startEmulators, type RunningEmulators } from '../../local/emulators.ts';
 import { makeLocalClients, type LocalStackOptions } from '../../local/stack.ts';

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LocalStack, type LocalStackOptions } from '../../local/stack.ts';
 import { PIPELINE } from '#infra/wiring.ts';
 import { makeStores, type Stores } from '#shared/store/stores.ts';
-import { queueDepth } from '#shared/store/queue.ts';
+import { queueDepth, sendBatch } from '#shared/store/queue.ts';
 
 export { queueDepth };
 
@@ -50,8 +50,7 @@ export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: strin
     Array.from({ length: 4 }, async () => {
       while (next < batches.length) {
         const batch = batches[next++]!;
-        const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
-        if (out.Failed?.length) throw new Error(`SendMessageBatch failed: ${JSON.stringify(out.Failed)}`);
+        await sendBatch(sqs, queueUrl, batch, { attempts: 1, backoffMs: 0 });
       }
     }),
   );

@@ -14,6 +14,7 @@ import { ROLLUP_TABLES } from '#infra/glue-tables.ts';
 import { MAX_RECEIVE_COUNT, RESOURCE_ENV, type FunctionDecl } from '#infra/wiring.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { BUDGET, WIRED } from '#shared/cost/budget.ts';
+import { CUSTOM_METRICS, METRICS, NAMESPACE } from '#shared/metric-names.ts';
 import { FUNCTIONS, PIPELINE } from '#infra/wiring.ts';
 import { TABLES } from '#shared/store/tables.ts';
 import { buildApp, wiringUnderTest, type Built } from './app.ts';
@@ -272,17 +273,39 @@ describe('given the wiring table, when the stack is synthesized', () => {
     expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(1);
     expect(byMetric('Errors')).toHaveLength(DECLS.length);
     expect(byMetric('Throttles')).toHaveLength(DECLS.length);
-    expect(byMetric('RollupLagSeconds')).toEqual([
-      expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'rollup' }], TreatMissingData: 'breaching' }),
+    expect(byMetric(METRICS.rollup.RollupLagSeconds)).toEqual([
+      expect.objectContaining({ Namespace: NAMESPACE, Dimensions: [{ Name: 'service', Value: 'rollup' }], TreatMissingData: 'breaching' }),
     ]);
-    expect(byMetric('PeriodsQuarantined')).toEqual([expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'rollup' }], Threshold: 0 })]);
-    expect(byMetric('StoreErrors')).toEqual([expect.objectContaining({ Namespace: 'NgspStats', Dimensions: [{ Name: 'service', Value: 'ingest' }], Threshold: 0 })]);
+    expect(byMetric(METRICS.rollup.PeriodsQuarantined)).toEqual([expect.objectContaining({ Namespace: NAMESPACE, Dimensions: [{ Name: 'service', Value: 'rollup' }], Threshold: 0 })]);
+    expect(byMetric(METRICS.ingest.StoreErrors)).toEqual([expect.objectContaining({ Namespace: NAMESPACE, Dimensions: [{ Name: 'service', Value: 'ingest' }], Threshold: 0 })]);
     for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
     // The cost estimate counts what the stack makes.
     expect(alarms).toHaveLength(BUDGET.cloudwatch.alarms);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('then the cost budget counts the alarms and custom metrics the template makes and shows', () => {
+    const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((a) => a.Properties);
+    // Custom metrics: those the alarms watch and the dashboard draws, read from the template.
+    const seen = new Set<string>();
+    for (const a of alarms) if (a.Namespace === NAMESPACE) seen.add(`${a.Dimensions[0].Value}/${a.MetricName}`);
+    const [dashboard] = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    // The body is an Fn::Join of JSON text and tokens (ARNs, the region): tokens become plain text.
+    const parts = (dashboard!.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const body = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'token')).join('')) as { widgets: { properties: { metrics?: unknown[][] } }[] };
+    for (const w of body.widgets) {
+      for (const m of w.properties.metrics ?? []) {
+        if (m[0] !== NAMESPACE) continue;
+        const service = m[m.indexOf('service') + 1];
+        seen.add(`${String(service)}/${String(m[1])}`);
+      }
+    }
+    expect([...seen].sort()).toEqual(CUSTOM_METRICS.map((c) => `${c.service}/${c.name}`).sort());
+    expect(seen.size).toBe(BUDGET.cloudwatch.customMetrics);
+    expect(alarms.length).toBe(BUDGET.cloudwatch.alarms);
+    expect(BUDGET.cloudwatch.dashboards).toBe(Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard').length);
   });
 
   it('then the outputs of CONTRACT.md section 6 and the CLI extras exist', () => {

@@ -1,5 +1,5 @@
 /** Shared set-up of the API tests: a test stack with the api function, keys of every principal, a fetch wrapper. */
-import { KeyStore } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { rollDay, rollMinute } from '#shared/rollup.ts';
 import { pool } from '#shared/pool.ts';
@@ -70,21 +70,7 @@ export async function call<T = any>(
   return { status: res.status, headers: res.headers, json: json as T, text };
 }
 
-/** A valid event of a platform at an instant. */
-export function sampleEvent(platformId: string, eventId: string, atMs: number, overrides: Partial<ExchangeEvent> = {}): ExchangeEvent {
-  return {
-    eventId,
-    reporter: { platformId, role: 'CONSUMER' },
-    route: 'NGSP',
-    consumer: { orgCode: 'SOTP', systemCode: 'MOTCUA', provinceCode: '79' },
-    provider: { orgCode: 'BTP', systemCode: 'HOTICH', provinceCode: '01' },
-    serviceCode: 'hotich.khaisinh',
-    requestAt: new Date(atMs).toISOString(),
-    responseAt: new Date(atMs + 250).toISOString(),
-    succeeded: true,
-    ...overrides,
-  };
-}
+export { sampleEvent } from '../helpers/sample-event.ts';
 
 /**
  * Sends events through SQS, waits for ingestion, then rolls exactly the minutes that hold

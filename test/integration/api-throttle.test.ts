@@ -4,7 +4,7 @@
  * and in AWS. Over the budget → 429 with Retry-After; other tenants are not affected.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyStore } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import { dayOf } from '#shared/time.ts';
 import { call, sampleEvent, startApiStack, type ApiStack } from './api-fixtures.ts';
 

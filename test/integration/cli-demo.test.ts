@@ -15,7 +15,7 @@ import type { Io } from '../../cli/io.ts';
 import { join } from 'node:path';
 import { closeTarget, localTarget, type Target } from '../../cli/target.ts';
 import { ensureLocalSenders } from '../../local/senders.ts';
-import { replayDemoDay } from '../../local/demo.ts';
+import { replayDemoDay } from '../../cli/commands/demo.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 const FULL = process.env.NGSP_FULL_DAY === '1';

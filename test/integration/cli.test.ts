@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { KeyStore } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import type { DaySummary } from '#shared/rollup.ts';
 import { keys as s3keys } from '#shared/store/bucket.ts';
 import { transactionKeyOf } from '#shared/report.ts';

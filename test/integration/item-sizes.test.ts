@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE } from '#infra/wiring.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
-import type { Clients } from '#shared/aws.ts';
+import type { Clients } from '#shared/store/clients.ts';
 import { rollDay, type DaySummary } from '#shared/rollup.ts';
 import { DurationSketch } from '#shared/stats/sketch.ts';
 import { keys } from '#shared/store/bucket.ts';

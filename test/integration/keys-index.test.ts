@@ -5,8 +5,9 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyStore, hashKey } from '#shared/auth/keys.ts';
-import { Throttle } from '#shared/api/throttle.ts';
+import { hashKey } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
+import { ThrottleCounters } from '#shared/store/throttle.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 describe('keys list', () => {
@@ -26,8 +27,8 @@ describe('keys list', () => {
     const a = await keys.create('analyst');
     const b = await keys.create('lgsp', 'LGSP-79');
     let clock = Date.parse('2026-01-01T00:00:00Z');
-    const throttle = new Throttle(ddb, table, { limit: 600, windowSeconds: 60, now: () => clock });
-    for (let i = 0; i < 40; i++, clock += 60_000) await throttle.take('LGSP-79');
+    const throttle = new ThrottleCounters(ddb, table, { limit: 600, windowSeconds: 60, now: () => clock });
+    for (let i = 0; i < 40; i++, clock += 60_000) await throttle.take('P#LGSP-79');
     await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `H#${hashKey('legacy')}` }, keyId: { S: 'k_legacy000000' }, role: { S: 'ops' }, createdAt: { S: '2025-01-01T00:00:00.000Z' } } }));
     const commands: string[] = [];
     ddb.middlewareStack.add((next, context) => async (args) => {

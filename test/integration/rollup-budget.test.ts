@@ -7,7 +7,7 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE, rollupNumbers } from '#infra/wiring.ts';
-import type { Clients } from '#shared/aws.ts';
+import type { Clients } from '#shared/store/clients.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { makeStores } from '#shared/store/stores.ts';
 import { MINUTE_MS, minuteStartMs } from '#shared/time.ts';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { KeyStore } from '#shared/auth/keys.ts';
+import { KeyStore } from '#shared/store/api-keys.ts';
 import { dayOf } from '#shared/time.ts';
 import { ensureLocalKeys, KeyFileError } from '../../local/keys.ts';
 import { call, sampleEvent } from '../integration/api-fixtures.ts';

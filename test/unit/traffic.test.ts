@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { validateEvent } from '#shared/contract/validate.ts';
 import { estimateMonthlyCost } from '#shared/cost/estimate.ts';
-import { Packer, SQS_LIMITS, API_LIMITS } from '#shared/traffic/batch.ts';
+import { Packer, SQS_LIMITS, API_LIMITS } from '#shared/envelope.ts';
 import { DayTraffic, consecutiveDays, targetTransactions } from '#shared/traffic/generate.ts';
 import { averageDailyTransactions, profile } from '#shared/traffic/profile.ts';
 import { systemsOn } from '#shared/traffic/systems.ts';

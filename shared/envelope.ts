@@ -1,7 +1,8 @@
 /**
- * Packing events into message bodies and send batches within the transport limits
+ * The one envelope packer: events into message bodies and send batches within the transport limits
  * (CONTRACT.md section 1: `{"events": [...]}` with 1–500 events; SQS: a message and a
- * SendMessageBatch of up to 10 messages are each at most 256 KiB).
+ * SendMessageBatch of up to 10 messages are each at most 256 KiB). The API's ingest queue, the
+ * CLI's sender and the benchmarks all pack with it.
  */
 
 export interface PackLimits {
@@ -13,6 +14,8 @@ export interface PackLimits {
   maxMessagesPerBatch: number;
   /** UTF-8 bytes of one batch (SendMessageBatch: 256 KiB in total). */
   maxBatchBytes: number;
+  /** An event larger than a message goes alone in a message of its own (else EventTooLargeError). @default false */
+  oversizedAlone?: boolean;
 }
 
 const KIB = 1024;
@@ -54,6 +57,12 @@ export class Packer {
 
   add(eventJson: string): Batch[] {
     const size = Buffer.byteLength(eventJson, 'utf8');
+    if (size + FRAME > this.limits.maxMessageBytes && this.limits.oversizedAlone) {
+      const out = this.closeEnvelope();
+      this.envelope = [eventJson];
+      this.envelopeBytes = FRAME + size;
+      return [...out, ...this.closeEnvelope()];
+    }
     if (size + FRAME > this.limits.maxMessageBytes) {
       throw new EventTooLargeError(`an event of ${size} bytes does not fit in one message (${this.limits.maxMessageBytes} bytes)`);
     }

@@ -1,5 +1,5 @@
 /**
- * The `npm start` demo: replays one full day of the 2020 profile (about 26,000 transactions on a
+ * `ngsp demo`, which `npm start` runs once the local stack is ready: replays one full day of the 2020 profile (about 26,000 transactions on a
  * weekday, 9 million a year) into the local stack through SQS, waits for the queue to drain,
  * rolls the day and prints what a newcomer should look at. Event ids are deterministic, so a
  * restart resends duplicates (never counted twice); a day already rolled with the expected
@@ -11,10 +11,9 @@ import { queueDepth } from '#shared/store/queue.ts';
 import { DAY_MS, dayStartMs } from '#shared/time.ts';
 import { DayTraffic } from '#shared/traffic/generate.ts';
 import { averageDailyTransactions, profile } from '#shared/traffic/profile.ts';
-import { consoleIo, n, progressBar, type Io } from '../cli/io.ts';
-import { EventSender } from '../cli/lib/sender.ts';
-import { closeTarget, localTarget, storesOf, type Target } from '../cli/target.ts';
-import type { LocalStack, StackJson } from './stack.ts';
+import { n, progressBar, type Io } from '../io.ts';
+import { EventSender } from '../lib/sender.ts';
+import { storesOf, type Target } from '../target.ts';
 
 export interface DemoResult {
   day: string;
@@ -92,12 +91,12 @@ export function dashboardLink(apiUrl: string, day: string): string {
   return `${apiUrl.replace(/\/$/, '')}/?date=${day}`;
 }
 
-/** The lines printed after the demo. */
-export function demoSummaryLines(r: DemoResult, json: StackJson, dataDir = '.local'): string[] {
+/** The lines printed after the demo (the local stack's API and keys come from its stack.json, as the target). */
+export function demoSummaryLines(r: DemoResult, target: Target, dataDir = '.local'): string[] {
   const s = r.summary;
   const p = profile('2020');
-  const analyst = json.api.keys.analyst;
-  const api = json.api.url || '(the API is not running)';
+  const analyst = target.apiKeys?.analyst ?? '(see stack.json)';
+  const api = target.apiUrl || '(the API is not running)';
   return [
     `DEMO ${r.day} (2020 profile${r.skipped ? ', already replayed and rolled' : ''}):`,
     `  transactions         ${n(s.transactions)} (profile: ${n(Math.round(averageDailyTransactions(p)))} a day on average, 9 million a year)`,
@@ -108,23 +107,24 @@ export function demoSummaryLines(r: DemoResult, json: StackJson, dataDir = '.loc
     `  failed               ${n(s.failed)}   conflicts ${n(s.conflicts)}   rejected ${n(s.rejected)}`,
     ...(r.skipped ? [] : [`  timing               send ${r.sendSeconds.toFixed(0)} s, ingest drained after ${r.drainSeconds.toFixed(0)} s more (${n(Math.round(r.ingestRate))} events/s), rollup ${r.rollSeconds.toFixed(0)} s`]),
     `Where to look:`,
-    `  dashboard            ${json.api.url ? dashboardLink(json.api.url, r.day) : api}  (key: the analyst key below; without ?date= it shows today, or the latest day with data)`,
-    `  rollup files         ${dataDir}/s3/${json.s3.bucket}/rollups/daily/date=${r.day}/ and rollups/minute/date=${r.day}/ (plain files)`,
+    `  dashboard            ${target.apiUrl ? dashboardLink(target.apiUrl, r.day) : api}  (key: the analyst key below; without ?date= it shows today, or the latest day with data)`,
+    `  rollup files         ${dataDir}/s3/${target.bucket}/rollups/daily/date=${r.day}/ and rollups/minute/date=${r.day}/ (plain files)`,
     `  API                  curl -H "x-api-key: ${analyst}" "${api}/v1/metrics/summary?from=${r.day}&to=${r.day}"`,
     `  CLI                  npm run ngsp -- download --from ${r.day} --to ${r.day} --format csv --out ./rollups-demo`,
   ];
 }
 
-export async function runDemo(_stack: LocalStack, json: StackJson): Promise<void> {
-  const target = localTarget(json);
+/**
+ * `ngsp demo`: replays the demo day into the local stack and prints where to look. A failure is
+ * reported and not fatal: the stack keeps running (npm start waits for this command only).
+ */
+export async function demo(target: Target, io: Io, opts: { force?: boolean } = {}): Promise<void> {
   const started = Date.now();
   try {
-    const result = await replayDemoDay(target, consoleIo);
-    for (const line of demoSummaryLines(result, json, process.env.NGSP_LOCAL_DIR ?? '.local')) console.log(line);
-    if (!result.skipped) console.log(`demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const result = await replayDemoDay(target, io, opts);
+    for (const line of demoSummaryLines(result, target, process.env.NGSP_LOCAL_DIR ?? '.local')) io.out(line);
+    if (!result.skipped) io.out(`demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } catch (err) {
-    console.error(`demo failed: ${err instanceof Error ? err.message : String(err)} (the stack keeps running; try npm run ngsp -- replay --profile 2020 --from 2020-11-18)`);
-  } finally {
-    closeTarget(target);
+    io.note(`demo failed: ${err instanceof Error ? err.message : String(err)} (the stack keeps running; try npm run ngsp -- replay --profile 2020 --from 2020-11-18)`);
   }
 }
