@@ -20,7 +20,7 @@ export function awsError(name: string, httpStatusCode = 400): Error {
 export const lambdaContext = {
   functionName: 'unit', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:ap-southeast-1:111111111111:function:unit',
   memoryLimitInMB: '128', awsRequestId: 'req-1', logGroupName: '/aws/lambda/unit', logStreamName: 's', callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 30_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
+  getRemainingTimeInMillis: () => 300_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
 } as unknown as Context;
 
 /** An SQS event of message bodies (`m1`, `m2`, ...), all sent at `sentAtMs`. */
