@@ -327,12 +327,14 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   // so that a run stopped (or killed) before it rolls the day leaves the day to the next run.
   let done = 0;
   let saved = stored;
+  const markedDays = new Set(marks.filter((m) => m.kind === 'day').map((m) => m.period));
   const ownDayMarks = new Map<string, DirtyMark>();
   const checkpoint = async (): Promise<string> => {
     while (done < minutes.length && rolled.has(minutes[done]!)) done++;
     const to = done < minutes.length ? minutes[done]! : end;
     if (to === saved) return to;
-    const crossed = minutes.slice(0, done).filter((m) => (saved === undefined || m >= saved) && m.endsWith('T23:59')).map((m) => m.slice(0, 10));
+    // A day already marked keeps its own mark (and its age, for the index lag): it is rolled from it.
+    const crossed = minutes.slice(0, done).filter((m) => (saved === undefined || m >= saved) && m.endsWith('T23:59')).map((m) => m.slice(0, 10)).filter((d) => !markedDays.has(d));
     if (crossed.length) for (const mark of await deps.stats.markDirty(crossed, now)) ownDayMarks.set(mark.period, mark);
     // Only the lease holder moves the watermark.
     if (!(await deps.stats.renewLease(owner, clock() + deps.leaseMs))) throw new LeaseLostError();
@@ -341,8 +343,9 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     return to;
   };
 
-  // Minutes in chunks, a checkpoint after each; no chunk is started once the time budget is spent.
-  const chunk = Math.max(1, deps.concurrency * 8);
+  // Minutes in chunks of `concurrency`, a checkpoint after each (two writes); no chunk is started
+  // once the time budget is spent. Small chunks: a peak minute at 10x takes seconds to roll.
+  const chunk = Math.max(1, deps.concurrency);
   let stoppedEarly = false;
   for (let i = 0; i < toRoll.length; i += chunk) {
     if (outOfTime()) {
