@@ -31,8 +31,8 @@ export interface RollupDeps extends Stores {
   /** Also roll ended minutes still inside the lateness window, stats items only (fresher API). */
   provisional?: boolean;
   /**
-   * How long the rollup lease lasts from each checkpoint: one scheduled run at a time without
-   * reserved concurrency. Longer than the function's timeout, so a run cannot outlive its lease.
+   * How long the rollup lease lasts from its last renewal (a heartbeat every third of it, and each
+   * checkpoint): one scheduled run at a time without reserved concurrency.
    */
   leaseMs: number;
   /** Who runs (the lease owner): unique per run unless given. */
@@ -284,9 +284,15 @@ export async function runScheduled(given: RollupDeps): Promise<RunReport> {
   if (!(await given.stats.takeLease(owner, started, started + given.leaseMs))) {
     return { minutes: 0, days: [], dirty: 0, watermark: (await given.stats.watermark()) ?? '', leaseBusy: true };
   }
+  // Heartbeat: the lease is renewed every third of its length while the run works (a day roll at
+  // 10x takes minutes), so a killed run's lease lapses within LEASE_SECONDS, not a whole timeout.
+  const heartbeat = setInterval(() => {
+    void given.stats.renewLease(owner, clock() + given.leaseMs).catch(() => undefined);
+  }, Math.max(1000, Math.floor(given.leaseMs / 3)));
   try {
     return await runHoldingLease(given, owner);
   } finally {
+    clearInterval(heartbeat);
     await given.stats.releaseLease(owner).catch(() => undefined); // it expires anyway
   }
 }
