@@ -104,11 +104,11 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     timeoutSeconds: 300,
     memoryMb: 1024,
     // No reserved concurrency (a new account's quota cannot spare it): one run at a time is kept by
-    // a lease item in the stats table, taken with a conditional write. LEASE_SECONDS exceeds the
-    // timeout, so a run cannot outlive its lease; a killed run's lease is taken over once it expires.
+    // a lease item in the stats table, taken with a conditional write and renewed every third of
+    // LEASE_SECONDS while the run works; a killed run's lease is taken over once it lapses.
     settings: {
       ...PIPELINE_SETTINGS, ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60', PROVISIONAL_MINUTES: 'true',
-      INDEX_LAG_SECONDS: '10', LEASE_SECONDS: '330',
+      INDEX_LAG_SECONDS: '10', LEASE_SECONDS: '30',
       // A minute or day failing 3 runs in a row (not throttling) is quarantined, retried after 15 min, 30, 60... up to a day.
       POISON_ATTEMPTS: '3', QUARANTINE_RETRY_MINUTES: '15',
       // Time budget: a run checkpoints as it goes and starts no new work once its remaining time is below this margin.

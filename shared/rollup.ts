@@ -31,8 +31,8 @@ export interface RollupDeps extends Stores {
   /** Also roll ended minutes still inside the lateness window, stats items only (fresher API). */
   provisional?: boolean;
   /**
-   * How long the rollup lease lasts from each checkpoint: one scheduled run at a time without
-   * reserved concurrency. Longer than the function's timeout, so a run cannot outlive its lease.
+   * How long the rollup lease lasts from its last renewal (a heartbeat every third of it, and each
+   * checkpoint): one scheduled run at a time without reserved concurrency.
    */
   leaseMs: number;
   /** Who runs (the lease owner): unique per run unless given. */
@@ -285,9 +285,15 @@ export async function runScheduled(given: RollupDeps): Promise<RunReport> {
   if (!(await given.stats.takeLease(owner, started, started + given.leaseMs))) {
     return { minutes: 0, days: [], dirty: 0, watermark: (await given.stats.watermark()) ?? '', leaseBusy: true };
   }
+  // Heartbeat: the lease is renewed every third of its length while the run works (a day roll at
+  // 10x takes minutes), so a killed run's lease lapses within LEASE_SECONDS, not a whole timeout.
+  const heartbeat = setInterval(() => {
+    void given.stats.renewLease(owner, clock() + given.leaseMs).catch(() => undefined);
+  }, Math.max(1000, Math.floor(given.leaseMs / 3)));
   try {
     return await runHoldingLease(given, owner);
   } finally {
+    clearInterval(heartbeat);
     await given.stats.releaseLease(owner).catch(() => undefined); // it expires anyway
   }
 }
@@ -328,12 +334,14 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   // so that a run stopped (or killed) before it rolls the day leaves the day to the next run.
   let done = 0;
   let saved = stored;
+  const markedDays = new Set(marks.filter((m) => m.kind === 'day').map((m) => m.period));
   const ownDayMarks = new Map<string, DirtyMark>();
   const checkpoint = async (): Promise<string> => {
     while (done < minutes.length && rolled.has(minutes[done]!)) done++;
     const to = done < minutes.length ? minutes[done]! : end;
     if (to === saved) return to;
-    const crossed = minutes.slice(0, done).filter((m) => (saved === undefined || m >= saved) && m.endsWith('T23:59')).map((m) => m.slice(0, 10));
+    // A day already marked keeps its own mark (and its age, for the index lag): it is rolled from it.
+    const crossed = minutes.slice(0, done).filter((m) => (saved === undefined || m >= saved) && m.endsWith('T23:59')).map((m) => m.slice(0, 10)).filter((d) => !markedDays.has(d));
     if (crossed.length) for (const mark of await deps.stats.markDirty(crossed, now)) ownDayMarks.set(mark.period, mark);
     // Only the lease holder moves the watermark.
     if (!(await deps.stats.renewLease(owner, clock() + deps.leaseMs))) throw new LeaseLostError();
@@ -342,8 +350,9 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     return to;
   };
 
-  // Minutes in chunks, a checkpoint after each; no chunk is started once the time budget is spent.
-  const chunk = Math.max(1, deps.concurrency * 8);
+  // Minutes in chunks of `concurrency`, a checkpoint after each (two writes); no chunk is started
+  // once the time budget is spent. Small chunks: a peak minute at 10x takes seconds to roll.
+  const chunk = Math.max(1, deps.concurrency);
   let stoppedEarly = false;
   for (let i = 0; i < toRoll.length; i += chunk) {
     if (outOfTime()) {

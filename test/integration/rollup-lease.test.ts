@@ -60,7 +60,7 @@ describe('the rollup lease', () => {
     expect(await t.stats.takeLease('dead', killedAt, killedAt + LEASE_MS)).toBe(true);
 
     // Act
-    const early = await runScheduled(runner('next', () => killedAt + 60_000));
+    const early = await runScheduled(runner('next', () => killedAt + LEASE_MS / 2));
     const afterExpiry = await runScheduled(runner('next', () => killedAt + LEASE_MS));
 
     // Assess
