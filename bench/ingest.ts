@@ -128,7 +128,7 @@ function sizesOf(items: Record<string, AttributeValue>[]): IngestBenchResult['it
     rru += index / 4096 / 2; // Query: 4 KB units summed over the page, eventually consistent = half
     const slots = (['c', 'p'] as const).filter((s) => it[s]);
     // Each report writes the item as it is after that report (table) and its index entry.
-    slots.forEach((s, i) => {
+    slots.forEach((_s, i) => {
       const after = i === slots.length - 1 ? it : Object.fromEntries(Object.entries(it).filter(([k]) => k !== slots[slots.length - 1]));
       const { m: _m2, ttl: _t2, ...proj } = after;
       wru += Math.ceil(itemSize(after) / 1024) + Math.ceil(itemSize(proj) / 1024);
