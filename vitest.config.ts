@@ -15,6 +15,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // First, and alone: the stack lane's emulators and workers need the machine's 2 cores.
+          sequence: { groupOrder: 0 },
           pool: 'threads',
           // Pure modules and fakes: one module graph per worker is safe and saves re-importing it per file.
           isolate: false,
@@ -27,6 +29,7 @@ export default defineConfig({
           name: 'stack',
           include: ['test/**/*.test.ts'],
           exclude: ['test/unit/**'],
+          sequence: { groupOrder: 1 },
           // Integration tests start real emulators and worker processes; 2 cores, so 2 forks.
           pool: 'forks',
           poolOptions: { forks: { maxForks: 2, minForks: 1 } },

@@ -142,7 +142,7 @@ function sizesOf(items: Record<string, AttributeValue>[], journal: Record<string
     stored += full + 100; // DynamoDB adds 100 bytes of overhead per item
     rru += Math.ceil(full / 4096) / 2;
     const slots = (['c', 'p'] as const).filter((s) => it[s]);
-    slots.forEach((s, i) => {
+    slots.forEach((_s, i) => {
       const after = i === slots.length - 1 ? it : Object.fromEntries(Object.entries(it).filter(([k]) => k !== slots[slots.length - 1]));
       wru += Math.ceil(itemSize(after) / 1024);
       reports++;

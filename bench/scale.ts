@@ -232,7 +232,9 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
     }
     if (fullRoll.has(m)) {
       // The real final roll: minute index pages, archive, S3 file and stats item.
-      for (const tx of txs) ddb.put('events', encodeTransactionItem(tx, PIPELINE.shards));
+      for (const tx of txs) ddb.put('events', encodeTransactionItem(tx));
+      // The minute journal as ingest writes it: one entry per batch (10 envelopes of 100 reports).
+      for (let i = 0; i < txs.length; i += 1000) await stores.events.journal.record(`scale-${i}`, new Map([[m, new Set(txs.slice(i, i + 1000).map((tx) => tx.key))]]));
       const t0 = performance.now();
       const stats = await rollMinute(m, deps);
       const ms = performance.now() - t0;
@@ -256,7 +258,7 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
   // The peak minute again, as a re-roll with the pair window: its archive and the ten around it are read.
   ddb.pages.clear();
   const peak = await withRss(() => rollMinute(peakMinute, { ...deps, pairWindowMs: PIPELINE.pairWindowMinutes * MINUTE_MS }));
-  const peakIndexPages = Math.max(0, ...[...ddb.pages].filter(([k]) => k.startsWith('events/')).map(([, v]) => v));
+  const peakIndexPages = Math.max(0, ...[...ddb.pages].filter(([k]) => k === 'stats:J').map(([, v]) => v));
   ddb.dropWhere('events', () => true);
   const day = await withRss(() => rollDay(DAY, deps));
   log(`${scale}×: peak minute (${perMinuteTx.get(peakMinute)!.toLocaleString('en')} transactions) re-rolled in ${peak.ms.toFixed(0)} ms, day in ${day.ms.toFixed(0)} ms (${day.value.distinctSystems.toLocaleString('en')} systems)`);
@@ -303,7 +305,8 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
     window += counts[i]! - counts[i - 360]!;
     worst = Math.max(worst, window);
   }
-  // Index writes: the peak minute's reports arrive over its 60 s, spread over the shards; the busiest second holds ~2× the average.
+  // Journal writes: the peak minute's reports arrive over its 60 s, the busiest second holding ~2× the average; the
+  // worst case is single-event messages, one journal entry (≤ 1 KB, 1 WCU) per batch of 10 reports, all on J#<minute>.
   const peakReports = peakTxs.reduce((n, tx) => n + (tx.consumer ? 1 : 0) + (tx.provider ? 1 : 0), 0);
   const reportsPeakPerSecond = Math.ceil((2 * peakReports) / 60);
   const dailyRows = (await stores.bucket.get(keys.dailyJsonl(DAY)))!.split('\n').filter(Boolean).length;
@@ -315,7 +318,7 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
     dayRollMs: day.ms, dayRollRssMb: day.rssMb, dayRollRssGrowthMb: day.growthMb,
     catchUp6hSeconds: (worst * perTx) / 1000,
     largestItem: Object.fromEntries(ddb.largest), largestObject: Object.fromEntries(s3.largest),
-    indexShardPeakWcuPerSecond: Math.ceil(reportsPeakPerSecond / PIPELINE.shards) * 2,
+    indexShardPeakWcuPerSecond: Math.ceil(reportsPeakPerSecond / 10),
     reportsPeakPerSecond,
     api, duckdbMs, oursPeakMs, duckdbGroups, oursGroups,
   };
@@ -340,8 +343,8 @@ async function main(): Promise<void> {
   for (const p of ['stats:MIN', 'stats:DAY', 'stats:SYS', 'stats:SER', 'events:T']) {
     row(`DynamoDB item ≤ 400 KB: ${p}`, kb(largest(one, p)), kb(largest(ten, p)), pct(largest(ten, p), MAX_ITEM_BYTES));
   }
-  row('DynamoDB query page 1 MB: pages per index shard, peak minute', String(one.peakIndexPages), String(ten.peakIndexPages), 'paged (LastEvaluatedKey followed)');
-  row('DynamoDB partition 1,000 WCU/s: index shard (minute#shard), peak second', String(one.indexShardPeakWcuPerSecond), String(ten.indexShardPeakWcuPerSecond), pct(ten.indexShardPeakWcuPerSecond, 1000), `est.: ${ten.reportsPeakPerSecond.toLocaleString('en')} reports/s (2× the peak minute's mean), ${PIPELINE.shards} shards, ≤ 2 WCU per entry`);
+  row('DynamoDB query page 1 MB: pages of the minute journal (J#minute), peak minute', String(one.peakIndexPages), String(ten.peakIndexPages), 'paged (LastEvaluatedKey followed)');
+  row('DynamoDB partition 1,000 WCU/s: the minute journal (J#minute), peak second', String(one.indexShardPeakWcuPerSecond), String(ten.indexShardPeakWcuPerSecond), pct(ten.indexShardPeakWcuPerSecond, 1000), `est.: ${ten.reportsPeakPerSecond.toLocaleString('en')} reports/s (2× the peak minute's mean), single-event messages: one 1 KB entry per batch of 10; items spread by transaction key`);
   row(`Lambda memory ${ROLLUP.memoryMb} MB: peak minute roll (peak RSS; growth)`, `${one.peakRollRssMb.toFixed(0)}; +${one.peakRollRssGrowthMb.toFixed(0)} MB`, `${ten.peakRollRssMb.toFixed(0)}; +${ten.peakRollRssGrowthMb.toFixed(0)} MB`, pct(ten.peakRollRssGrowthMb + 150, ROLLUP.memoryMb), 'RSS includes the in-memory stores; headroom on growth + 150 MB runtime');
   row(`Lambda memory ${ROLLUP.memoryMb} MB: day roll (peak RSS; growth)`, `${one.dayRollRssMb.toFixed(0)}; +${one.dayRollRssGrowthMb.toFixed(0)} MB`, `${ten.dayRollRssMb.toFixed(0)}; +${ten.dayRollRssGrowthMb.toFixed(0)} MB`, pct(ten.dayRollRssGrowthMb + 150, ROLLUP.memoryMb));
   row(`Lambda timeout ${ROLLUP.timeoutSeconds} s: peak minute final re-roll (pair window)`, `${one.peakRollMs.toFixed(0)} ms`, `${ten.peakRollMs.toFixed(0)} ms`, pct(ten.peakRollMs / 1000, ROLLUP.timeoutSeconds));

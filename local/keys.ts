@@ -4,7 +4,7 @@
  */
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { newKey } from '#shared/auth/keys.ts';
-import { KeyStore } from '#shared/store/api-keys.ts';
+import type { KeyStore } from '#shared/store/api-keys.ts';
 import { defaultRegistry } from '#shared/registry.ts';
 import { dayOf } from '#shared/time.ts';
 import type { StackJson } from '#shared/stack-file.ts';

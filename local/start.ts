@@ -12,6 +12,7 @@ import { KeyStore } from '#shared/store/api-keys.ts';
 import { ensureLocalKeys, KeyFileError } from './keys.ts';
 import { LocalStack } from './stack.ts';
 import { ensureLocalSenders } from './senders.ts';
+import type { LocalCredentials, StackJson } from '#shared/stack-file.ts';
 
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
@@ -54,8 +55,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  let keys;
-  let senders;
+  let keys: StackJson['api']['keys'];
+  let senders: Record<string, LocalCredentials>;
   try {
     keys = await ensureLocalKeys(join(dataDir, 'keys.json'), new KeyStore(stack.clients.ddb, stack.resources.names.tables.Keys));
     senders = await ensureLocalSenders(join(dataDir, 'senders.json'), stack.clients.ddb, stack.resources.names.tables.Keys, stack.sqsProxy);

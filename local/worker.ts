@@ -6,7 +6,7 @@
  *
  * Usage: node --import tsx local/worker.ts <function-name>
  */
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { functionDecl, type FunctionDecl } from '#infra/wiring.ts';
 import { clients } from '#shared/store/clients.ts';
@@ -34,7 +34,7 @@ async function runSqs(decl: FunctionDecl & { trigger: { kind: 'sqs' } }, handler
   const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? 'arn:aws:sqs:local';
   const poller = async (): Promise<void> => {
     while (!stopping) {
-      let messages;
+      let messages: Message[];
       try {
         const out = await sqs.send(
           new ReceiveMessageCommand({

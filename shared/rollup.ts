@@ -366,7 +366,10 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
       } catch (err) {
         error = err;
       }
-      const outcome = await poison.settle(m, error).catch((err: unknown) => (error ? 'failed' : ((firstError ??= err), 'rolled')));
+      const outcome = await poison.settle(m, error).catch((err: unknown) => {
+        if (!error) firstError ??= err;
+        return error ? 'failed' : 'rolled';
+      });
       if (outcome === 'failed') {
         failedMinutes.add(m);
         firstError ??= error;
@@ -399,7 +402,10 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     } catch (err) {
       error = err;
     }
-    const outcome = await poison.settle(day, error).catch((err: unknown) => (error ? 'failed' : ((firstError ??= err), 'rolled')));
+    const outcome = await poison.settle(day, error).catch((err: unknown) => {
+      if (!error) firstError ??= err;
+      return error ? 'failed' : 'rolled';
+    });
     if (outcome !== 'failed') continue;
     firstError ??= error;
     dayRetries.add(day);

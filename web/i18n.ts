@@ -159,9 +159,9 @@ export class I18n {
   apply(root: Document = document): void {
     root.documentElement.lang = this.lang;
     root.title = this.t('title');
-    root.querySelectorAll<HTMLElement>('[data-i18n]').forEach((el) => (el.textContent = this.t(el.dataset.i18n as MessageKey)));
-    root.querySelectorAll<HTMLElement>('[data-i18n-title]').forEach((el) => (el.title = this.t(el.dataset.i18nTitle as MessageKey)));
-    root.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]').forEach((el) => (el.placeholder = this.t(el.dataset.i18nPlaceholder as MessageKey)));
+    for (const el of Array.from(root.querySelectorAll<HTMLElement>('[data-i18n]'))) el.textContent = this.t(el.dataset.i18n as MessageKey);
+    for (const el of Array.from(root.querySelectorAll<HTMLElement>('[data-i18n-title]'))) el.title = this.t(el.dataset.i18nTitle as MessageKey);
+    for (const el of Array.from(root.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]'))) el.placeholder = this.t(el.dataset.i18nPlaceholder as MessageKey);
   }
 
   static load(): I18n {

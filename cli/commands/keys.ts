@@ -2,7 +2,7 @@
  * `ngsp keys create --role lgsp --platform ID` | `keys list` | `keys revoke KEY_ID` (operators).
  * A key is shown once, when created; the table keeps only its SHA-256.
  */
-import { type KeyRecord, type Role } from '#shared/auth/keys.ts';
+import type { KeyRecord, Role } from '#shared/auth/keys.ts';
 import { KeyStore } from '#shared/store/api-keys.ts';
 import { defaultRegistry } from '#shared/registry.ts';
 import { dayOf } from '#shared/time.ts';

@@ -44,7 +44,7 @@ export async function send(target: Target, opts: SendOptions, io: Io): Promise<S
   // Standard input can be read once: keep its lines for the second pass.
   const stdinLines: string[] | undefined = fromStdin ? [] : undefined;
   const lines = async function* (): AsyncGenerator<string> {
-    if (stdinLines && stdinLines.length) {
+    if (stdinLines?.length) {
       yield* stdinLines;
       return;
     }

@@ -11,7 +11,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { clients } from '#shared/store/clients.ts';
-import { type Principal, type Role } from '#shared/auth/keys.ts';
+import type { Principal, Role } from '#shared/auth/keys.ts';
 import { KeyStore } from '#shared/store/api-keys.ts';
 import { errorResponse, ForbiddenError, jsonResponse, MethodNotAllowedError, NotFoundError, UnauthorizedError, type HttpResponse } from '#shared/api/errors.ts';
 import { postEvents, type PostEventsDeps } from '#shared/api/events.ts';

@@ -181,7 +181,7 @@ export function parseBody(body: string, now: number = Date.now(), registry: Regi
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { items: [], bodyErrors: [{ path: '(body)', message: 'must be a JSON object: one event or {"events": [...]}' }] };
   }
-  if (Object.prototype.hasOwnProperty.call(value, 'events')) {
+  if (Object.hasOwn(value, 'events')) {
     if (!envelopeValidator(value)) {
       return { items: [], bodyErrors: dedupe((envelopeValidator.errors ?? []).map(describe)) };
     }

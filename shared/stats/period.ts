@@ -152,7 +152,7 @@ export class PeriodStats {
       g.qb += d.qb;
       g.sb += d.sb;
       // A payload rolled before 1.1 has no causes: its failures count as unspecified until re-rolled.
-      if (d.f) d.f.forEach((n, i) => (g.failures[i]! += n));
+      if (d.f) for (const [i, n] of d.f.entries()) g.failures[i]! += n;
       else g.failures[FAILURE_COLUMNS.length - 1]! += d.n - d.ok;
       g.sketch.merge(DurationSketch.fromData(d.s));
     }

@@ -407,13 +407,13 @@ export class EventStore {
 }
 
 /**
- * A transaction as the report writes leave its item (key, slots, minute, sharded index key), for
- * tools that load the store in bulk (the scale mode's in-memory store); no expiry.
+ * A transaction as the report writes leave its item (key, slots, minute; found through the minute
+ * journal), for tools that load the store in bulk (the scale mode's in-memory store); no expiry.
  */
-export function encodeTransactionItem(tx: TransactionState, shards: number): Record<string, AttributeValue> {
+export function encodeTransactionItem(tx: TransactionState): Record<string, AttributeValue> {
   const minute = minuteKeyOf((tx.consumer ?? tx.provider)!.requestAtMs);
   return marshall(
-    { pk: tx.key, ...(tx.consumer ? { c: toSlot(tx.consumer) } : {}), ...(tx.provider ? { p: toSlot(tx.provider) } : {}), m: minute, b: `${minute}#${shardOf(tx.key, shards)}` },
+    { pk: tx.key, ...(tx.consumer ? { c: toSlot(tx.consumer) } : {}), ...(tx.provider ? { p: toSlot(tx.provider) } : {}), m: minute },
     { removeUndefinedValues: true },
   );
 }

@@ -13,7 +13,7 @@ import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { defaultRegistry, type Registry } from '#shared/registry.ts';
 import { DAY_MS, MINUTE_MS, TIME_ZONE, dayStartMs, minuteKeyOf } from '#shared/time.ts';
 import { averageDailyTransactions, catalogue as defaultCatalogue, type Catalogue, type ServiceDef, type TrafficProfile } from './profile.ts';
-import { WeightedTable, mulberry32, normal, seedOf, type Random } from './prng.ts';
+import { WeightedTable, mulberry32, normal, seedOf } from './prng.ts';
 import { systemsOn, type SystemDef } from './systems.ts';
 
 export interface GenerateOptions {
@@ -229,7 +229,7 @@ export class DayTraffic {
     const coverage = new Map<number, SystemDef>();
     const K = this.systems.length;
     const N = this.transactions;
-    if (N >= K) this.systems.forEach((s, k) => coverage.set(Math.floor(((k + 0.5) * N) / K), s));
+    if (N >= K) for (const [k, s] of this.systems.entries()) coverage.set(Math.floor(((k + 0.5) * N) / K), s);
 
     const heap = new EmitHeap();
     const systemsSeen = new Set<string>();
@@ -245,11 +245,11 @@ export class DayTraffic {
         let consumer: SystemDef;
         let provider: SystemDef;
         const cover = coverage.get(j);
-        if (cover && cover.consumes.some((c) => serviceByCode.has(c))) {
+        if (cover?.consumes.some((c) => serviceByCode.has(c))) {
           svc = serviceByCode.get(pick(cover.consumes.filter((c) => serviceByCode.has(c))))!;
           consumer = cover;
           provider = providerFor(svc, consumer);
-        } else if (cover && cover.provides.some((c) => serviceByCode.has(c))) {
+        } else if (cover?.provides.some((c) => serviceByCode.has(c))) {
           svc = serviceByCode.get(pick(cover.provides.filter((c) => serviceByCode.has(c))))!;
           provider = cover;
           const consumers = consumersOf.get(svc.serviceCode)!;

@@ -255,6 +255,7 @@ describe('given the wiring table, when the stack is synthesized', () => {
       const template = joined(p['storage.location.template']);
       const file = expectedFile[input.Name]!;
       // The partition folder is exactly the folder the rollup writes that day's object into.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Glue's storage.location.template placeholder, not a JS template
       expect(template.replace('${date}', day)).toBe(`s3://<${bucketId}>/${path.posix.dirname(file)}/`);
       expect(joined(input.StorageDescriptor.Location)).toBe(`s3://<${bucketId}>/${ROLLUP_TABLES.find((x) => x.name === input.Name)!.prefix}`);
     }

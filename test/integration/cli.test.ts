@@ -153,7 +153,7 @@ describe('ngsp commands against the local stack', () => {
       const jsonl = (await t.bucket.get(f.replace(/\.csv$/, '.jsonl')))!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
       const csv = parse(readFileSync(join(dir, 'dl-mincsv', f), 'utf8'), { columns: true }) as Record<string, string>[];
       expect(csv.length).toBe(jsonl.length);
-      csv.forEach((r, i) => expect(r).toEqual(Object.fromEntries(Object.entries(jsonl[i]!).map(([k, v]) => [k, v === null ? '' : String(v)]))));
+      for (const [i, r] of csv.entries()) expect(r).toEqual(Object.fromEntries(Object.entries(jsonl[i]!).map(([k, v]) => [k, v === null ? '' : String(v)])));
       rows += csv.length;
     }
     const summary = JSON.parse((await t.bucket.get(s3keys.summary(day)))!) as DaySummary;

@@ -48,7 +48,7 @@ describe('failure causes', () => {
         }
         // Minutes: the same transactions in up to 6 parts, each kept as JSON and merged into a day.
         const parts = Array.from({ length: 6 }, () => new PeriodStats());
-        txs.forEach((tx, i) => parts[cuts[i % cuts.length]!]!.addTransaction(tx));
+        for (const [i, tx] of txs.entries()) parts[cuts[i % cuts.length]!]!.addTransaction(tx);
         const merged = new PeriodStats();
         for (const p of parts) merged.merge(JSON.parse(JSON.stringify(p.toPayload())) as PeriodPayload);
         expect(merged.rows('2024-05-06T00:00:00+07:00', 'day')).toEqual(rows);
