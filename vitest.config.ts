@@ -1,6 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+const env = {
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+};
 
 /**
  * Two lanes: `unit` (test/unit: pure modules and handlers over in-memory fakes, no emulator, no

@@ -58,7 +58,13 @@ export interface ApiBenchResult {
 const FIRST_DAY = '2024-12-31';
 
 /** Reads whole partitions of the stats table with bare Query pages; median of `runs`, in ms. */
-async function rawStatsQuery(ddb: DynamoDBClient, table: string, partitions: string[], projection: string | undefined, runs: number): Promise<{ ms: number; items: number }> {
+async function rawStatsQuery(
+  ddb: DynamoDBClient,
+  table: string,
+  partitions: string[],
+  projection: string | undefined,
+  runs: number,
+): Promise<{ ms: number; items: number }> {
   const times: number[] = [];
   let items = 0;
   for (let r = 0; r < runs; r++) {
@@ -69,7 +75,10 @@ async function rawStatsQuery(ddb: DynamoDBClient, table: string, partitions: str
       do {
         const out = await ddb.send(
           new QueryCommand({
-            TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey: start,
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: pk } },
+            ExclusiveStartKey: start,
             ...(projection ? { ProjectionExpression: projection, ExpressionAttributeNames: { '#n': 'n' } } : {}),
           }),
         );
@@ -112,13 +121,19 @@ export async function benchApi(stack: LocalStack, o: ApiBenchOptions, log: (msg:
   await stack.startWorker('api');
   const routes = [
     { name: '/v1/health', path: '/v1/health' },
-    { name: '/v1/metrics/minutes (24 h)', path: `/v1/metrics/minutes?from=${encodeURIComponent(`${DAY}T00:00:00+07:00`)}&to=${encodeURIComponent('2026-01-01T00:00:00+07:00')}` },
+    {
+      name: '/v1/metrics/minutes (24 h)',
+      path: `/v1/metrics/minutes?from=${encodeURIComponent(`${DAY}T00:00:00+07:00`)}&to=${encodeURIComponent('2026-01-01T00:00:00+07:00')}`,
+    },
     { name: '/v1/metrics/days (366 days)', path: `/v1/metrics/days?from=${FIRST_DAY}&to=${DAY}` },
     { name: '/v1/metrics/summary?year=', path: `/v1/metrics/summary?year=${DAY.slice(0, 4)}` },
   ];
   // Baseline: the emulator's bare Query of the same items (whole, and without the payload attribute `z`).
   const rawQuery: RawStatsQuery[] = [];
-  for (const [route, partitions] of [['minutes', [`MIN#${DAY}`]], ['days', ['DAY#2024', `DAY#${DAY.slice(0, 4)}`]]] as const) {
+  for (const [route, partitions] of [
+    ['minutes', [`MIN#${DAY}`]],
+    ['days', ['DAY#2024', `DAY#${DAY.slice(0, 4)}`]],
+  ] as const) {
     const whole = await rawStatsQuery(stack.clients.ddb, n.tables.Stats, [...partitions], undefined, 3);
     const light = await rawStatsQuery(stack.clients.ddb, n.tables.Stats, [...partitions], 'pk, sk, #n, ok, p95, parts', 3);
     rawQuery.push({ route, partitions: [...partitions], items: whole.items, wholeItemsMs: whole.ms, withoutPayloadMs: light.ms });
@@ -127,12 +142,28 @@ export async function benchApi(stack: LocalStack, o: ApiBenchOptions, log: (msg:
   const before = load1();
   const out = await runChild<HttpLoadInput, HttpLoadOutput>(
     'http-load.ts',
-    { baseUrl: stack.apiUrl, apiKey: key, routes, concurrency: o.concurrency, requestsPerRoute: o.requestsPerRoute, warmupPerRoute: o.warmupPerRoute, maxMsPerRoute: o.maxMsPerRoute },
+    {
+      baseUrl: stack.apiUrl,
+      apiKey: key,
+      routes,
+      concurrency: o.concurrency,
+      requestsPerRoute: o.requestsPerRoute,
+      warmupPerRoute: o.warmupPerRoute,
+      maxMsPerRoute: o.maxMsPerRoute,
+    },
     { timeoutMs: o.timeoutMs },
   );
   const single = await runChild<HttpLoadInput, HttpLoadOutput>(
     'http-load.ts',
-    { baseUrl: stack.apiUrl, apiKey: key, routes, concurrency: 1, requestsPerRoute: Math.max(5, Math.round(o.requestsPerRoute / 20)), warmupPerRoute: 1, maxMsPerRoute: o.maxMsPerRoute / 2 },
+    {
+      baseUrl: stack.apiUrl,
+      apiKey: key,
+      routes,
+      concurrency: 1,
+      requestsPerRoute: Math.max(5, Math.round(o.requestsPerRoute / 20)),
+      warmupPerRoute: 1,
+      maxMsPerRoute: o.maxMsPerRoute / 2,
+    },
     { timeoutMs: o.timeoutMs },
   );
   const round = (x: number): number => Math.round(x * 10) / 10;

@@ -46,7 +46,9 @@ function functionEnv(decl: FunctionDecl): NodeJS.ProcessEnv {
     ...decl.settings,
   };
   for (const b of decl.binds) {
-    env[RESOURCE_ENV[b.resource]] = b.resource.endsWith('Queue') ? 'https://sqs.ap-southeast-1.amazonaws.com/000000000000/bench' : `bench-${b.resource}`;
+    env[RESOURCE_ENV[b.resource]] = b.resource.endsWith('Queue')
+      ? 'https://sqs.ap-southeast-1.amazonaws.com/000000000000/bench'
+      : `bench-${b.resource}`;
   }
   return env;
 }
@@ -79,7 +81,9 @@ export async function benchColdStart(runs: number): Promise<ColdStartResult> {
       sourcemap: 'external',
       sourcesContent: false,
       mainFields: ['module', 'main'],
-      banner: { js: "import { createRequire as __ngspCreateRequire } from 'node:module'; const require = __ngspCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __ngspCreateRequire } from 'node:module'; const require = __ngspCreateRequire(import.meta.url);",
+      },
       external: ['@aws-sdk/*', 'protobufjs/minimal'],
       tsconfig: join(ROOT, 'tsconfig.json'),
       logLevel: 'error',

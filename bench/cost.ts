@@ -46,7 +46,12 @@ export function benchCost(ingest: IngestBenchResult): CostResult {
     ...BUDGET,
     reportsPerTransaction: m.reportsPerTransaction,
     bytesPerReport: m.bytesPerReport,
-    dynamodb: { ...BUDGET.dynamodb, writeUnitsPerReport: m.writeUnitsPerReport, readUnitsPerTransaction: m.readUnitsPerTransaction, bytesPerTransactionStored: m.bytesPerTransactionStored },
+    dynamodb: {
+      ...BUDGET.dynamodb,
+      writeUnitsPerReport: m.writeUnitsPerReport,
+      readUnitsPerTransaction: m.readUnitsPerTransaction,
+      bytesPerTransactionStored: m.bytesPerTransactionStored,
+    },
   } as unknown as Budget;
   const measured = estimateMonthlyCost(perDay, budget);
   const committed = estimateMonthlyCost(perDay);
@@ -61,6 +66,10 @@ export function benchCost(ingest: IngestBenchResult): CostResult {
       byService: Object.fromEntries(measured.services.map((s) => [s.service, Math.round(s.total * 100) / 100])),
       budget: m,
     },
-    committed: { perMillion: perMillion(committed.total, committed.transactionsPerMonth), monthly: Math.round(committed.total * 100) / 100, source: BUDGET_SOURCE },
+    committed: {
+      perMillion: perMillion(committed.total, committed.transactionsPerMonth),
+      monthly: Math.round(committed.total * 100) / 100,
+      source: BUDGET_SOURCE,
+    },
   };
 }

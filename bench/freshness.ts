@@ -41,7 +41,13 @@ childMain<FreshnessInput, FreshnessOutput>(async (input) => {
   const workerEnv: Record<string, string> = { THROTTLE_LIMIT: '1000000', NGSP_POLL_WAIT_SECONDS: '1' };
   if (input.latenessSeconds !== undefined) workerEnv.LATENESS_SECONDS = String(input.latenessSeconds);
   if (input.scheduleSeconds !== undefined) workerEnv.NGSP_SCHEDULE_SECONDS = String(input.scheduleSeconds);
-  const stack = await LocalStack.start({ prefix: `f${Date.now().toString(36)}`, dataDir, useEnvironment: false, workerEnv, functions: ['ingest', 'rollup', 'api'] });
+  const stack = await LocalStack.start({
+    prefix: `f${Date.now().toString(36)}`,
+    dataDir,
+    useEnvironment: false,
+    workerEnv,
+    functions: ['ingest', 'rollup', 'api'],
+  });
   try {
     const { key } = await new KeyStore(stack.clients.ddb, stack.resources.names.tables.Keys).create('analyst');
     const sample = async (i: number): Promise<FreshnessSample> => {
@@ -70,7 +76,11 @@ childMain<FreshnessInput, FreshnessOutput>(async (input) => {
         if (res.ok) {
           const body = (await res.json()) as { points: { transactions: number }[] };
           if ((body.points[0]?.transactions ?? 0) >= 1) {
-            return { sentAt: toIct(now), secondOfMinute: Math.round((now - minuteStartMs(minute)) / 100) / 10, visibleAfterMs: Math.round(performance.now() - t0) };
+            return {
+              sentAt: toIct(now),
+              secondOfMinute: Math.round((now - minuteStartMs(minute)) / 100) / 10,
+              visibleAfterMs: Math.round(performance.now() - t0),
+            };
           }
         }
         await sleep(500);

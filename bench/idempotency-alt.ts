@@ -25,14 +25,21 @@ export async function createIdempotencyTable(ddb: DynamoDBClient, tableName: str
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-  await waitFor(async () => (await ddb.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus === 'ACTIVE', 10_000, `table ${tableName}`);
+  await waitFor(
+    async () => (await ddb.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus === 'ACTIVE',
+    10_000,
+    `table ${tableName}`,
+  );
 }
 
 /**
  * Writes each report through Powertools' idempotency wrapper (keyed like our rule 1: platform and
  * eventId), `concurrency` in flight. The caller counts the requests on `ddb`.
  */
-export async function writeWithPowertools(ddb: DynamoDBClient, opts: { eventsTable: string; statsTable: string; idempotencyTable: string; shards: number; reports: Report[]; concurrency: number }): Promise<{ stored: number; repeated: number }> {
+export async function writeWithPowertools(
+  ddb: DynamoDBClient,
+  opts: { eventsTable: string; statsTable: string; idempotencyTable: string; shards: number; reports: Report[]; concurrency: number },
+): Promise<{ stored: number; repeated: number }> {
   const store = new EventStore(ddb, { tableName: opts.eventsTable, journalTableName: opts.statsTable, shards: opts.shards, hotDays: 0 });
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName: opts.idempotencyTable, awsSdkV3Client: ddb });
   const config = new IdempotencyConfig({ eventKeyJmesPath: '[platformId, eventId]', throwOnNoIdempotencyKey: true });

@@ -20,7 +20,19 @@ import { rollDay, runScheduled } from '#shared/rollup.ts';
 import { dayOf } from '#shared/time.ts';
 import { LocalStack, makeLocalClients } from '../local/stack.ts';
 import { createIdempotencyTable, writeWithPowertools } from './idempotency-alt.ts';
-import { RequestCounter, addCounts, classify, diffCounts, load1, pool, readWorkerCounts, runChild, sleep, waitFor, type Counts } from './lib.ts';
+import {
+  RequestCounter,
+  addCounts,
+  classify,
+  diffCounts,
+  load1,
+  pool,
+  readWorkerCounts,
+  runChild,
+  sleep,
+  waitFor,
+  type Counts,
+} from './lib.ts';
 import type { RawWriterInput, RawWriterOutput } from './raw-writer.ts';
 import { bodies, dayTraffic, retime } from './traffic.ts';
 
@@ -75,9 +87,25 @@ export interface Budget {
 export interface IngestBenchResult {
   runs: ThroughputRun[];
   budgets: Budget[];
-  rollupBudget: { minutesRolled: number; days: number; counts: Counts; s3PutsPerMinute: number; ddbWritesPerMinute: number; ddbReadsPerMinute: number; dayCounts: Counts; s3PutsPerDay: number; archiveBytesPerTransaction: number };
+  rollupBudget: {
+    minutesRolled: number;
+    days: number;
+    counts: Counts;
+    s3PutsPerMinute: number;
+    ddbWritesPerMinute: number;
+    ddbReadsPerMinute: number;
+    dayCounts: Counts;
+    s3PutsPerDay: number;
+    archiveBytesPerTransaction: number;
+  };
   alternative: Budget & { library: string };
-  itemSizes: { transactions: number; avgItemBytes: number; avgWruPerReport: number; avgQueryRruPerTransaction: number; avgStoredBytesPerTransaction: number };
+  itemSizes: {
+    transactions: number;
+    avgItemBytes: number;
+    avgWruPerReport: number;
+    avgQueryRruPerTransaction: number;
+    avgStoredBytesPerTransaction: number;
+  };
   avgEventBytes: number;
   avgEnvelopeBytes: number;
 }
@@ -87,7 +115,14 @@ function per1000(counts: Counts, reports: number): Budget['per1000'] {
   const c = classify(counts);
   const byOperation: Counts = {};
   for (const [k, v] of Object.entries(counts)) byOperation[k] = scale(v);
-  return { ddbWrites: scale(c.ddbWrites), ddbReads: scale(c.ddbReads), sqs: scale(c.sqs), s3Puts: scale(c.s3Puts), s3Other: scale(c.s3Other), byOperation };
+  return {
+    ddbWrites: scale(c.ddbWrites),
+    ddbReads: scale(c.ddbReads),
+    sqs: scale(c.sqs),
+    s3Puts: scale(c.s3Puts),
+    s3Other: scale(c.s3Other),
+    byOperation,
+  };
 }
 
 /** SendMessageBatch, 10 messages a request, 4 requests in flight (an LGSP's sender). */
@@ -95,7 +130,9 @@ async function send(sqs: SQSClient, queueUrl: string, messageBodies: string[]): 
   const batches: string[][] = [];
   for (let i = 0; i < messageBodies.length; i += 10) batches.push(messageBodies.slice(i, i + 10));
   await pool(batches, 4, async (batch) => {
-    const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
+    const out = await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((b, i) => ({ Id: String(i), MessageBody: b })) }),
+    );
     if (out.Failed?.length) throw new Error(`SendMessageBatch failed: ${JSON.stringify(out.Failed[0])}`);
   });
 }
@@ -117,7 +154,8 @@ async function scanJournal(stack: LocalStack, prefix: string): Promise<Record<st
   let start: Record<string, AttributeValue> | undefined;
   do {
     const out = await stack.clients.ddb.send(new ScanCommand({ TableName: stack.resources.names.tables.Stats, ExclusiveStartKey: start }));
-    for (const it of out.Items ?? []) if (it.pk?.S?.startsWith('J#') && it.k?.SS?.some((k) => k.includes(prefix) && !k.includes('-ceil-'))) items.push(it);
+    for (const it of out.Items ?? [])
+      if (it.pk?.S?.startsWith('J#') && it.k?.SS?.some((k) => k.includes(prefix) && !k.includes('-ceil-'))) items.push(it);
     start = out.LastEvaluatedKey;
   } while (start);
   return items;
@@ -186,7 +224,10 @@ async function runMode(
   const countPrefix = join(dataDir, 'requests');
   const tag = `b${envelope}x${Date.now().toString(36)}`;
   const stack = await LocalStack.start({
-    prefix: tag, dataDir, useEnvironment: false, functions: [],
+    prefix: tag,
+    dataDir,
+    useEnvironment: false,
+    functions: [],
     workerEnv: { NGSP_COUNT_REQUESTS: countPrefix, NGSP_POLL_WAIT_SECONDS: '1', NGSP_POLLERS: String(POLLERS) },
   });
   try {
@@ -204,7 +245,12 @@ async function runMode(
       runChild<RawWriterInput, RawWriterOutput>(
         'raw-writer.ts',
         {
-          endpoints: stack.emulators.endpoints, region: stack.region, table, journalTable: stack.resources.names.tables.Stats, shards: SHARDS, concurrency: CEILING_CONCURRENCY,
+          endpoints: stack.emulators.endpoints,
+          region: stack.region,
+          table,
+          journalTable: stack.resources.names.tables.Stats,
+          shards: SHARDS,
+          concurrency: CEILING_CONCURRENCY,
           reports: retime(liveEvents, dayOf(Date.now()), Date.now(), 60_000, `${tag}-ceil${label}-`).map(toReport),
         },
         { timeoutMs: o.timeoutMs },
@@ -218,7 +264,12 @@ async function runMode(
     const loadBefore = load1();
     await stack.startWorker('ingest');
     const t0 = performance.now();
-    await waitFor(async () => (await queueDepth(stack.clients.sqs, queueUrl)) === 0, o.timeoutMs, `the ingest queue (${envelope}) to drain`, 50);
+    await waitFor(
+      async () => (await queueDepth(stack.clients.sqs, queueUrl)) === 0,
+      o.timeoutMs,
+      `the ingest queue (${envelope}) to drain`,
+      50,
+    );
     const workerMs = performance.now() - t0;
     await sleep(700); // the worker's counter file is flushed every 250 ms
     const workerCounts = readWorkerCounts(countPrefix).ingest ?? {};
@@ -227,11 +278,19 @@ async function runMode(
     const ceiling = ceilingAfter.writes / ceilingAfter.ms > ceilingBefore.writes / ceilingBefore.ms ? ceilingAfter : ceilingBefore;
     const liveCounts = addCounts(workerCounts, sendCounts);
     const run: ThroughputRun = {
-      envelope, messages: msgBodies.length, reports: events.length, workerMs: Math.round(workerMs),
+      envelope,
+      messages: msgBodies.length,
+      reports: events.length,
+      workerMs: Math.round(workerMs),
       reportsPerSecond: Math.round((events.length / workerMs) * 1000),
-      ceilingWrites: ceiling.writes, ceilingMs: Math.round(ceiling.ms), ceilingPerSecond: Math.round((ceiling.writes / ceiling.ms) * 1000),
+      ceilingWrites: ceiling.writes,
+      ceilingMs: Math.round(ceiling.ms),
+      ceilingPerSecond: Math.round((ceiling.writes / ceiling.ms) * 1000),
       ceilingRunsPerSecond: [ceilingBefore, ceilingAfter].map((c) => Math.round((c.writes / c.ms) * 1000)),
-      ratio: 0, storedTransactions: stored.length, expectedTransactions, load1: Math.max(loadBefore, load1()),
+      ratio: 0,
+      storedTransactions: stored.length,
+      expectedTransactions,
+      load1: Math.max(loadBefore, load1()),
     };
     run.ratio = Math.round((run.reportsPerSecond / run.ceilingPerSecond) * 100) / 100;
     await afterLive?.(stack);
@@ -239,7 +298,11 @@ async function runMode(
     // Backfill budget: a past day, every minute of it already due (dirty marks on every batch).
     sender.reset();
     const before = readWorkerCounts(countPrefix).ingest ?? {};
-    const past = backfillEvents.map((e) => ({ ...e, eventId: `${tag}-${e.eventId}`, ...(e.transactionId ? { transactionId: `${tag}-${e.transactionId}` } : {}) }));
+    const past = backfillEvents.map((e) => ({
+      ...e,
+      eventId: `${tag}-${e.eventId}`,
+      ...(e.transactionId ? { transactionId: `${tag}-${e.transactionId}` } : {}),
+    }));
     await send(clients.sqs, queueUrl, bodies(past, envelope));
     await waitFor(async () => (await queueDepth(stack.clients.sqs, queueUrl)) === 0, o.timeoutMs, 'the backfill to drain', 100);
     await sleep(700);
@@ -248,7 +311,12 @@ async function runMode(
     const outcome: ModeOutcome = {
       run,
       live: { scenario: `live, ${scenario}`, reports: events.length, counts: liveCounts, per1000: per1000(liveCounts, events.length) },
-      backfill: { scenario: `backfill (${BACKFILL_DAY}), ${scenario}`, reports: past.length, counts: backfillCounts, per1000: per1000(backfillCounts, past.length) },
+      backfill: {
+        scenario: `backfill (${BACKFILL_DAY}), ${scenario}`,
+        reports: past.length,
+        counts: backfillCounts,
+        per1000: per1000(backfillCounts, past.length),
+      },
       dataDir,
       countPrefix,
       ...(keepStack ? { stack } : {}),
@@ -312,11 +380,14 @@ export async function benchIngest(o: IngestBenchOptions, log: (msg: string) => v
       archivedTransactions += gunzipSync(bytes).toString('utf8').split('\n').filter(Boolean).length;
     }
     rollupBudget = {
-      minutesRolled: report.minutes, days: report.days.length, counts: runCounts,
+      minutesRolled: report.minutes,
+      days: report.days.length,
+      counts: runCounts,
       s3PutsPerMinute: Math.round((rc.s3Puts / Math.max(1, report.minutes)) * 100) / 100,
       ddbWritesPerMinute: Math.round((rc.ddbWrites / Math.max(1, report.minutes)) * 100) / 100,
       ddbReadsPerMinute: Math.round((rc.ddbReads / Math.max(1, report.minutes)) * 100) / 100,
-      dayCounts, s3PutsPerDay: classify(dayCounts).s3Puts,
+      dayCounts,
+      s3PutsPerDay: classify(dayCounts).s3Puts,
       archiveBytesPerTransaction: Math.round(archiveBytes / Math.max(1, archivedTransactions)),
     };
     c.ddb.destroy();
@@ -333,7 +404,14 @@ export async function benchIngest(o: IngestBenchOptions, log: (msg: string) => v
     const idemTable = `${n.tables.Events}-idempotency`;
     await createIdempotencyTable(stack.clients.ddb, idemTable);
     const altReports = retime(live.slice(0, o.alternativeReports), today, Date.now(), 60_000, 'alt-').map(toReport);
-    await writeWithPowertools(ac.ddb, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, idempotencyTable: idemTable, shards: SHARDS, reports: altReports, concurrency: 32 });
+    await writeWithPowertools(ac.ddb, {
+      eventsTable: n.tables.Events,
+      statsTable: n.tables.Stats,
+      idempotencyTable: idemTable,
+      shards: SHARDS,
+      reports: altReports,
+      concurrency: 32,
+    });
     const altCounts = altCounter.snapshot();
     ac.ddb.destroy();
     ac.s3.destroy();
@@ -341,7 +419,9 @@ export async function benchIngest(o: IngestBenchOptions, log: (msg: string) => v
     const alternative = {
       scenario: 'Powertools idempotency + the same store write (store writes only)',
       library: '@aws-lambda-powertools/idempotency 2.35.0, DynamoDBPersistenceLayer',
-      reports: altReports.length, counts: altCounts, per1000: per1000(altCounts, altReports.length),
+      reports: altReports.length,
+      counts: altCounts,
+      per1000: per1000(altCounts, altReports.length),
     };
 
     await stack.stop();
@@ -352,7 +432,11 @@ export async function benchIngest(o: IngestBenchOptions, log: (msg: string) => v
     return {
       runs: [env.run, single.run],
       budgets: [env.live, single.live, env.backfill, single.backfill],
-      rollupBudget: rollupBudget!, alternative, itemSizes: sizes!, avgEventBytes, avgEnvelopeBytes,
+      rollupBudget: rollupBudget!,
+      alternative,
+      itemSizes: sizes!,
+      avgEventBytes,
+      avgEnvelopeBytes,
     };
   } catch (err) {
     await stack.stop().catch(() => undefined);

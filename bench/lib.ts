@@ -16,7 +16,15 @@ export const DDB_WRITES = new Set(['UpdateItem', 'PutItem', 'BatchWriteItem', 'D
 /** DynamoDB operations that consume read capacity. */
 export const DDB_READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 /** S3 operations billed at the PUT/COPY/POST/LIST price. */
-export const S3_PUT_CLASS = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'ListObjectsV2', 'ListObjects']);
+export const S3_PUT_CLASS = new Set([
+  'PutObject',
+  'CopyObject',
+  'CreateMultipartUpload',
+  'UploadPart',
+  'CompleteMultipartUpload',
+  'ListObjectsV2',
+  'ListObjects',
+]);
 
 /** A request counter as an SDK client hook: counts each attempt per `service:Operation`. */
 export class RequestCounter {
@@ -166,7 +174,11 @@ const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
  * Runs a bench child script (bench/<file>) in its own Node process with tsx, sends it `input`
  * and resolves with the one message it sends back. Bounded by `timeoutMs`.
  */
-export function runChild<I, O>(file: string, input: I, opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; execArgv?: string[] }): Promise<O> {
+export function runChild<I, O>(
+  file: string,
+  input: I,
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; execArgv?: string[] },
+): Promise<O> {
   return new Promise<O>((resolve, reject) => {
     const child = fork(join(BENCH_DIR, file), [], {
       execArgv: ['--import', 'tsx', ...(opts.execArgv ?? [])],

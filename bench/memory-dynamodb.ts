@@ -49,7 +49,8 @@ export class MemoryDynamoDB {
   readUnits = 0;
 
   constructor(tables: { name: string; def: TableDef }[]) {
-    for (const t of tables) this.tables.set(t.name, { def: t.def, items: new Map(), indexes: new Map(t.def.indexes.map((ix) => [ix.name, new Map()])) });
+    for (const t of tables)
+      this.tables.set(t.name, { def: t.def, items: new Map(), indexes: new Map(t.def.indexes.map((ix) => [ix.name, new Map()])) });
   }
 
   private table(name: string): Table {
@@ -59,7 +60,7 @@ export class MemoryDynamoDB {
   }
 
   private keyOf(t: Table, item: Item): string {
-    return `${item[t.def.partitionKey]!.S}\u0000${t.def.sortKey ? item[t.def.sortKey]?.S ?? '' : ''}`;
+    return `${item[t.def.partitionKey]!.S}\u0000${t.def.sortKey ? (item[t.def.sortKey]?.S ?? '') : ''}`;
   }
 
   private account(map: Map<string, PartitionLoad>, kind: string, partition: string, units: number): void {
@@ -87,7 +88,11 @@ export class MemoryDynamoDB {
     const prefix = this.prefixOf(tableName, item[t.def.partitionKey]?.S);
     this.largest.set(prefix, Math.max(this.largest.get(prefix) ?? 0, size));
     if (size > MAX_ITEM_BYTES) {
-      throw Object.assign(new Error(`Item size has exceeded the maximum allowed size (${size} bytes)`), { name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+      throw Object.assign(new Error(`Item size has exceeded the maximum allowed size (${size} bytes)`), {
+        name: 'ValidationException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      });
     }
     const key = this.keyOf(t, item);
     this.remove(tableName, key);
@@ -249,7 +254,9 @@ export class MemoryDynamoDB {
     this.pages.set(pageKey, Math.max(this.pages.get(pageKey) ?? 0, pages));
     const LastEvaluatedKey = last ? this.keyItem(t, last) : undefined;
     if (input.Select === 'COUNT') return { Count: count, ...(LastEvaluatedKey ? { LastEvaluatedKey } : {}) };
-    const projected = input.ProjectionExpression ? items.map((it) => this.project(it, input.ProjectionExpression, input.ExpressionAttributeNames ?? {})) : items;
+    const projected = input.ProjectionExpression
+      ? items.map((it) => this.project(it, input.ProjectionExpression, input.ExpressionAttributeNames ?? {}))
+      : items;
     return { Items: projected, Count: count, ...(LastEvaluatedKey ? { LastEvaluatedKey } : {}) };
   }
 

@@ -29,7 +29,13 @@ export class MemoryS3 {
         return { Body: { transformToByteArray: async () => o } };
       }
       case 'ListObjectsV2Command':
-        return { Contents: [...this.objects.keys()].filter((k) => k.startsWith(prefix ?? '')).sort().map((Key) => ({ Key })), IsTruncated: false };
+        return {
+          Contents: [...this.objects.keys()]
+            .filter((k) => k.startsWith(prefix ?? ''))
+            .sort()
+            .map((Key) => ({ Key })),
+          IsTruncated: false,
+        };
       default:
         throw new Error(`MemoryS3: ${command.constructor.name} is not supported`);
     }

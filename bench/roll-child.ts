@@ -44,8 +44,11 @@ async function rawRead(ddb: DynamoDBClient, tables: RollChildInput['tables'], mi
   do {
     const out = await ddb.send(
       new QueryCommand({
-        TableName: tables.stats, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `J#${minute}` } },
-        ExclusiveStartKey: start, ConsistentRead: true,
+        TableName: tables.stats,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `J#${minute}` } },
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
       }),
     );
     for (const it of out.Items ?? []) keys.push(...(it.k?.SS ?? []));
@@ -70,7 +73,12 @@ async function rawRead(ddb: DynamoDBClient, tables: RollChildInput['tables'], mi
 childMain<RollChildInput, RollChildOutput>(async (input) => {
   const c = makeLocalClients(input.endpoints, input.region);
   const deps = {
-    ...makeStores(c.ddb, c.s3, { eventsTable: input.tables.events, statsTable: input.tables.stats, bucket: input.bucket }, { ...PIPELINE, shards: input.shards }),
+    ...makeStores(
+      c.ddb,
+      c.s3,
+      { eventsTable: input.tables.events, statsTable: input.tables.stats, bucket: input.bucket },
+      { ...PIPELINE, shards: input.shards },
+    ),
     concurrency: input.concurrency,
   };
   const isDay = input.period.length === 10;
@@ -103,7 +111,14 @@ childMain<RollChildInput, RollChildOutput>(async (input) => {
   });
   const rawMs = performance.now() - t1;
   return {
-    transactions, rollMs: Math.round(rollMs), baselineRssMb: mb(base.rss), baselineHeapMb: mb(base.heapUsed),
-    peakRssMb: mem.peakRssMb, peakHeapMb: mem.peakHeapMb, rawItems, rawPages, rawMs: Math.round(rawMs),
+    transactions,
+    rollMs: Math.round(rollMs),
+    baselineRssMb: mb(base.rss),
+    baselineHeapMb: mb(base.heapUsed),
+    peakRssMb: mem.peakRssMb,
+    peakHeapMb: mem.peakHeapMb,
+    rawItems,
+    rawPages,
+    rawMs: Math.round(rawMs),
   };
 });

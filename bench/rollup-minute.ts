@@ -14,7 +14,9 @@ const transactions = Number(process.argv[2] ?? 100_000);
 const dataDir = mkdtempSync(join(tmpdir(), 'ngsp-bench-minute-'));
 const stack = await LocalStack.start({ prefix: `m${Date.now().toString(36)}`, dataDir, useEnvironment: false, functions: [] });
 try {
-  const { minute } = await benchRollup(stack, { minuteTransactions: transactions, dayTransactions: 0, timeoutMs: 600_000 }, (m) => console.error(m));
+  const { minute } = await benchRollup(stack, { minuteTransactions: transactions, dayTransactions: 0, timeoutMs: 600_000 }, (m) =>
+    console.error(m),
+  );
   console.log(
     `figure 3: a minute of ${minute.loaded.toLocaleString('en-US')} transactions rolled in ${(minute.rollMs / 1000).toFixed(1)} s; ` +
       `${minute.missing} missing; peak RSS of the roll ${Math.round(minute.peakRssMb)} MB; ` +

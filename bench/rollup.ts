@@ -61,32 +61,54 @@ async function loadItems(ddb: DynamoDBClient, table: string, items: Record<strin
   return performance.now() - t0;
 }
 
-async function rollOne(stack: LocalStack, period: string, items: Record<string, AttributeValue>[], o: RollupBenchOptions): Promise<RollRun> {
+async function rollOne(
+  stack: LocalStack,
+  period: string,
+  items: Record<string, AttributeValue>[],
+  o: RollupBenchOptions,
+): Promise<RollRun> {
   const n = stack.resources.names;
   const loadMs = await loadItems(stack.clients.ddb, n.tables.Events, items);
   // The minute journal, as ingest writes it: an entry per envelope of 100 reports and minute.
-  const { events } = makeStores(stack.clients.ddb, stack.clients.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE);
+  const { events } = makeStores(
+    stack.clients.ddb,
+    stack.clients.s3,
+    { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket },
+    PIPELINE,
+  );
   const byMinute = new Map<string, string[]>();
   for (const it of items) {
     const keys = byMinute.get(it.m!.S!) ?? [];
     keys.push(it.pk!.S!);
     byMinute.set(it.m!.S!, keys);
   }
-  const entries = [...byMinute].flatMap(([m, keys]) => Array.from({ length: Math.ceil(keys.length / 100) }, (_, i) => [m, keys.slice(i * 100, (i + 1) * 100)] as const));
+  const entries = [...byMinute].flatMap(([m, keys]) =>
+    Array.from({ length: Math.ceil(keys.length / 100) }, (_, i) => [m, keys.slice(i * 100, (i + 1) * 100)] as const),
+  );
   await pool(entries, 8, async ([m, keys], i) => events.journal.record(`bench-${i}`, new Map([[m, new Set(keys)]])));
   const before = load1();
   const out = await runChild<RollChildInput, RollChildOutput>(
     'roll-child.ts',
     {
-      endpoints: stack.emulators.endpoints, region: stack.region, tables: { events: n.tables.Events, stats: n.tables.Stats },
-      bucket: n.bucket, shards: SHARDS, period, concurrency: ROLL_CONCURRENCY,
+      endpoints: stack.emulators.endpoints,
+      region: stack.region,
+      tables: { events: n.tables.Events, stats: n.tables.Stats },
+      bucket: n.bucket,
+      shards: SHARDS,
+      period,
+      concurrency: ROLL_CONCURRENCY,
     },
     { timeoutMs: o.timeoutMs, execArgv: ['--expose-gc'] },
   );
   const rollPerSecond = Math.round((out.transactions / out.rollMs) * 1000);
   const rawPerSecond = Math.round((out.rawItems / out.rawMs) * 1000);
   return {
-    ...out, period, loaded: items.length, loadMs: Math.round(loadMs), rollPerSecond, rawPerSecond,
+    ...out,
+    period,
+    loaded: items.length,
+    loadMs: Math.round(loadMs),
+    rollPerSecond,
+    rawPerSecond,
     ratio: Math.round((rollPerSecond / rawPerSecond) * 100) / 100,
     missing: items.length - out.transactions,
     load1: Math.max(before, load1()),
@@ -96,7 +118,10 @@ async function rollOne(stack: LocalStack, period: string, items: Record<string, 
 export async function benchRollup(stack: LocalStack, o: RollupBenchOptions, log: (msg: string) => void): Promise<RollupBenchResult> {
   // A minute: a 2021-profile day's transactions (its mix of services, provinces, pairs) packed into one minute.
   const base = minuteStartMs(MINUTE);
-  const minuteItems = transactionItems(distinctReports(dayTraffic(MINUTE.slice(0, 10), o.minuteTransactions, 21).events), (ms) => base + (ms % 60_000));
+  const minuteItems = transactionItems(
+    distinctReports(dayTraffic(MINUTE.slice(0, 10), o.minuteTransactions, 21).events),
+    (ms) => base + (ms % 60_000),
+  );
   log(`rollup: loading a minute of ${minuteItems.length} transactions`);
   const minute = await rollOne(stack, MINUTE, minuteItems, o);
 

@@ -142,7 +142,12 @@ function generateBase(): BaseDay {
     if (!byMinute.has(m)) byMinute.set(m, []);
     byMinute.get(m)!.push(tx);
   }
-  return { byMinute, peakMinute: traffic.expected.peakMinute!.periodStart.slice(0, 16), reports, generateSeconds: (performance.now() - t0) / 1000 };
+  return {
+    byMinute,
+    peakMinute: traffic.expected.peakMinute!.periodStart.slice(0, 16),
+    reports,
+    generateSeconds: (performance.now() - t0) / 1000,
+  };
 }
 
 const agency = (org: string, v: number): string => {
@@ -172,23 +177,46 @@ function cloneTx(tx: TransactionState, c: number, widened: boolean): Transaction
   };
   const facts = (f: ReportFacts | undefined): ReportFacts | undefined =>
     f && {
-      ...f, eventId: `${f.eventId}~${c}`, ...(f.transactionId ? { transactionId: `${f.transactionId}~${c}` } : {}),
-      consumerSystem: sys(f.consumerSystem, vc), providerSystem: sys(f.providerSystem, vp), serviceCode: `${f.serviceCode}.v${(j >>> 12) % 120}`,
+      ...f,
+      eventId: `${f.eventId}~${c}`,
+      ...(f.transactionId ? { transactionId: `${f.transactionId}~${c}` } : {}),
+      consumerSystem: sys(f.consumerSystem, vc),
+      providerSystem: sys(f.providerSystem, vp),
+      serviceCode: `${f.serviceCode}.v${(j >>> 12) % 120}`,
     };
-  return { key: `${tx.key}~${c}`, ...(tx.consumer ? { consumer: facts(tx.consumer) } : {}), ...(tx.provider ? { provider: facts(tx.provider) } : {}) };
+  return {
+    key: `${tx.key}~${c}`,
+    ...(tx.consumer ? { consumer: facts(tx.consumer) } : {}),
+    ...(tx.provider ? { provider: facts(tx.provider) } : {}),
+  };
 }
 
 /** The reports of a transaction as exchange events (for DuckDB's JSON lines). */
 function eventsOf(tx: TransactionState): object[] {
   const out: object[] = [];
-  for (const [role, f] of [['CONSUMER', tx.consumer], ['PROVIDER', tx.provider]] as const) {
+  for (const [role, f] of [
+    ['CONSUMER', tx.consumer],
+    ['PROVIDER', tx.provider],
+  ] as const) {
     if (!f) continue;
-    const party = (code: string, province: string) => ({ orgCode: code.slice(0, code.indexOf('/')), systemCode: code.slice(code.indexOf('/') + 1), provinceCode: province });
+    const party = (code: string, province: string) => ({
+      orgCode: code.slice(0, code.indexOf('/')),
+      systemCode: code.slice(code.indexOf('/') + 1),
+      provinceCode: province,
+    });
     out.push({
-      eventId: f.eventId, ...(f.transactionId ? { transactionId: f.transactionId } : {}), reporter: { platformId: f.platformId, role }, route: f.route,
-      consumer: party(f.consumerSystem, f.consumerProvince), provider: party(f.providerSystem, f.providerProvince), serviceCode: f.serviceCode,
-      requestAt: new Date(f.requestAtMs).toISOString(), responseAt: new Date(f.requestAtMs + f.durationMs).toISOString(),
-      succeeded: f.succeeded, requestBytes: f.requestBytes, responseBytes: f.responseBytes,
+      eventId: f.eventId,
+      ...(f.transactionId ? { transactionId: f.transactionId } : {}),
+      reporter: { platformId: f.platformId, role },
+      route: f.route,
+      consumer: party(f.consumerSystem, f.consumerProvince),
+      provider: party(f.providerSystem, f.providerProvince),
+      serviceCode: f.serviceCode,
+      requestAt: new Date(f.requestAtMs).toISOString(),
+      responseAt: new Date(f.requestAtMs + f.durationMs).toISOString(),
+      succeeded: f.succeeded,
+      requestBytes: f.requestBytes,
+      responseBytes: f.responseBytes,
     });
   }
   return out;
@@ -202,10 +230,16 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
   ]);
   const peakMinute = base.peakMinute;
   const s3 = new MemoryS3((k) => !k.startsWith('rollups/minute/'));
-  const stores = makeStores(ddb as unknown as DynamoDBClient, s3 as unknown as S3Client, { eventsTable: 'events', statsTable: 'stats', bucket: 'bucket' }, PIPELINE);
+  const stores = makeStores(
+    ddb as unknown as DynamoDBClient,
+    s3 as unknown as S3Client,
+    { eventsTable: 'events', statsTable: 'stats', bucket: 'bucket' },
+    PIPELINE,
+  );
   const deps = { ...stores, pairWindowMs: 0, now: () => dayStartMs(DAY) + 2 * 86_400_000 };
   const widened = scale > 1;
-  const copiesOf = (m: string): number => (m === peakMinute ? Math.max(scale, Math.ceil(peakTarget / base.byMinute.get(m)!.length)) : scale);
+  const copiesOf = (m: string): number =>
+    m === peakMinute ? Math.max(scale, Math.ceil(peakTarget / base.byMinute.get(m)!.length)) : scale;
   const fullRoll = new Set<string>();
   for (let i = -PIPELINE.pairWindowMinutes; i <= 0; i++) fullRoll.add(minuteKeyOf(minuteStartMs(peakMinute) + i * MINUTE_MS));
 
@@ -234,7 +268,8 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
       // The real final roll: minute index pages, archive, S3 file and stats item.
       for (const tx of txs) ddb.put('events', encodeTransactionItem(tx));
       // The minute journal as ingest writes it: one entry per batch (10 envelopes of 100 reports).
-      for (let i = 0; i < txs.length; i += 1000) await stores.events.journal.record(`scale-${i}`, new Map([[m, new Set(txs.slice(i, i + 1000).map((tx) => tx.key))]]));
+      for (let i = 0; i < txs.length; i += 1000)
+        await stores.events.journal.record(`scale-${i}`, new Map([[m, new Set(txs.slice(i, i + 1000).map((tx) => tx.key))]]));
       const t0 = performance.now();
       const stats = await rollMinute(m, deps);
       const ms = performance.now() - t0;
@@ -250,10 +285,16 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
     const stats = new PeriodStats();
     for (const tx of txs) stats.addTransaction(tx);
     const totals = stats.totals();
-    await stores.stats.putMinute(m, { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: totals.sketch.quantile(0.95) }, stats.toPayload());
+    await stores.stats.putMinute(
+      m,
+      { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: totals.sketch.quantile(0.95) },
+      stats.toPayload(),
+    );
     statsMs += performance.now() - t0;
   }
-  log(`${scale}×: ${transactions.toLocaleString('en')} transactions, ${systems.size.toLocaleString('en')} systems, ${services.size} services; minute stats items in ${(statsMs / 1000).toFixed(0)} s`);
+  log(
+    `${scale}×: ${transactions.toLocaleString('en')} transactions, ${systems.size.toLocaleString('en')} systems, ${services.size} services; minute stats items in ${(statsMs / 1000).toFixed(0)} s`,
+  );
 
   // The peak minute again, as a re-roll with the pair window: its archive and the ten around it are read.
   ddb.pages.clear();
@@ -261,7 +302,9 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
   const peakIndexPages = Math.max(0, ...[...ddb.pages].filter(([k]) => k === 'stats:J').map(([, v]) => v));
   ddb.dropWhere('events', () => true);
   const day = await withRss(() => rollDay(DAY, deps));
-  log(`${scale}×: peak minute (${perMinuteTx.get(peakMinute)!.toLocaleString('en')} transactions) re-rolled in ${peak.ms.toFixed(0)} ms, day in ${day.ms.toFixed(0)} ms (${day.value.distinctSystems.toLocaleString('en')} systems)`);
+  log(
+    `${scale}×: peak minute (${perMinuteTx.get(peakMinute)!.toLocaleString('en')} transactions) re-rolled in ${peak.ms.toFixed(0)} ms, day in ${day.ms.toFixed(0)} ms (${day.value.distinctSystems.toLocaleString('en')} systems)`,
+  );
 
   // API reads: what each route reads for this day, through the real MetricsReader.
   const reader = new MetricsReader(stores.stats, () => dayStart + 3 * 86_400_000);
@@ -284,7 +327,13 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
   let duckdbGroups = 0;
   try {
     const file = join(dir, 'peak.jsonl');
-    writeFileSync(file, peakTxs.flatMap(eventsOf).map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(
+      file,
+      peakTxs
+        .flatMap(eventsOf)
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
     const t0 = performance.now();
@@ -311,16 +360,33 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
   const reportsPeakPerSecond = Math.ceil((2 * peakReports) / 60);
   const dailyRows = (await stores.bucket.get(keys.dailyJsonl(DAY)))!.split('\n').filter(Boolean).length;
   return {
-    scale, transactions, reports: 0, peakMinute, peakTransactions: perMinuteTx.get(peakMinute)!,
-    systems: systems.size, services: services.size, groups: dailyRows,
-    generateSeconds: base.generateSeconds, minuteRollsSeconds: statsMs / 1000,
-    peakRollMs: peak.ms, peakRollRssMb: peak.rssMb, peakRollRssGrowthMb: peak.growthMb, peakIndexPages,
-    dayRollMs: day.ms, dayRollRssMb: day.rssMb, dayRollRssGrowthMb: day.growthMb,
+    scale,
+    transactions,
+    reports: 0,
+    peakMinute,
+    peakTransactions: perMinuteTx.get(peakMinute)!,
+    systems: systems.size,
+    services: services.size,
+    groups: dailyRows,
+    generateSeconds: base.generateSeconds,
+    minuteRollsSeconds: statsMs / 1000,
+    peakRollMs: peak.ms,
+    peakRollRssMb: peak.rssMb,
+    peakRollRssGrowthMb: peak.growthMb,
+    peakIndexPages,
+    dayRollMs: day.ms,
+    dayRollRssMb: day.rssMb,
+    dayRollRssGrowthMb: day.growthMb,
     catchUp6hSeconds: (worst * perTx) / 1000,
-    largestItem: Object.fromEntries(ddb.largest), largestObject: Object.fromEntries(s3.largest),
+    largestItem: Object.fromEntries(ddb.largest),
+    largestObject: Object.fromEntries(s3.largest),
     indexShardPeakWcuPerSecond: Math.ceil(reportsPeakPerSecond / 10),
     reportsPeakPerSecond,
-    api, duckdbMs, oursPeakMs, duckdbGroups, oursGroups,
+    api,
+    duckdbMs,
+    oursPeakMs,
+    duckdbGroups,
+    oursGroups,
   };
 }
 
@@ -338,34 +404,126 @@ async function main(): Promise<void> {
   const rows: [string, string, string, string, string][] = [];
   const row = (limit: string, a: string, b: string, headroom: string, note = ''): void => void rows.push([limit, a, b, headroom, note]);
   const largest = (f: Figures, prefix: string): number => f.largestItem[prefix] ?? 0;
-  row('volume (transactions / day; peak minute)', `${one.transactions.toLocaleString('en')}; ${one.peakTransactions}`, `${ten.transactions.toLocaleString('en')}; ${ten.peakTransactions.toLocaleString('en')}`, '', 'generator, 2021 profile, 2021-06-15');
-  row('cardinality (systems; services; day groups)', `${one.systems}; ${one.services}; ${one.groups.toLocaleString('en')}`, `${ten.systems.toLocaleString('en')}; ${ten.services.toLocaleString('en')}; ${ten.groups.toLocaleString('en')}`, '', '10×: widened (see bench/README.md)');
+  row(
+    'volume (transactions / day; peak minute)',
+    `${one.transactions.toLocaleString('en')}; ${one.peakTransactions}`,
+    `${ten.transactions.toLocaleString('en')}; ${ten.peakTransactions.toLocaleString('en')}`,
+    '',
+    'generator, 2021 profile, 2021-06-15',
+  );
+  row(
+    'cardinality (systems; services; day groups)',
+    `${one.systems}; ${one.services}; ${one.groups.toLocaleString('en')}`,
+    `${ten.systems.toLocaleString('en')}; ${ten.services.toLocaleString('en')}; ${ten.groups.toLocaleString('en')}`,
+    '',
+    '10×: widened (see bench/README.md)',
+  );
   for (const p of ['stats:MIN', 'stats:DAY', 'stats:SYS', 'stats:SER', 'events:T']) {
     row(`DynamoDB item ≤ 400 KB: ${p}`, kb(largest(one, p)), kb(largest(ten, p)), pct(largest(ten, p), MAX_ITEM_BYTES));
   }
-  row('DynamoDB query page 1 MB: pages of the minute journal (J#minute), peak minute', String(one.peakIndexPages), String(ten.peakIndexPages), 'paged (LastEvaluatedKey followed)');
-  row('DynamoDB partition 1,000 WCU/s: the minute journal (J#minute), peak second', String(one.indexShardPeakWcuPerSecond), String(ten.indexShardPeakWcuPerSecond), pct(ten.indexShardPeakWcuPerSecond, 1000), `est.: ${ten.reportsPeakPerSecond.toLocaleString('en')} reports/s (2× the peak minute's mean), single-event messages: one 1 KB entry per batch of 10; items spread by transaction key`);
-  row(`Lambda memory ${ROLLUP.memoryMb} MB: peak minute roll (peak RSS; growth)`, `${one.peakRollRssMb.toFixed(0)}; +${one.peakRollRssGrowthMb.toFixed(0)} MB`, `${ten.peakRollRssMb.toFixed(0)}; +${ten.peakRollRssGrowthMb.toFixed(0)} MB`, pct(ten.peakRollRssGrowthMb + 150, ROLLUP.memoryMb), 'RSS includes the in-memory stores; headroom on growth + 150 MB runtime');
-  row(`Lambda memory ${ROLLUP.memoryMb} MB: day roll (peak RSS; growth)`, `${one.dayRollRssMb.toFixed(0)}; +${one.dayRollRssGrowthMb.toFixed(0)} MB`, `${ten.dayRollRssMb.toFixed(0)}; +${ten.dayRollRssGrowthMb.toFixed(0)} MB`, pct(ten.dayRollRssGrowthMb + 150, ROLLUP.memoryMb));
-  row(`Lambda timeout ${ROLLUP.timeoutSeconds} s: peak minute final re-roll (pair window)`, `${one.peakRollMs.toFixed(0)} ms`, `${ten.peakRollMs.toFixed(0)} ms`, pct(ten.peakRollMs / 1000, ROLLUP.timeoutSeconds));
-  row(`Lambda timeout ${ROLLUP.timeoutSeconds} s: day roll`, `${one.dayRollMs.toFixed(0)} ms`, `${ten.dayRollMs.toFixed(0)} ms`, pct(ten.dayRollMs / 1000, ROLLUP.timeoutSeconds));
-  row('minute stats items of the day (aggregate + store, 1,440, sequential)', `${one.minuteRollsSeconds.toFixed(0)} s / day`, `${ten.minuteRollsSeconds.toFixed(0)} s / day`, pct(ten.minuteRollsSeconds, 86_400));
-  row('catch-up of a 6-hour outage (busiest 360 minutes at the peak roll\'s time per transaction)', `${one.catchUp6hSeconds.toFixed(0)} s`, `${ten.catchUp6hSeconds.toFixed(0)} s`, '', `estimate; runs of ≤ ${ROLLUP.timeoutSeconds - Number(ROLLUP.settings.BUDGET_MARGIN_SECONDS)} s each (time budget), one a minute`);
-  for (const [name, what] of [['minutes24h', '/v1/metrics/minutes 24 h'], ['minutes24hFiltered', '/v1/metrics/minutes 24 h ?route='], ['summaryDay', '/v1/metrics/summary one day'], ['daysFilteredDay', '/v1/metrics/days one day ?route=']] as const) {
-    row(`API 29 s, 6 MB: ${what} (read; response; time)`, `${kb(one.api[name]!.bytes)}; ${kb(one.api[name]!.responseBytes)}; ${one.api[name]!.ms.toFixed(0)} ms`, `${kb(ten.api[name]!.bytes)}; ${kb(ten.api[name]!.responseBytes)}; ${ten.api[name]!.ms.toFixed(0)} ms`, pct(ten.api[name]!.responseBytes, 6 * 1024 * 1024));
+  row(
+    'DynamoDB query page 1 MB: pages of the minute journal (J#minute), peak minute',
+    String(one.peakIndexPages),
+    String(ten.peakIndexPages),
+    'paged (LastEvaluatedKey followed)',
+  );
+  row(
+    'DynamoDB partition 1,000 WCU/s: the minute journal (J#minute), peak second',
+    String(one.indexShardPeakWcuPerSecond),
+    String(ten.indexShardPeakWcuPerSecond),
+    pct(ten.indexShardPeakWcuPerSecond, 1000),
+    `est.: ${ten.reportsPeakPerSecond.toLocaleString('en')} reports/s (2× the peak minute's mean), single-event messages: one 1 KB entry per batch of 10; items spread by transaction key`,
+  );
+  row(
+    `Lambda memory ${ROLLUP.memoryMb} MB: peak minute roll (peak RSS; growth)`,
+    `${one.peakRollRssMb.toFixed(0)}; +${one.peakRollRssGrowthMb.toFixed(0)} MB`,
+    `${ten.peakRollRssMb.toFixed(0)}; +${ten.peakRollRssGrowthMb.toFixed(0)} MB`,
+    pct(ten.peakRollRssGrowthMb + 150, ROLLUP.memoryMb),
+    'RSS includes the in-memory stores; headroom on growth + 150 MB runtime',
+  );
+  row(
+    `Lambda memory ${ROLLUP.memoryMb} MB: day roll (peak RSS; growth)`,
+    `${one.dayRollRssMb.toFixed(0)}; +${one.dayRollRssGrowthMb.toFixed(0)} MB`,
+    `${ten.dayRollRssMb.toFixed(0)}; +${ten.dayRollRssGrowthMb.toFixed(0)} MB`,
+    pct(ten.dayRollRssGrowthMb + 150, ROLLUP.memoryMb),
+  );
+  row(
+    `Lambda timeout ${ROLLUP.timeoutSeconds} s: peak minute final re-roll (pair window)`,
+    `${one.peakRollMs.toFixed(0)} ms`,
+    `${ten.peakRollMs.toFixed(0)} ms`,
+    pct(ten.peakRollMs / 1000, ROLLUP.timeoutSeconds),
+  );
+  row(
+    `Lambda timeout ${ROLLUP.timeoutSeconds} s: day roll`,
+    `${one.dayRollMs.toFixed(0)} ms`,
+    `${ten.dayRollMs.toFixed(0)} ms`,
+    pct(ten.dayRollMs / 1000, ROLLUP.timeoutSeconds),
+  );
+  row(
+    'minute stats items of the day (aggregate + store, 1,440, sequential)',
+    `${one.minuteRollsSeconds.toFixed(0)} s / day`,
+    `${ten.minuteRollsSeconds.toFixed(0)} s / day`,
+    pct(ten.minuteRollsSeconds, 86_400),
+  );
+  row(
+    "catch-up of a 6-hour outage (busiest 360 minutes at the peak roll's time per transaction)",
+    `${one.catchUp6hSeconds.toFixed(0)} s`,
+    `${ten.catchUp6hSeconds.toFixed(0)} s`,
+    '',
+    `estimate; runs of ≤ ${ROLLUP.timeoutSeconds - Number(ROLLUP.settings.BUDGET_MARGIN_SECONDS)} s each (time budget), one a minute`,
+  );
+  for (const [name, what] of [
+    ['minutes24h', '/v1/metrics/minutes 24 h'],
+    ['minutes24hFiltered', '/v1/metrics/minutes 24 h ?route='],
+    ['summaryDay', '/v1/metrics/summary one day'],
+    ['daysFilteredDay', '/v1/metrics/days one day ?route='],
+  ] as const) {
+    row(
+      `API 29 s, 6 MB: ${what} (read; response; time)`,
+      `${kb(one.api[name]!.bytes)}; ${kb(one.api[name]!.responseBytes)}; ${one.api[name]!.ms.toFixed(0)} ms`,
+      `${kb(ten.api[name]!.bytes)}; ${kb(ten.api[name]!.responseBytes)}; ${ten.api[name]!.ms.toFixed(0)} ms`,
+      pct(ten.api[name]!.responseBytes, 6 * 1024 * 1024),
+    );
   }
   const yearBytes = (f: Figures): number => f.api.summaryDay!.bytes * 366;
-  row('API: /v1/metrics/summary?year= (366 × the day\'s reads, estimated)', `${(yearBytes(one) / 1e6).toFixed(1)} MB read`, `${(yearBytes(ten) / 1e6).toFixed(1)} MB read`, 'not measured: 366 day items + systems items', 'a year union of systems lists is the next step');
+  row(
+    "API: /v1/metrics/summary?year= (366 × the day's reads, estimated)",
+    `${(yearBytes(one) / 1e6).toFixed(1)} MB read`,
+    `${(yearBytes(ten) / 1e6).toFixed(1)} MB read`,
+    'not measured: 366 day items + systems items',
+    'a year union of systems lists is the next step',
+  );
   const yearFiltered = (f: Figures): number => f.api.daysFilteredDay!.bytes * 366;
-  row('API: /v1/metrics/days?year=&route= (366 × the day\'s payload reads, estimated)', `${(yearFiltered(one) / 1e6).toFixed(0)} MB read`, `${(yearFiltered(ten) / 1e6).toFixed(0)} MB read`, 'at risk at 10× (29 s)', 'needs per-filter series items');
-  row('peer: DuckDB, same aggregation of the peak minute (ours ÷ DuckDB)', `${one.oursPeakMs.toFixed(0)} / ${one.duckdbMs.toFixed(0)} ms = ${(one.oursPeakMs / one.duckdbMs).toFixed(1)}`, `${ten.oursPeakMs.toFixed(0)} / ${ten.duckdbMs.toFixed(0)} ms = ${(ten.oursPeakMs / ten.duckdbMs).toFixed(1)}`, '', `groups: ours ${ten.oursGroups}, DuckDB ${ten.duckdbGroups} (10×)`);
-  row('S3 objects (no limit): largest daily object (rollup.jsonl/csv/summary.json); minute file; archive', `${kb(one.largestObject['rollups/daily'] ?? 0)}; ${kb(one.largestObject['rollups/minute'] ?? 0)}; ${kb(one.largestObject['archive/date=2021-06-15'] ?? 0)}`, `${kb(ten.largestObject['rollups/daily'] ?? 0)}; ${kb(ten.largestObject['rollups/minute'] ?? 0)}; ${kb(ten.largestObject['archive/date=2021-06-15'] ?? 0)}`, '');
-  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['limit', '1×', '10×', 'headroom at 10×', 'note'][i]!.length));
+  row(
+    "API: /v1/metrics/days?year=&route= (366 × the day's payload reads, estimated)",
+    `${(yearFiltered(one) / 1e6).toFixed(0)} MB read`,
+    `${(yearFiltered(ten) / 1e6).toFixed(0)} MB read`,
+    'at risk at 10× (29 s)',
+    'needs per-filter series items',
+  );
+  row(
+    'peer: DuckDB, same aggregation of the peak minute (ours ÷ DuckDB)',
+    `${one.oursPeakMs.toFixed(0)} / ${one.duckdbMs.toFixed(0)} ms = ${(one.oursPeakMs / one.duckdbMs).toFixed(1)}`,
+    `${ten.oursPeakMs.toFixed(0)} / ${ten.duckdbMs.toFixed(0)} ms = ${(ten.oursPeakMs / ten.duckdbMs).toFixed(1)}`,
+    '',
+    `groups: ours ${ten.oursGroups}, DuckDB ${ten.duckdbGroups} (10×)`,
+  );
+  row(
+    'S3 objects (no limit): largest daily object (rollup.jsonl/csv/summary.json); minute file; archive',
+    `${kb(one.largestObject['rollups/daily'] ?? 0)}; ${kb(one.largestObject['rollups/minute'] ?? 0)}; ${kb(one.largestObject['archive/date=2021-06-15'] ?? 0)}`,
+    `${kb(ten.largestObject['rollups/daily'] ?? 0)}; ${kb(ten.largestObject['rollups/minute'] ?? 0)}; ${kb(ten.largestObject['archive/date=2021-06-15'] ?? 0)}`,
+    '',
+  );
+  const widths = [0, 1, 2, 3, 4].map((i) =>
+    Math.max(...rows.map((r) => r[i]!.length), ['limit', '1×', '10×', 'headroom at 10×', 'note'][i]!.length),
+  );
   const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(line(['limit', '1×', '10×', 'headroom at 10×', 'note']));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
-  console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s in all; generation ${one.generateSeconds.toFixed(0)} + ${ten.generateSeconds.toFixed(0)} s; API limits of ${API.name}: ${API.timeoutSeconds} s`);
+  console.log(
+    `\n${((Date.now() - started) / 1000).toFixed(0)} s in all; generation ${one.generateSeconds.toFixed(0)} + ${ten.generateSeconds.toFixed(0)} s; API limits of ${API.name}: ${API.timeoutSeconds} s`,
+  );
 }
 
 main().catch((err) => {

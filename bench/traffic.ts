@@ -69,9 +69,19 @@ type Slot = Record<string, string | number | boolean>;
 /** The stored slot of a report, as EventStore writes it (mirrors its `toSlot`). */
 function slotOf(r: Report): Slot {
   return {
-    e: r.eventId, pl: r.platformId, t: r.requestAtMs, d: r.durationMs, rt: r.route, sv: r.serviceCode,
-    cs: r.consumerSystem, cp: r.consumerProvince, ps: r.providerSystem, pp: r.providerProvince,
-    ok: r.succeeded, qb: r.requestBytes, sb: r.responseBytes,
+    e: r.eventId,
+    pl: r.platformId,
+    t: r.requestAtMs,
+    d: r.durationMs,
+    rt: r.route,
+    sv: r.serviceCode,
+    cs: r.consumerSystem,
+    cp: r.consumerProvince,
+    ps: r.providerSystem,
+    pp: r.providerProvince,
+    ok: r.succeeded,
+    qb: r.requestBytes,
+    sb: r.responseBytes,
   };
 }
 

@@ -40,7 +40,17 @@ export function progressBar(io: Io, label: string, total: number, unit = ''): Pr
   );
   bar.start(Math.max(1, total), 0, { info: '' });
   return {
-    update: (value, payload) => bar.update(value, payload ? { info: ` | ${Object.entries(payload).map(([k, v]) => `${k} ${v}`).join(', ')}` } : undefined),
+    update: (value, payload) =>
+      bar.update(
+        value,
+        payload
+          ? {
+              info: ` | ${Object.entries(payload)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')}`,
+            }
+          : undefined,
+      ),
     setTotal: (t) => bar.setTotal(Math.max(1, t)),
     stop: () => bar.stop(),
   };
@@ -60,13 +70,24 @@ export function n(value: number): string {
  * Prints records as JSON (`--json`), or as a table with a header row and aligned columns, or a
  * sentence when there are none.
  */
-export function printRecords<T>(io: Io, records: T[], opts: { json?: boolean }, table: { none: string; header: string[]; row: (r: T) => string[] }): T[] {
+export function printRecords<T>(
+  io: Io,
+  records: T[],
+  opts: { json?: boolean },
+  table: { none: string; header: string[]; row: (r: T) => string[] },
+): T[] {
   if (opts.json) io.out(JSON.stringify(records, null, 2));
   else if (!records.length) io.out(table.none);
   else {
     const rows = [table.header, ...records.map(table.row)];
     const widths = table.header.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-    for (const row of rows) io.out(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+    for (const row of rows)
+      io.out(
+        row
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      );
   }
   return records;
 }

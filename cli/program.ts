@@ -57,7 +57,9 @@ export function versionLine(): string {
 export function buildProgram(io: Io = consoleIo): Command {
   const program = new Command('ngsp')
     .version(versionLine(), '-V, --version', 'print the version and the Node.js version')
-    .description('ngsp-stats command line: send and replay LGSP exchange events, roll and download statistics, manage keys, redrive and quarantine, estimate AWS cost.')
+    .description(
+      'ngsp-stats command line: send and replay LGSP exchange events, roll and download statistics, manage keys, redrive and quarantine, estimate AWS cost.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
 
@@ -67,7 +69,7 @@ export function buildProgram(io: Io = consoleIo): Command {
     .argument('<file>', 'a JSON-lines file, or - for standard input')
     .addOption(new Option('--via <path>', 'transport').choices(['sqs', 'api']).default('sqs'))
     .option('--skip-bad', 'skip lines that are not valid events (reported on stderr) instead of stopping')
-    .option('--api-key <key>', 'API key for --via api (default: the local stack key of each event\'s platform)')
+    .option('--api-key <key>', "API key for --via api (default: the local stack key of each event's platform)")
     .option('--envelope <n>', 'events per message, 1-500', int('--envelope'))
     .option('--outputs <file>', OUTPUTS_HELP)
     .action(async (file: string, o: { via: 'sqs' | 'api'; skipBad?: boolean; apiKey?: string; envelope?: number; outputs?: string }) => {
@@ -81,18 +83,41 @@ export function buildProgram(io: Io = consoleIo): Command {
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD (Asia/Ho_Chi_Minh), in the past')
     .option('--days <n>', 'number of days', int('--days'), 1)
     .option('--scale <f>', 'multiply the volume (0.01 = 1 %)', num('--scale'), 1)
-    .option('--seed <n>', 'seed number (default: the profile\'s); same seed, same events', int('--seed'))
+    .option('--seed <n>', "seed number (default: the profile's); same seed, same events", int('--seed'))
     .addOption(new Option('--via <path>', 'transport').choices(['sqs', 'api']).default('sqs'))
     .option('--envelope <n>', 'events per message, 1-500', int('--envelope'))
     .option('--api-key <key>', 'API key for --via api')
     .option('--out <file>', 'write the events as JSON lines to a file (- = stdout) instead of sending them')
     .option('--outputs <file>', OUTPUTS_HELP)
-    .action(async (o: { profile: string; from: string; days: number; scale: number; seed?: number; via: 'sqs' | 'api'; envelope?: number; apiKey?: string; out?: string; outputs?: string }) => {
-      const opts = { profile: o.profile, from: o.from, days: o.days, scale: o.scale, seed: o.seed, via: o.via, envelope: o.envelope, apiKey: o.apiKey, out: o.out };
-      checkReplayOptions(opts);
-      if (o.out) await replay(undefined, opts, io);
-      else await withTarget(o.outputs, (t) => replay(t, opts, io));
-    });
+    .action(
+      async (o: {
+        profile: string;
+        from: string;
+        days: number;
+        scale: number;
+        seed?: number;
+        via: 'sqs' | 'api';
+        envelope?: number;
+        apiKey?: string;
+        out?: string;
+        outputs?: string;
+      }) => {
+        const opts = {
+          profile: o.profile,
+          from: o.from,
+          days: o.days,
+          scale: o.scale,
+          seed: o.seed,
+          via: o.via,
+          envelope: o.envelope,
+          apiKey: o.apiKey,
+          out: o.out,
+        };
+        checkReplayOptions(opts);
+        if (o.out) await replay(undefined, opts, io);
+        else await withTarget(o.outputs, (t) => replay(t, opts, io));
+      },
+    );
 
   program
     .command('rollup')
@@ -111,18 +136,29 @@ export function buildProgram(io: Io = consoleIo): Command {
     .description('copy rollups into a folder, same partitioned layout as the bucket (rollups/daily/date=.../, rollups/minute/date=.../)')
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD (included)')
-    .addOption(new Option('--granularity <g>', 'daily rows (+ summary.json) or one file per minute').choices(['day', 'minute']).default('day'))
-    .addOption(new Option('--format <f>', 'file format (minute CSV is converted from the JSON lines)').choices(['csv', 'jsonl']).default('jsonl'))
+    .addOption(
+      new Option('--granularity <g>', 'daily rows (+ summary.json) or one file per minute').choices(['day', 'minute']).default('day'),
+    )
+    .addOption(
+      new Option('--format <f>', 'file format (minute CSV is converted from the JSON lines)').choices(['csv', 'jsonl']).default('jsonl'),
+    )
     .requiredOption('--out <dir>', 'folder to write into')
     .option('--outputs <file>', OUTPUTS_HELP)
-    .action(async (o: { from: string; to: string; granularity: 'day' | 'minute'; format: 'csv' | 'jsonl'; out: string; outputs?: string }) => {
-      await withTarget(o.outputs, (t) => download(t, o, io));
-    });
+    .action(
+      async (o: { from: string; to: string; granularity: 'day' | 'minute'; format: 'csv' | 'jsonl'; out: string; outputs?: string }) => {
+        await withTarget(o.outputs, (t) => download(t, o, io));
+      },
+    );
 
   program
     .command('redrive')
     .description('move dead-lettered messages back to the ingest queue and report the counts')
-    .addOption(new Option('--method <m>', 'move-task (SQS StartMessageMoveTask, default on AWS) or copy (receive, send, delete; default locally)').choices(['move-task', 'copy']))
+    .addOption(
+      new Option(
+        '--method <m>',
+        'move-task (SQS StartMessageMoveTask, default on AWS) or copy (receive, send, delete; default locally)',
+      ).choices(['move-task', 'copy']),
+    )
     .option('--max <n>', 'move at most this many messages (copy)', int('--max'))
     .option('--no-wait', 'return once a move task has started')
     .option('--outputs <file>', OUTPUTS_HELP)
@@ -148,7 +184,9 @@ export function buildProgram(io: Io = consoleIo): Command {
       cost(o, io);
     });
 
-  const quarantine = program.command('quarantine').description('minutes and days the scheduled rollup gave up on for now (poison periods; operators)');
+  const quarantine = program
+    .command('quarantine')
+    .description('minutes and days the scheduled rollup gave up on for now (poison periods; operators)');
   quarantine
     .command('list')
     .description('list quarantined minutes and days with their last error, attempts and next scheduled retry')
@@ -194,13 +232,18 @@ export function buildProgram(io: Io = consoleIo): Command {
       await withTarget(o.outputs, (t) => revokeKey(t, keyId, io));
     });
 
-  const senders = program.command('senders').description('manage the registry of SQS sending principals: which IAM principal sends for which platform (operators)');
+  const senders = program
+    .command('senders')
+    .description('manage the registry of SQS sending principals: which IAM principal sends for which platform (operators)');
   senders
     .command('add')
     .description('register a principal (its SenderId) as the sender of one platform, or as an operator relay')
-    .requiredOption('--sender-id <id>', "the principal's IAM unique id, as SQS reports it in SenderId (AROA... for a role, AIDA... for a user)")
+    .requiredOption(
+      '--sender-id <id>',
+      "the principal's IAM unique id, as SQS reports it in SenderId (AROA... for a role, AIDA... for a user)",
+    )
     .option('--platform <id>', 'the platform it sends for (e.g. LGSP-79)')
-    .option('--ops', 'an operator principal: may relay any platform\'s reports (e.g. a copy-redrive)')
+    .option('--ops', "an operator principal: may relay any platform's reports (e.g. a copy-redrive)")
     .option('--note <text>', 'free text, e.g. the principal ARN')
     .option('--outputs <file>', OUTPUTS_HELP)
     .action(async (o: { senderId: string; platform?: string; ops?: boolean; note?: string; outputs?: string }) => {

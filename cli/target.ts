@@ -48,7 +48,9 @@ export function localTarget(json: StackJson, source = '.local/stack.json'): Targ
     region,
     clients: makeClients({
       endpoints: { dynamodb: json.dynamodb.endpoint, s3: json.s3.endpoint, sqs: json.sqs.endpoint },
-      region, credentials, maxAttempts: MAX_ATTEMPTS,
+      region,
+      credentials,
+      maxAttempts: MAX_ATTEMPTS,
     }),
     queueUrl: json.sqs.queueUrl,
     dlqUrl: json.sqs.dlqUrl,
@@ -69,12 +71,16 @@ export function localTarget(json: StackJson, source = '.local/stack.json'): Targ
 export function sqsSenderFor(target: Target, platformId: string): { sqs: SQSClient; queueUrl: string } {
   if (target.kind !== 'local' || !target.senders) return { sqs: target.clients.sqs, queueUrl: target.queueUrl };
   const creds = target.senders[platformId];
-  if (!creds) throw new UserError(`${target.source} has no sending credentials for platform ${platformId} (sqs.senders): restart npm start, or register one with ngsp senders add.`);
+  if (!creds)
+    throw new UserError(
+      `${target.source} has no sending credentials for platform ${platformId} (sqs.senders): restart npm start, or register one with ngsp senders add.`,
+    );
   let sqs = target.senderClients?.get(platformId);
   if (!sqs) {
     sqs = makeSqsClient({
       endpoints: { sqs: target.sqsEndpoint },
-      region: target.region, maxAttempts: MAX_ATTEMPTS,
+      region: target.region,
+      maxAttempts: MAX_ATTEMPTS,
       credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey },
     });
     target.senderClients?.set(platformId, sqs);
@@ -109,12 +115,19 @@ export function awsTarget(path: string): Target {
   if (!existsSync(path)) throw new UserError(`outputs file ${path} does not exist: write it with npx cdk deploy --outputs-file ${path}.`);
   const file = readJson(path, 'outputs file') as Record<string, StackOutputs>;
   const [stackName, out] = Object.entries(file ?? {})[0] ?? [];
-  if (!stackName || !out || typeof out !== 'object') throw new UserError(`outputs file ${path} holds no stack: write it with npx cdk deploy --outputs-file ${path}.`);
+  if (!stackName || !out || typeof out !== 'object')
+    throw new UserError(`outputs file ${path} holds no stack: write it with npx cdk deploy --outputs-file ${path}.`);
   if (!out.IngestQueueUrl || !out.DeadLetterQueueUrl || !out.RollupBucketName) {
-    throw new UserError(`outputs file ${path} lacks IngestQueueUrl, DeadLetterQueueUrl or RollupBucketName for ${stackName}: redeploy with the current CDK app.`);
+    throw new UserError(
+      `outputs file ${path} lacks IngestQueueUrl, DeadLetterQueueUrl or RollupBucketName for ${stackName}: redeploy with the current CDK app.`,
+    );
   }
   // The queue URL names the region (https://sqs.<region>.amazonaws.com/...); AWS_REGION wins.
-  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? /sqs\.([a-z0-9-]+)\.amazonaws/.exec(out.IngestQueueUrl)?.[1] ?? 'ap-southeast-1';
+  const region =
+    process.env.AWS_REGION ??
+    process.env.AWS_DEFAULT_REGION ??
+    /sqs\.([a-z0-9-]+)\.amazonaws/.exec(out.IngestQueueUrl)?.[1] ??
+    'ap-southeast-1';
   return {
     kind: 'aws',
     source: `${stackName} (${path})`,
@@ -135,7 +148,8 @@ export function awsTarget(path: string): Target {
 export function loadTarget(outputs: string | undefined): Target {
   if (outputs) return awsTarget(resolve(outputs));
   const path = resolve(process.env.NGSP_LOCAL_DIR ?? '.local', 'stack.json');
-  if (!existsSync(path)) throw new UserError(`no local stack: run npm start (${path} is missing), or pass --outputs cdk-outputs.json for a deployed stack.`);
+  if (!existsSync(path))
+    throw new UserError(`no local stack: run npm start (${path} is missing), or pass --outputs cdk-outputs.json for a deployed stack.`);
   return localTarget(readJson(path, 'local stack file') as StackJson, path);
 }
 
@@ -151,7 +165,12 @@ export function tableOf(target: Target, table: keyof Target['tables']): string {
 
 /** The pipeline's stores on the target (tables, bucket, archive), with the wiring table's numbers. */
 export function storesOf(target: Target): Stores {
-  return makeStores(target.clients.ddb, target.clients.s3, { eventsTable: tableOf(target, 'events'), statsTable: tableOf(target, 'stats'), bucket: target.bucket }, PIPELINE);
+  return makeStores(
+    target.clients.ddb,
+    target.clients.s3,
+    { eventsTable: tableOf(target, 'events'), statsTable: tableOf(target, 'stats'), bucket: target.bucket },
+    PIPELINE,
+  );
 }
 
 /** Releases the target's sockets so the process can exit. */

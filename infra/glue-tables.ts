@@ -147,7 +147,8 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   },
   {
     name: 'raw_archive',
-    description: 'Every counted report, one line per transaction (archive/date=YYYY-MM-DD/HHMM.jsonl.gz): drill from a daily row to its transactions',
+    description:
+      'Every counted report, one line per transaction (archive/date=YYYY-MM-DD/HHMM.jsonl.gz): drill from a daily row to its transactions',
     prefix: PREFIXES.archive,
     file: 'HHMM.jsonl.gz',
     format: 'json',

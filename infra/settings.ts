@@ -79,9 +79,11 @@ export function readSenders(raw: unknown, problems: string[]): SenderPrincipal[]
   }
   const out: SenderPrincipal[] = [];
   for (const [platform, arns] of Object.entries(value as Record<string, unknown>)) {
-    if (platform !== 'ops' && !defaultRegistry.knowsPlatform(platform)) problems.push(`context senders: "${platform}" is not a platform of the registry (or "ops")`);
+    if (platform !== 'ops' && !defaultRegistry.knowsPlatform(platform))
+      problems.push(`context senders: "${platform}" is not a platform of the registry (or "ops")`);
     for (const arn of Array.isArray(arns) ? arns : [arns]) {
-      if (typeof arn !== 'string' || !PRINCIPAL_ARN.test(arn)) problems.push(`context senders.${platform}: "${String(arn)}" is not an IAM role or user ARN`);
+      if (typeof arn !== 'string' || !PRINCIPAL_ARN.test(arn))
+        problems.push(`context senders.${platform}: "${String(arn)}" is not an IAM role or user ARN`);
       else out.push({ platform, arn });
     }
   }
@@ -118,11 +120,14 @@ export function readSettings(node: Node): StageSettings {
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) problems.push(`context stage must match [a-z][a-z0-9-]{0,19}, got "${stage}"`);
   const isProduction = bool('production', stage === 'prod');
   const logLevel = (str('logLevel') ?? (isProduction ? 'INFO' : 'DEBUG')).toUpperCase();
-  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL'].includes(logLevel)) problems.push(`context logLevel must be a Powertools log level, got "${logLevel}"`);
+  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL'].includes(logLevel))
+    problems.push(`context logLevel must be a Powertools log level, got "${logLevel}"`);
   const logRetentionDays = int('logRetentionDays', isProduction ? 365 : 30, 1);
-  if (!VALID_RETENTION.has(logRetentionDays)) problems.push(`context logRetentionDays must be one of ${[...VALID_RETENTION].join(', ')}, got ${logRetentionDays}`);
+  if (!VALID_RETENTION.has(logRetentionDays))
+    problems.push(`context logRetentionDays must be one of ${[...VALID_RETENTION].join(', ')}, got ${logRetentionDays}`);
   const alarmEmail = str('alarmEmail');
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) problems.push(`context alarmEmail is not an email address: "${alarmEmail}"`);
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
+    problems.push(`context alarmEmail is not an email address: "${alarmEmail}"`);
   const webAclArn = str('webAclArn');
   if (webAclArn !== undefined && !webAclArn.startsWith('arn:')) problems.push(`context webAclArn must be an ARN, got "${webAclArn}"`);
 

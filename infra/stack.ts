@@ -46,7 +46,10 @@ export class NgspStatsStack extends Stack {
   api?: apigw.LambdaRestApi;
 
   constructor(scope: Construct, id: string, props: NgspStatsStackProps) {
-    super(scope, id, { description: `ngsp-stats (${props.settings.stage}): exact per-minute and daily statistics of LGSP data exchanges`, ...props });
+    super(scope, id, {
+      description: `ngsp-stats (${props.settings.stage}): exact per-minute and daily statistics of LGSP data exchanges`,
+      ...props,
+    });
     const s = props.settings;
     const decls = props.functions ?? FUNCTIONS;
     const removalPolicy = removalPolicyOf(s);
@@ -62,8 +65,19 @@ export class NgspStatsStack extends Stack {
     if (api && ingest) ingest.fn.addEnvironment('RELAY_SENDER_IDS', api.role.roleId);
     this.queues.restrictSenders(s.senders, api?.role);
 
-    this.analytics = new Analytics(this, 'Analytics', { bucket: this.bucket, accessLogs: this.storage.accessLogs, settings: s, removalPolicy });
-    this.monitoring = new Monitoring(this, 'Monitoring', { settings: s, functions: this.functions, queues: this.queues, api: this.api, removalPolicy });
+    this.analytics = new Analytics(this, 'Analytics', {
+      bucket: this.bucket,
+      accessLogs: this.storage.accessLogs,
+      settings: s,
+      removalPolicy,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      settings: s,
+      functions: this.functions,
+      queues: this.queues,
+      api: this.api,
+      removalPolicy,
+    });
     this.outputs();
   }
 
@@ -106,7 +120,8 @@ export class NgspStatsStack extends Stack {
     };
     const queues = { ingestQueue: this.ingestQueue } as const;
     const httpDecls = decls.filter((d) => d.trigger.kind === 'http');
-    if (httpDecls.length > 1) throw new Error(`one REST API proxies to one function; the wiring table has ${httpDecls.length} http functions`);
+    if (httpDecls.length > 1)
+      throw new Error(`one REST API proxies to one function; the wiring table has ${httpDecls.length} http functions`);
 
     for (const decl of decls) {
       const overrides: Record<string, string> = {};

@@ -86,7 +86,13 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     timeoutSeconds: 30,
     memoryMb: 512,
     // RELAY_SENDER_IDS: the stack sets the API function's role id (it relays key-checked events).
-    settings: { ...PIPELINE_SETTINGS, DIRTY_MARGIN_SECONDS: '30', WRITE_CONCURRENCY: '32', RELAY_SENDER_IDS: '', SENDER_CACHE_SECONDS: '60' },
+    settings: {
+      ...PIPELINE_SETTINGS,
+      DIRTY_MARGIN_SECONDS: '30',
+      WRITE_CONCURRENCY: '32',
+      RELAY_SENDER_IDS: '',
+      SENDER_CACHE_SECONDS: '60',
+    },
   },
   {
     name: 'rollup',
@@ -107,17 +113,24 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     // a lease item in the stats table, taken with a conditional write and renewed every third of
     // LEASE_SECONDS while the run works; a killed run's lease is taken over once it lapses.
     settings: {
-      ...PIPELINE_SETTINGS, ROLLUP_CONCURRENCY: '8', MAX_MINUTES_PER_RUN: '240', INITIAL_LOOKBACK_MINUTES: '60', PROVISIONAL_MINUTES: 'true',
-      INDEX_LAG_SECONDS: '10', LEASE_SECONDS: '30',
+      ...PIPELINE_SETTINGS,
+      ROLLUP_CONCURRENCY: '8',
+      MAX_MINUTES_PER_RUN: '240',
+      INITIAL_LOOKBACK_MINUTES: '60',
+      PROVISIONAL_MINUTES: 'true',
+      INDEX_LAG_SECONDS: '10',
+      LEASE_SECONDS: '30',
       // A minute or day failing 3 runs in a row (not throttling) is quarantined, retried after 15 min, 30, 60... up to a day.
-      POISON_ATTEMPTS: '3', QUARANTINE_RETRY_MINUTES: '15',
+      POISON_ATTEMPTS: '3',
+      QUARANTINE_RETRY_MINUTES: '15',
       // Time budget: a run checkpoints as it goes and starts no new work once its remaining time is below this margin.
       BUDGET_MARGIN_SECONDS: '30',
     },
   },
   {
     name: 'api',
-    description: 'HTTP API (CONTRACT.md section 3): POST /v1/events to the ingest queue, metrics from stats items, rejections, OpenAPI, dashboard',
+    description:
+      'HTTP API (CONTRACT.md section 3): POST /v1/events to the ingest queue, metrics from stats items, rejections, OpenAPI, dashboard',
     entry: 'functions/api/handler.ts',
     handler: 'handler',
     trigger: { kind: 'http' },
@@ -140,7 +153,11 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
 /** The scheduled rollup's numbers from its settings, for code that runs it outside the function (tests, bench, CLI). */
 export function rollupNumbers(): { leaseMs: number; poisonAttempts: number; quarantineRetryMs: number } {
   const s = functionDecl('rollup').settings;
-  return { leaseMs: Number(s.LEASE_SECONDS) * 1000, poisonAttempts: Number(s.POISON_ATTEMPTS), quarantineRetryMs: Number(s.QUARANTINE_RETRY_MINUTES) * 60_000 };
+  return {
+    leaseMs: Number(s.LEASE_SECONDS) * 1000,
+    poisonAttempts: Number(s.POISON_ATTEMPTS),
+    quarantineRetryMs: Number(s.QUARANTINE_RETRY_MINUTES) * 60_000,
+  };
 }
 
 /** Looks a function up by name. */

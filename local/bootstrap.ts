@@ -40,7 +40,8 @@ export async function bootstrap(c: Clients, names: StackNames, opts: { visibilit
   const ingest = functionDecl('ingest');
   const visibility = opts.visibilityTimeoutSeconds ?? ingest.timeoutSeconds * 6;
   const dlqUrl = await createQueue(c.sqs, names.dlq, { MessageRetentionPeriod: String(14 * 86400) });
-  const dlqArn = (await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const dlqArn = (await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!
+    .QueueArn!;
   const queueUrl = await createQueue(c.sqs, names.queue, {
     VisibilityTimeout: String(visibility),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),

@@ -26,7 +26,10 @@ const EDITS = [
       '  traverseKey(table, function (attr, type) { tableKeyPieces.push(item[attr][type], type) })\n' +
       '  return createKey(item, table, keySchema) + hashPrefix.apply(this, tableKeyPieces)\n}',
   ],
-  ['function hashPrefix (hashKey, hashType, rangeKey, rangeType) {', 'function hashPrefix (hashKey, hashType, rangeKey, rangeType, digits) {'],
+  [
+    'function hashPrefix (hashKey, hashType, rangeKey, rangeType) {',
+    'function hashPrefix (hashKey, hashType, rangeKey, rangeType, digits) {',
+  ],
   [".digest('hex').slice(0, 6)", ".digest('hex').slice(0, digits || 6)"],
   [
     '      if (existingKey != key) {\n        deletes.push({ index: index.IndexName, key: existingKey })\n      }\n',
@@ -43,7 +46,8 @@ export function patchDynaliteIndexKeys() {
   const file = require.resolve('dynalite/db/index.js');
   let source = readFileSync(file, 'utf8');
   for (const [from, to] of EDITS) {
-    if (source.split(from).length !== 2) throw new Error(`dynalite's db/index.js is not the 4.x this patch knows (no unique "${from.slice(0, 40)}…")`);
+    if (source.split(from).length !== 2)
+      throw new Error(`dynalite's db/index.js is not the 4.x this patch knows (no unique "${from.slice(0, 40)}…")`);
     source = source.replace(from, to);
   }
   const mod = new Module(file);
@@ -54,4 +58,3 @@ export function patchDynaliteIndexKeys() {
   require.cache[file] = mod;
   patched = true;
 }
-

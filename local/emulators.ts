@@ -43,10 +43,17 @@ export interface EmulatorOptions {
 /** The parts of fauxqs we assemble ourselves (its `startFauxqs` binds every interface). */
 interface FauxqsParts {
   buildApp: typeof import('fauxqs').buildApp;
-  SqsStore: new () => { host?: string; queues: Map<string, { name: string; url: string; persistence?: unknown }>; allQueues(): Iterable<{ name: string; url: string; persistence?: unknown }>; persistence?: unknown };
+  SqsStore: new () => {
+    host?: string;
+    queues: Map<string, { name: string; url: string; persistence?: unknown }>;
+    allQueues(): Iterable<{ name: string; url: string; persistence?: unknown }>;
+    persistence?: unknown;
+  };
   SnsStore: new () => { persistence?: unknown };
   S3Store: new () => { persistence?: unknown };
-  PersistenceManager: new (dir: string) => { db: { exec(sql: string): void }; loadSqsAndSns(sqs: unknown, sns: unknown): void; close(): void };
+  PersistenceManager: new (
+    dir: string,
+  ) => { db: { exec(sql: string): void }; loadSqsAndSns(sqs: unknown, sns: unknown): void; close(): void };
 }
 
 /**
@@ -55,9 +62,22 @@ interface FauxqsParts {
  */
 async function fauxqsParts(): Promise<FauxqsParts> {
   quietSqliteWarning();
-  const load = (path: string) => import(new URL(`../node_modules/fauxqs/dist/${path}`, import.meta.url).href) as Promise<Record<string, unknown>>;
-  const [{ buildApp }, sqs, sns, s3, persistence] = await Promise.all([import('fauxqs'), load('sqs/sqsStore.js'), load('sns/snsStore.js'), load('s3/s3Store.js'), load('persistence.js')]);
-  return { buildApp, SqsStore: sqs.SqsStore, SnsStore: sns.SnsStore, S3Store: s3.S3Store, PersistenceManager: persistence.PersistenceManager } as FauxqsParts;
+  const load = (path: string) =>
+    import(new URL(`../node_modules/fauxqs/dist/${path}`, import.meta.url).href) as Promise<Record<string, unknown>>;
+  const [{ buildApp }, sqs, sns, s3, persistence] = await Promise.all([
+    import('fauxqs'),
+    load('sqs/sqsStore.js'),
+    load('sns/snsStore.js'),
+    load('s3/s3Store.js'),
+    load('persistence.js'),
+  ]);
+  return {
+    buildApp,
+    SqsStore: sqs.SqsStore,
+    SnsStore: sns.SnsStore,
+    S3Store: s3.S3Store,
+    PersistenceManager: persistence.PersistenceManager,
+  } as FauxqsParts;
 }
 
 /** node:sqlite (stable in Node 23.4+) warns once on 22 that it is experimental; nothing to act on. */
@@ -77,7 +97,10 @@ function quietSqliteWarning(): void {
  * (`http://127.0.0.1:PORT/000000000000/name`): any SDK or CLI can resolve them, unlike the default
  * `sqs.REGION.localhost` names. It also answers the SQS query protocol (AWS CLI before 2.13).
  */
-async function startSqs(port: number, dataDir: string | undefined): Promise<{ url: string; close: () => Promise<void>; rebase: (base: string) => void }> {
+async function startSqs(
+  port: number,
+  dataDir: string | undefined,
+): Promise<{ url: string; close: () => Promise<void>; rebase: (base: string) => void }> {
   const { buildApp, SqsStore, SnsStore, PersistenceManager } = await fauxqsParts();
   const sqsStore = new SqsStore();
   const snsStore = new SnsStore();

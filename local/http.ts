@@ -66,9 +66,19 @@ export function toProxyEvent(req: IncomingMessage, body: Buffer): APIGatewayProx
       identity: {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? null,
-        accessKey: null, accountId: null, apiKey: null, apiKeyId: null, caller: null, clientCert: null,
-        cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
-        cognitoIdentityPoolId: null, principalOrgId: null, user: null, userArn: null,
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        user: null,
+        userArn: null,
       },
     },
   };
@@ -80,7 +90,9 @@ export async function serveHttp(decl: FunctionDecl, handler: AnyHandler, onListe
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
     if (body === 'too-large') {
-      res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large' } }));
+      res
+        .writeHead(413, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large' } }));
       return;
     }
     try {
@@ -90,7 +102,9 @@ export async function serveHttp(decl: FunctionDecl, handler: AnyHandler, onListe
       res.end(out.isBase64Encoded ? Buffer.from(out.body, 'base64') : out.body);
     } catch (err) {
       console.error(`[${decl.name}] invocation failed: ${String(err)}`);
-      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'BAD_GATEWAY', message: 'internal error' } }));
+      res
+        .writeHead(502, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'BAD_GATEWAY', message: 'internal error' } }));
     }
   });
   // Keep idle connections longer than clients do (API Gateway keeps them open too): a server that

@@ -179,12 +179,21 @@ export class PlainFileS3Persistence {
     const { size, mtime } = statSync(file);
     try {
       const meta = JSON.parse(readFileSync(this.metaPath(bucket, key), 'utf8')) as StoredS3Object & { lastModified: string };
-      if (meta.contentLength === size && meta.key === key) return { ...meta, body: Buffer.alloc(0), lastModified: new Date(meta.lastModified) };
+      if (meta.contentLength === size && meta.key === key)
+        return { ...meta, body: Buffer.alloc(0), lastModified: new Date(meta.lastModified) };
     } catch {
       // no sidecar (a file put there by hand), or one from an interrupted write: derive it
     }
     const etag = `"${createHash('md5').update(readFileSync(file)).digest('hex')}"`;
-    return { key, body: Buffer.alloc(0), contentType: 'application/octet-stream', contentLength: size, etag, lastModified: mtime, metadata: {} };
+    return {
+      key,
+      body: Buffer.alloc(0),
+      contentType: 'application/octet-stream',
+      contentLength: size,
+      etag,
+      lastModified: mtime,
+      metadata: {},
+    };
   }
 
   /** Every regular file under dir; s3rver's leftovers are turned into plain files on the way. */
@@ -215,4 +224,3 @@ export class PlainFileS3Persistence {
 
   close(): void {}
 }
-

@@ -26,14 +26,20 @@ export const OPERATOR_CREDENTIALS: LocalCredentials = { ...LOCAL_CREDENTIALS };
 
 /** A new local credential, shaped like an IAM access key. */
 export function newLocalCredentials(): LocalCredentials {
-  return { accessKeyId: `AKIALOCAL${randomBytes(6).toString('hex').toUpperCase().slice(0, 11)}`, secretAccessKey: randomBytes(30).toString('base64url') };
+  return {
+    accessKeyId: `AKIALOCAL${randomBytes(6).toString('hex').toUpperCase().slice(0, 11)}`,
+    secretAccessKey: randomBytes(30).toString('base64url'),
+  };
 }
 
 /**
  * Puts the sender proxy in front of the SQS endpoint (emulator or given): the returned emulators
  * answer SQS on the proxy's URL, on `port` (the emulator then takes any free port).
  */
-export async function withSenderProxy(emulators: RunningEmulators, port?: number): Promise<{ emulators: RunningEmulators; proxy: SqsSenderProxy }> {
+export async function withSenderProxy(
+  emulators: RunningEmulators,
+  port?: number,
+): Promise<{ emulators: RunningEmulators; proxy: SqsSenderProxy }> {
   const proxy = await startSqsSenderProxy({ upstream: emulators.endpoints.sqs, ...(port !== undefined ? { port } : {}) });
   proxy.addCredential(OPERATOR_CREDENTIALS.accessKeyId, OPERATOR_CREDENTIALS.secretAccessKey);
   // Restored queues must be addressed through the proxy, or their messages would bypass it.
@@ -54,12 +60,23 @@ export async function withSenderProxy(emulators: RunningEmulators, port?: number
 /** Registers the operator's principal as an `ops` sender (a relay: it may send any platform's reports). */
 export async function registerOperator(ddb: DynamoDBClient, keysTable: string): Promise<string> {
   const senderId = localSenderId(OPERATOR_CREDENTIALS.accessKeyId);
-  await new SenderStore(ddb, keysTable).put({ senderId, role: 'ops', note: 'local operator (credentials in .local/stack.json)', createdAt: '1970-01-01T00:00:00.000Z' });
+  await new SenderStore(ddb, keysTable).put({
+    senderId,
+    role: 'ops',
+    note: 'local operator (credentials in .local/stack.json)',
+    createdAt: '1970-01-01T00:00:00.000Z',
+  });
   return senderId;
 }
 
 /** Gives a platform a local sending credential: the proxy learns its secret, the registry its platform. */
-export async function registerPlatformSender(ddb: DynamoDBClient, keysTable: string, proxy: SqsSenderProxy, platformId: string, creds: LocalCredentials = newLocalCredentials()): Promise<LocalCredentials & { senderId: string }> {
+export async function registerPlatformSender(
+  ddb: DynamoDBClient,
+  keysTable: string,
+  proxy: SqsSenderProxy,
+  platformId: string,
+  creds: LocalCredentials = newLocalCredentials(),
+): Promise<LocalCredentials & { senderId: string }> {
   proxy.addCredential(creds.accessKeyId, creds.secretAccessKey);
   const senderId = localSenderId(creds.accessKeyId);
   await new SenderStore(ddb, keysTable).put({ senderId, role: 'lgsp', platformId, note: `local credential ${creds.accessKeyId}` });
@@ -70,7 +87,12 @@ export async function registerPlatformSender(ddb: DynamoDBClient, keysTable: str
  * Loads `senders.json` or creates it: one credential for every platform of the registry (retired
  * ones too: they can still report past exchanges, as the demo's 2020 traffic does).
  */
-export async function ensureLocalSenders(path: string, ddb: DynamoDBClient, keysTable: string, proxy: SqsSenderProxy): Promise<Record<string, LocalCredentials>> {
+export async function ensureLocalSenders(
+  path: string,
+  ddb: DynamoDBClient,
+  keysTable: string,
+  proxy: SqsSenderProxy,
+): Promise<Record<string, LocalCredentials>> {
   let file: Record<string, LocalCredentials>;
   if (existsSync(path)) {
     const mode = statSync(path).mode & 0o777;

@@ -121,9 +121,14 @@ async function signatureMatches(req: IncomingMessage, body: Buffer, secret: stri
   for (const [k, v] of url.searchParams) query[k] = v;
   const signer = new SignatureV4({
     credentials: { accessKeyId: m[1]!, secretAccessKey: secret },
-    region: m[3]!, service: m[4]!, sha256: Sha256, applyChecksum: false,
+    region: m[3]!,
+    service: m[4]!,
+    sha256: Sha256,
+    applyChecksum: false,
   });
-  const date = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const date = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
   const out = await signer.sign(
     { method: req.method ?? 'POST', protocol: 'http:', hostname: 'local', path: url.pathname, query, headers, body: body.toString('utf8') },
     { signingDate: date },
@@ -173,9 +178,14 @@ function stampSend(action: string, req: Record<string, unknown>, senderId: strin
  */
 export function stampQuerySend(form: URLSearchParams, senderId: string): { form: URLSearchParams; rewrite: (xml: string) => string } {
   const action = form.get('Action');
-  const prefixes = action === 'SendMessageBatch'
-    ? [...new Set([...form.keys()].map((k) => /^SendMessageBatchRequestEntry\.(\d+)\./.exec(k)?.[1]).filter((n): n is string => n !== undefined))].map((n) => `SendMessageBatchRequestEntry.${n}.`)
-    : [''];
+  const prefixes =
+    action === 'SendMessageBatch'
+      ? [
+          ...new Set(
+            [...form.keys()].map((k) => /^SendMessageBatchRequestEntry\.(\d+)\./.exec(k)?.[1]).filter((n): n is string => n !== undefined),
+          ),
+        ].map((n) => `SendMessageBatchRequestEntry.${n}.`)
+      : [''];
   const out = new URLSearchParams();
   const forged = new Set<string>();
   for (const [k, v] of form) {
@@ -184,7 +194,9 @@ export function stampQuerySend(form: URLSearchParams, senderId: string): { form:
   }
   for (const [k, v] of form) if (![...forged].some((f) => k.startsWith(f))) out.append(k, v);
   for (const prefix of prefixes) {
-    const used = [...out.keys()].map((k) => (k.startsWith(`${prefix}MessageAttribute.`) ? Number(k.slice(prefix.length).split('.')[1]) : 0));
+    const used = [...out.keys()].map((k) =>
+      k.startsWith(`${prefix}MessageAttribute.`) ? Number(k.slice(prefix.length).split('.')[1]) : 0,
+    );
     const n = Math.max(0, ...used) + 1;
     out.append(`${prefix}MessageAttribute.${n}.Name`, SENDER_ATTRIBUTE);
     out.append(`${prefix}MessageAttribute.${n}.Value.DataType`, 'String');
@@ -199,9 +211,13 @@ export function stampQuerySend(form: URLSearchParams, senderId: string): { form:
 /** Asks the emulator for the stamp too; turns it into `Attributes.SenderId` in the answer. */
 function unstampReceive(req: Record<string, unknown>): Rewrite {
   const names = (req.MessageAttributeNames as string[] | undefined) ?? [];
-  const wantsOwn = (n: string): boolean => names.some((w) => w === 'All' || w === '.*' || w === n || (w.endsWith('.*') && n.startsWith(w.slice(0, -1))));
+  const wantsOwn = (n: string): boolean =>
+    names.some((w) => w === 'All' || w === '.*' || w === n || (w.endsWith('.*') && n.startsWith(w.slice(0, -1))));
   req.MessageAttributeNames = [...names, SENDER_ATTRIBUTE];
-  const system = [...((req.MessageSystemAttributeNames as string[] | undefined) ?? []), ...((req.AttributeNames as string[] | undefined) ?? [])];
+  const system = [
+    ...((req.MessageSystemAttributeNames as string[] | undefined) ?? []),
+    ...((req.AttributeNames as string[] | undefined) ?? []),
+  ];
   const wantsSender = system.includes('All') || system.includes('SenderId');
   return (res) => ({
     ...res,
@@ -219,7 +235,11 @@ function unstampReceive(req: Record<string, unknown>): Rewrite {
               // A message that did not come through this proxy keeps what the emulator says.
               if (stamp) attributes.SenderId = stamp;
             } else delete attributes.SenderId;
-            return { ...rest, ...(Object.keys(attributes).length ? { Attributes: attributes } : {}), ...(md5 ? { MessageAttributes: own, MD5OfMessageAttributes: md5 } : {}) };
+            return {
+              ...rest,
+              ...(Object.keys(attributes).length ? { Attributes: attributes } : {}),
+              ...(md5 ? { MessageAttributes: own, MD5OfMessageAttributes: md5 } : {}),
+            };
           }),
         }
       : {}),
@@ -231,16 +251,19 @@ export async function startSqsSenderProxy(opts: { upstream: string; port?: numbe
   const upstream = new URL(opts.upstream);
   const secrets = new Map<string, string>();
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> =>
+  const forward = (
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const headers = { ...req.headers, 'content-length': String(body.length) };
       delete headers['transfer-encoding'];
-      const out = httpRequest(
-        { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
-        (res) => {
-          readAll(res).then((b) => resolve({ status: res.statusCode ?? 502, headers: res.headers as Record<string, string | string[]>, body: b }), reject);
-        },
-      );
+      const out = httpRequest({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (res) => {
+        readAll(res).then(
+          (b) => resolve({ status: res.statusCode ?? 502, headers: res.headers as Record<string, string | string[]>, body: b }),
+          reject,
+        );
+      });
       out.on('error', reject);
       out.end(body);
     });
@@ -268,7 +291,11 @@ export async function startSqsSenderProxy(opts: { upstream: string; port?: numbe
         const form = new URLSearchParams(body.toString('utf8'));
         const queryAction = form.get('Action') ?? new URL(req.url ?? '/', 'http://local').searchParams.get('Action');
         if (queryAction === 'ReceiveMessage') {
-          send({ status: 400, headers: { 'content-type': 'text/xml' }, body: `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>the local SQS takes ReceiveMessage only in the JSON protocol (AWS SDK v3, AWS CLI 2.13 and later): the query protocol would show the sender stamp</Message></Error></ErrorResponse>` });
+          send({
+            status: 400,
+            headers: { 'content-type': 'text/xml' },
+            body: `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>the local SQS takes ReceiveMessage only in the JSON protocol (AWS SDK v3, AWS CLI 2.13 and later): the query protocol would show the sender stamp</Message></Error></ErrorResponse>`,
+          });
           return;
         }
         if ((queryAction === 'SendMessage' || queryAction === 'SendMessageBatch') && form.get('Action')) {

@@ -9,9 +9,23 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 
 const ACTIONS = new Set([
-  'CreateQueue', 'DeleteQueue', 'GetQueueUrl', 'ListQueues', 'GetQueueAttributes', 'SetQueueAttributes', 'PurgeQueue',
-  'SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch',
-  'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch', 'TagQueue', 'UntagQueue', 'ListQueueTags',
+  'CreateQueue',
+  'DeleteQueue',
+  'GetQueueUrl',
+  'ListQueues',
+  'GetQueueAttributes',
+  'SetQueueAttributes',
+  'PurgeQueue',
+  'SendMessage',
+  'SendMessageBatch',
+  'ReceiveMessage',
+  'DeleteMessage',
+  'DeleteMessageBatch',
+  'ChangeMessageVisibility',
+  'ChangeMessageVisibilityBatch',
+  'TagQueue',
+  'UntagQueue',
+  'ListQueueTags',
 ]);
 
 const NUMBERS = new Set(['DelaySeconds', 'MaxNumberOfMessages', 'VisibilityTimeout', 'WaitTimeSeconds', 'MaxResults']);
@@ -81,18 +95,23 @@ function toJson(t: Tree, action: string): Record<string, unknown> {
   return out;
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#xD;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#xD;');
 
 /** JSON answer members → query XML elements (maps become Name/Value lists again). */
 function toXml(v: unknown, name: string, action: string): string {
   if (v === null || v === undefined) return '';
   if (Array.isArray(v)) {
     const item =
-      name === 'Messages' ? 'Message'
-      : name === 'QueueUrls' ? 'QueueUrl'
-      : name === 'Successful' ? `${action}ResultEntry`
-      : name === 'Failed' ? 'BatchResultErrorEntry'
-      : name;
+      name === 'Messages'
+        ? 'Message'
+        : name === 'QueueUrls'
+          ? 'QueueUrl'
+          : name === 'Successful'
+            ? `${action}ResultEntry`
+            : name === 'Failed'
+              ? 'BatchResultErrorEntry'
+              : name;
     return v.map((e) => toXml(e, item, action)).join('');
   }
   if (typeof v === 'object') {
@@ -103,7 +122,9 @@ function toXml(v: unknown, name: string, action: string): string {
         .map(([k, val]) => `<${el}><${m.key}>${esc(k)}</${m.key}>${toXml(val, m.value, action)}</${el}>`)
         .join('');
     }
-    const inner = Object.entries(v as Record<string, unknown>).map(([k, val]) => toXml(val, k, action)).join('');
+    const inner = Object.entries(v as Record<string, unknown>)
+      .map(([k, val]) => toXml(val, k, action))
+      .join('');
     return `<${name}>${inner}</${name}>`;
   }
   return `<${name}>${esc(String(v))}</${name}>`;
@@ -141,7 +162,9 @@ export function addSqsQueryProtocol(app: FastifyInstance): void {
         );
     }
     const result = JSON.parse(answer.body || '{}') as Record<string, unknown>;
-    const members = Object.entries(result).map(([k, v]) => toXml(v, k, action)).join('');
+    const members = Object.entries(result)
+      .map(([k, v]) => toXml(v, k, action))
+      .join('');
     return reply.send(
       `<?xml version="1.0"?><${action}Response xmlns="${NS}"><${action}Result>${members}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
     );

@@ -44,7 +44,6 @@ export interface LocalStackOptions {
   onWorkerOutput?: (fn: FunctionDecl['name'], text: string) => void;
 }
 
-
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
 export class LocalStack {
@@ -91,7 +90,9 @@ export class LocalStack {
     });
     try {
       const clients = makeLocalClients(emulators.endpoints, region);
-      const resources = await bootstrap(clients, stackNames(opts.prefix ?? 'ngsp'), { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
+      const resources = await bootstrap(clients, stackNames(opts.prefix ?? 'ngsp'), {
+        visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds,
+      });
       await registerOperator(clients.ddb, resources.names.tables.Keys);
       const stack = new LocalStack(opts, emulators, resources, region, proxy);
       for (const name of opts.functions ?? FUNCTIONS.map((f) => f.name)) await stack.startWorker(name);
@@ -106,12 +107,18 @@ export class LocalStack {
   resourceValue(resource: ResourceName): string {
     const n = this.resources.names;
     switch (resource) {
-      case 'eventsTable': return n.tables.Events;
-      case 'statsTable': return n.tables.Stats;
-      case 'keysTable': return n.tables.Keys;
-      case 'bucket': return n.bucket;
-      case 'ingestQueue': return this.resources.queueUrl;
-      case 'deadLetterQueue': return this.resources.dlqUrl;
+      case 'eventsTable':
+        return n.tables.Events;
+      case 'statsTable':
+        return n.tables.Stats;
+      case 'keysTable':
+        return n.tables.Keys;
+      case 'bucket':
+        return n.bucket;
+      case 'ingestQueue':
+        return this.resources.queueUrl;
+      case 'deadLetterQueue':
+        return this.resources.dlqUrl;
     }
   }
 
@@ -168,7 +175,8 @@ export class LocalStack {
       if (!this.everReady.has(name)) return;
       if (this.opts.verbose) console.error(`worker ${name} exited (${code ?? signal}); restarting`);
       setTimeout(() => {
-        if (!this.stopping && !this.workers.has(name)) void this.startWorker(name).catch((err) => this.opts.verbose && console.error(String(err)));
+        if (!this.stopping && !this.workers.has(name))
+          void this.startWorker(name).catch((err) => this.opts.verbose && console.error(String(err)));
       }, 500);
     });
     await ready;
@@ -201,11 +209,18 @@ export class LocalStack {
       region: this.region,
       credentials: { ...OPERATOR_CREDENTIALS },
       sqs: {
-        endpoint: this.emulators.endpoints.sqs, queueUrl, dlqUrl: this.resources.dlqUrl,
-        senders: Object.fromEntries(Object.entries(senders).map(([p, c]) => [p, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, queueUrl }])),
+        endpoint: this.emulators.endpoints.sqs,
+        queueUrl,
+        dlqUrl: this.resources.dlqUrl,
+        senders: Object.fromEntries(
+          Object.entries(senders).map(([p, c]) => [p, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, queueUrl }]),
+        ),
       },
       s3: { endpoint: this.emulators.endpoints.s3, bucket: n.bucket },
-      dynamodb: { endpoint: this.emulators.endpoints.dynamodb, tables: { events: n.tables.Events, stats: n.tables.Stats, keys: n.tables.Keys } },
+      dynamodb: {
+        endpoint: this.emulators.endpoints.dynamodb,
+        tables: { events: n.tables.Events, stats: n.tables.Stats, keys: n.tables.Keys },
+      },
       api: { url: this.apiUrl, keys },
     };
   }

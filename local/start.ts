@@ -27,7 +27,9 @@ async function main(): Promise<void> {
     // in the queue untouched (the restart test uses it). Default: all of them.
     NGSP_FUNCTIONS: { type: 'string', default: FUNCTIONS.map((f) => f.name).join(',') },
   });
-  const functions = cfg.NGSP_FUNCTIONS.split(',').map((f) => f.trim()).filter(Boolean);
+  const functions = cfg.NGSP_FUNCTIONS.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   const unknown = functions.filter((f) => !FUNCTIONS.some((d) => d.name === f));
   if (unknown.length > 0) {
     console.error(`error: NGSP_FUNCTIONS names no function ${unknown.join(', ')} (known: ${FUNCTIONS.map((f) => f.name).join(', ')})`);
@@ -79,10 +81,14 @@ async function main(): Promise<void> {
       stdio: 'inherit',
       env: { ...process.env, NGSP_LOCAL_DIR: cfg.NGSP_LOCAL_DIR },
     });
-    await new Promise<void>((done) => demo.once('exit', () => done()).once('error', (err) => {
-      console.error(`demo failed: ${err.message} (the stack keeps running)`);
-      done();
-    }));
+    await new Promise<void>((done) =>
+      demo
+        .once('exit', () => done())
+        .once('error', (err) => {
+          console.error(`demo failed: ${err.message} (the stack keeps running)`);
+          done();
+        }),
+    );
   }
 }
 

@@ -31,7 +31,9 @@ async function runSqs(decl: FunctionDecl & { trigger: { kind: 'sqs' } }, handler
   const sqs = clients().sqs;
   const queueUrl = process.env.NGSP_TRIGGER_QUEUE_URL;
   if (!queueUrl) throw new Error(`NGSP_TRIGGER_QUEUE_URL is required (the ${decl.trigger.queue} of ${decl.name})`);
-  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? 'arn:aws:sqs:local';
+  const arn =
+    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ??
+    'arn:aws:sqs:local';
   const poller = async (): Promise<void> => {
     while (!stopping) {
       let messages: Message[];
@@ -64,7 +66,10 @@ async function runSqs(decl: FunctionDecl & { trigger: { kind: 'sqs' } }, handler
       const done = records.filter((r) => !failed.has(r.messageId));
       if (done.length) {
         await sqs.send(
-          new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }),
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+          }),
         );
       }
     }
@@ -77,7 +82,10 @@ async function runSchedule(decl: FunctionDecl & { trigger: { kind: 'schedule' } 
   while (!stopping) {
     const started = Date.now();
     try {
-      await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString(), detail: {} }, lambdaContext(decl));
+      await handler(
+        { source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString(), detail: {} },
+        lambdaContext(decl),
+      );
     } catch (err) {
       console.error(`[${decl.name}] scheduled run failed: ${String(err)}`);
     }

@@ -88,12 +88,19 @@ export interface MergeConflict {
  * A hot slot with another report for the same role is then a conflict, exactly as it would have
  * been had the archived report's item not expired in between.
  */
-export function mergeArchived(archived: TransactionState | undefined, hot: TransactionState | undefined, conflicts: MergeConflict[]): TransactionState | undefined {
+export function mergeArchived(
+  archived: TransactionState | undefined,
+  hot: TransactionState | undefined,
+  conflicts: MergeConflict[],
+): TransactionState | undefined {
   if (!archived) return hot;
   if (!hot) return archived;
   const merged: TransactionState = { key: archived.key };
   const archivedIds = new Set([archived.consumer, archived.provider].filter((f): f is ReportFacts => f !== undefined).map(reportIdOf));
-  for (const [slot, role] of [['consumer', 'CONSUMER'], ['provider', 'PROVIDER']] as const) {
+  for (const [slot, role] of [
+    ['consumer', 'CONSUMER'],
+    ['provider', 'PROVIDER'],
+  ] as const) {
     const a = archived[slot];
     const h = hot[slot];
     if (a) {
@@ -132,12 +139,16 @@ function earlier(a: { facts: ReportFacts; key: string; slot: string }, b: { fact
  * are removed from their transactions (a transaction left with no report disappears).
  * `known` holds copies that stand elsewhere (e.g. in a neighbouring minute's archive).
  */
-export function dedupeReports(txs: Map<string, TransactionState>, known: Map<string, { facts: ReportFacts; key: string; slot: string }> = new Map()): Map<string, TransactionState> {
+export function dedupeReports(
+  txs: Map<string, TransactionState>,
+  known: Map<string, { facts: ReportFacts; key: string; slot: string }> = new Map(),
+): Map<string, TransactionState> {
   const best = new Map(known);
   // A report that lost as a conflict is that conflict for good, wherever it is sent again.
   const lost = new Set<string>();
   for (const k of known.values()) for (const c of k.facts.conflicts ?? []) lost.add(c);
-  for (const tx of txs.values()) for (const slot of ['consumer', 'provider'] as const) for (const c of tx[slot]?.conflicts ?? []) lost.add(c);
+  for (const tx of txs.values())
+    for (const slot of ['consumer', 'provider'] as const) for (const c of tx[slot]?.conflicts ?? []) lost.add(c);
   for (const tx of txs.values()) {
     for (const slot of ['consumer', 'provider'] as const) {
       const facts = tx[slot];

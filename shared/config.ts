@@ -12,15 +12,15 @@ export class ConfigError extends Error {
   }
 }
 
-type Spec =
-  | { type: 'string'; default?: string }
-  | { type: 'int'; default?: number; min?: number }
-  | { type: 'bool'; default?: boolean };
+type Spec = { type: 'string'; default?: string } | { type: 'int'; default?: number; min?: number } | { type: 'bool'; default?: boolean };
 
 type ValueOf<S extends Spec> = S extends { type: 'string' } ? string : S extends { type: 'int' } ? number : boolean;
 
 /** Reads every variable of the spec, collecting all problems before failing. */
-export function readConfig<T extends Record<string, Spec>>(spec: T, env: NodeJS.ProcessEnv = process.env): { [K in keyof T]: ValueOf<T[K]> } {
+export function readConfig<T extends Record<string, Spec>>(
+  spec: T,
+  env: NodeJS.ProcessEnv = process.env,
+): { [K in keyof T]: ValueOf<T[K]> } {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [name, s] of Object.entries(spec)) {
@@ -33,7 +33,8 @@ export function readConfig<T extends Record<string, Spec>>(spec: T, env: NodeJS.
     if (s.type === 'string') out[name] = raw;
     else if (s.type === 'int') {
       const n = Number(raw);
-      if (!Number.isInteger(n) || (s.min !== undefined && n < s.min)) problems.push(`${name} must be an integer${s.min !== undefined ? ` >= ${s.min}` : ''}, got "${raw}"`);
+      if (!Number.isInteger(n) || (s.min !== undefined && n < s.min))
+        problems.push(`${name} must be an integer${s.min !== undefined ? ` >= ${s.min}` : ''}, got "${raw}"`);
       else out[name] = n;
     } else if (raw === 'true' || raw === 'false') out[name] = raw === 'true';
     else problems.push(`${name} must be true or false, got "${raw}"`);

@@ -20,9 +20,19 @@ export interface PackLimits {
 
 const KIB = 1024;
 /** SQS: 256 KiB per message and per batch; a little room kept for the request's own framing. */
-export const SQS_LIMITS: PackLimits = { maxEventsPerEnvelope: 500, maxMessageBytes: 255 * KIB, maxMessagesPerBatch: 10, maxBatchBytes: 255 * KIB };
+export const SQS_LIMITS: PackLimits = {
+  maxEventsPerEnvelope: 500,
+  maxMessageBytes: 255 * KIB,
+  maxMessagesPerBatch: 10,
+  maxBatchBytes: 255 * KIB,
+};
 /** POST /v1/events: one envelope per request, the API's 1 MiB body limit with room to spare. */
-export const API_LIMITS: PackLimits = { maxEventsPerEnvelope: 500, maxMessageBytes: 1000 * KIB, maxMessagesPerBatch: 1, maxBatchBytes: 1000 * KIB };
+export const API_LIMITS: PackLimits = {
+  maxEventsPerEnvelope: 500,
+  maxMessageBytes: 1000 * KIB,
+  maxMessagesPerBatch: 1,
+  maxBatchBytes: 1000 * KIB,
+};
 
 export interface Batch {
   /** Message bodies, each `{"events":[...]}`. */
@@ -90,7 +100,10 @@ export class Packer {
     this.envelope = [];
     this.envelopeBytes = FRAME;
     const out: Batch[] = [];
-    if (this.batch.length && (this.batch.length >= this.limits.maxMessagesPerBatch || this.batchBytes + bytes > this.limits.maxBatchBytes)) {
+    if (
+      this.batch.length &&
+      (this.batch.length >= this.limits.maxMessagesPerBatch || this.batchBytes + bytes > this.limits.maxBatchBytes)
+    ) {
       out.push(this.takeBatch());
     }
     this.batch.push(body);

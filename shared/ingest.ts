@@ -110,15 +110,19 @@ export function rejectedLines(msg: IncomingMessage, items: BodyItem[], bodyError
     });
 }
 
-
 /** Writes a message's rejected lines to `rejected/platform=.../` and counts them on their day (idempotent keys). */
-export async function keepRejected(lines: RejectedLine[], msg: IncomingMessage, deps: Pick<IngestDeps, 'bucket' | 'stats'>): Promise<string> {
+export async function keepRejected(
+  lines: RejectedLine[],
+  msg: IncomingMessage,
+  deps: Pick<IngestDeps, 'bucket' | 'stats'>,
+): Promise<string> {
   const day = dayOf(msg.receivedAtMs);
   const id = `${msg.source}-${msg.messageId}`;
   // Issue 13: one file per sender platform folder (a relay's message may carry several platforms).
   const byFolder = new Map<string, RejectedLine[]>();
   for (const l of lines) byFolder.set(rejectionFolder(l), [...(byFolder.get(rejectionFolder(l)) ?? []), l]);
-  for (const [folder, own] of byFolder) await deps.bucket.put(keys.rejected(folder, day, id), own.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  for (const [folder, own] of byFolder)
+    await deps.bucket.put(keys.rejected(folder, day, id), own.map((l) => JSON.stringify(l)).join('\n') + '\n');
   await deps.stats.putRejectedCount(day, id, lines.length);
   return day;
 }
@@ -178,7 +182,12 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
   const entry = batchEntry(work.map((w) => w.msg));
   if (work.length) {
     try {
-      await retryTransient(() => deps.events.journalReports(entry, work.map((w) => w.report)));
+      await retryTransient(() =>
+        deps.events.journalReports(
+          entry,
+          work.map((w) => w.report),
+        ),
+      );
     } catch (err) {
       deps.log?.warn('could not journal the reports; their messages will be retried', { error: String(err) });
       for (const w of work) failed.add(w.msg.messageId);
@@ -215,7 +224,9 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
         if (!isTransient(err)) {
           result.storeErrors += 1;
           (deps.log?.error ?? deps.log?.warn)?.('store write failed for a reason other than the event; message will be delivered again', {
-            messageId: msg.messageId, error: (err as Error).name ?? String(err), message: (err as Error).message,
+            messageId: msg.messageId,
+            error: (err as Error).name ?? String(err),
+            message: (err as Error).message,
           });
         }
         return;
@@ -224,8 +235,13 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
       permanent.push({
         msg,
         line: {
-          receivedAt: toIct(msg.receivedAtMs), source: msg.source, messageId: msg.messageId, index, platformId: report.platformId,
-          errors: [{ path: '(event)', message: `could not be stored: ${(err as Error).name ?? 'Error'}` }], body: cutBody(JSON.stringify(raw)),
+          receivedAt: toIct(msg.receivedAtMs),
+          source: msg.source,
+          messageId: msg.messageId,
+          index,
+          platformId: report.platformId,
+          errors: [{ path: '(event)', message: `could not be stored: ${(err as Error).name ?? 'Error'}` }],
+          body: cutBody(JSON.stringify(raw)),
         },
       });
     }

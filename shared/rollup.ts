@@ -13,7 +13,16 @@ import { keys } from '#shared/store/bucket.ts';
 import { pool } from '#shared/pool.ts';
 import { isTransient, retryTransient } from '#shared/errors.ts';
 import {
-  DAY_MS, MINUTE_MS, TIME_ZONE, dayOf, dayStartMs, minuteKeyOf, minuteStartMs, periodStartOf, splitMinuteKey, toIct,
+  DAY_MS,
+  MINUTE_MS,
+  TIME_ZONE,
+  dayOf,
+  dayStartMs,
+  minuteKeyOf,
+  minuteStartMs,
+  periodStartOf,
+  splitMinuteKey,
+  toIct,
 } from '#shared/time.ts';
 
 /** The stores and windows of shared/store/stores.ts, and the schedule's settings. */
@@ -195,7 +204,11 @@ export async function rollMinute(minute: string, deps: MinuteDeps, opts: { final
     if (view.transactions.length || view.archived) await deps.archive.write(minute, view.transactions);
     await deps.bucket.put(keys.minute(minute), toJsonLines(rows));
   }
-  await deps.stats.putMinute(minute, { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: totals.sketch.quantile(0.95) }, stats.toPayload());
+  await deps.stats.putMinute(
+    minute,
+    { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: totals.sketch.quantile(0.95) },
+    stats.toPayload(),
+  );
   return stats;
 }
 
@@ -206,7 +219,8 @@ export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'st
   for (const m of await deps.stats.minutesOf(day)) {
     if (m.transactions === 0) continue;
     stats.merge(m.payload());
-    if (!peak || m.transactions > peak.n || (m.transactions === peak.n && m.period < peak.minute)) peak = { minute: m.period, n: m.transactions };
+    if (!peak || m.transactions > peak.n || (m.transactions === peak.n && m.period < peak.minute))
+      peak = { minute: m.period, n: m.transactions };
   }
   const [conflicts, rejected] = await Promise.all([deps.events.conflictsOn(day), deps.stats.rejectedOn(day)]);
   const rows = stats.rows(periodStartOf(dayStartMs(day)), 'day');
@@ -237,7 +251,12 @@ export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'st
   await deps.bucket.put(keys.summary(day), JSON.stringify(summary) + '\n');
   // The day item keeps the summary without its systems list (the stats store keeps that apart: 400 KB).
   const { generatedAt: _g, systems: _s, ...stable } = summary;
-  await deps.stats.putDay(day, { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: summary.durationMsP95 }, payload, stable);
+  await deps.stats.putDay(
+    day,
+    { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: summary.durationMsP95 },
+    payload,
+    stable,
+  );
   return summary;
 }
 
@@ -256,8 +275,14 @@ export interface RunReport {
 
 /** A scheduled run that rolled what it could but failed on some periods (they stay marked). */
 export class RollupIncompleteError extends Error {
-  constructor(readonly failedMinutes: string[], readonly failedDays: string[], cause: unknown) {
-    super(`rollup incomplete: ${failedMinutes.length} minute(s) and ${failedDays.length} day(s) failed and will be rolled again (first error: ${String(cause)})`);
+  constructor(
+    readonly failedMinutes: string[],
+    readonly failedDays: string[],
+    cause: unknown,
+  ) {
+    super(
+      `rollup incomplete: ${failedMinutes.length} minute(s) and ${failedDays.length} day(s) failed and will be rolled again (first error: ${String(cause)})`,
+    );
     this.name = 'RollupIncompleteError';
     this.cause = cause;
   }
@@ -287,9 +312,12 @@ export async function runScheduled(given: RollupDeps): Promise<RunReport> {
   }
   // Heartbeat: the lease is renewed every third of its length while the run works (a day roll at
   // 10x takes minutes), so a killed run's lease lapses within LEASE_SECONDS, not a whole timeout.
-  const heartbeat = setInterval(() => {
-    void given.stats.renewLease(owner, clock() + given.leaseMs).catch(() => undefined);
-  }, Math.max(1000, Math.floor(given.leaseMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      void given.stats.renewLease(owner, clock() + given.leaseMs).catch(() => undefined);
+    },
+    Math.max(1000, Math.floor(given.leaseMs / 3)),
+  );
   try {
     return await runHoldingLease(given, owner);
   } finally {
@@ -341,7 +369,11 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     const to = done < minutes.length ? minutes[done]! : end;
     if (to === saved) return to;
     // A day already marked keeps its own mark (and its age, for the index lag): it is rolled from it.
-    const crossed = minutes.slice(0, done).filter((m) => (saved === undefined || m >= saved) && m.endsWith('T23:59')).map((m) => m.slice(0, 10)).filter((d) => !markedDays.has(d));
+    const crossed = minutes
+      .slice(0, done)
+      .filter((m) => (saved === undefined || m >= saved) && m.endsWith('T23:59'))
+      .map((m) => m.slice(0, 10))
+      .filter((d) => !markedDays.has(d));
     if (crossed.length) for (const mark of await deps.stats.markDirty(crossed, now)) ownDayMarks.set(mark.period, mark);
     // Only the lease holder moves the watermark.
     if (!(await deps.stats.renewLease(owner, clock() + deps.leaseMs))) throw new LeaseLostError();
@@ -414,7 +446,14 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   // the next run rolls the day, not every minute again. If it cannot be marked, its minutes keep theirs.
   const dayMarked = new Set([...ownDayMarks.keys(), ...marks.filter((m) => m.kind === 'day').map((m) => m.period)]);
   const toMark = [...dayRetries, ...deferred].filter((d) => !dayMarked.has(d));
-  if (toMark.length && !(await deps.stats.markDirty(toMark, now).then(() => true, () => false))) for (const d of toMark) failedDays.add(d);
+  if (
+    toMark.length &&
+    !(await deps.stats.markDirty(toMark, now).then(
+      () => true,
+      () => false,
+    ))
+  )
+    for (const d of toMark) failedDays.add(d);
 
   // Marks go only after their period is rolled; a mark set again meanwhile survives (conditional
   // delete). A minute's mark also stays while its day failed, so the next run rolls the day again.
@@ -435,7 +474,11 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   for (const d of dayRetries) failedDays.add(d);
   if (failedMinutes.size || failedDays.size) throw new RollupIncompleteError([...failedMinutes].sort(), [...failedDays].sort(), firstError);
   return {
-    minutes: rolled.size, days: [...days].filter(rolledDay).sort(), dirty: marks.length, watermark: newNext, quarantined: poison.count(),
+    minutes: rolled.size,
+    days: [...days].filter(rolledDay).sort(),
+    dirty: marks.length,
+    watermark: newNext,
+    quarantined: poison.count(),
     ...(stoppedEarly ? { outOfTime: true } : {}),
   };
 }
@@ -479,7 +522,14 @@ async function poisonTracker(deps: RollupDeps, now: number) {
       }
       const n = await deps.stats.recordFailure(period, text, now);
       if (n < deps.poisonAttempts) return 'failed';
-      const fresh: Quarantined = { kind: period.length > 10 ? 'minute' : 'day', period, error: text, attempts: n, since: now, retryAt: now + backoff(n) };
+      const fresh: Quarantined = {
+        kind: period.length > 10 ? 'minute' : 'day',
+        period,
+        error: text,
+        attempts: n,
+        since: now,
+        retryAt: now + backoff(n),
+      };
       await deps.stats.quarantine(fresh);
       await deps.stats.clearFailure(period);
       byPeriod.set(period, fresh);

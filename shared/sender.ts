@@ -68,9 +68,15 @@ export class SenderDirectory {
 
 /** What a registry record allows. */
 export function senderOfRecord(senderId: string, r: SenderRecord | undefined, registry: Registry = defaultRegistry): Sender {
-  if (!r) return { kind: 'unknown', senderId, why: `the sending principal ${senderId} is not a registered sender of this stack (ngsp senders list)` };
+  if (!r)
+    return {
+      kind: 'unknown',
+      senderId,
+      why: `the sending principal ${senderId} is not a registered sender of this stack (ngsp senders list)`,
+    };
   if (r.role === 'ops') return { kind: 'relay', role: 'ops', senderId };
-  if (r.role === 'lgsp' && r.platformId && registry.knowsPlatform(r.platformId)) return { kind: 'platform', platformId: r.platformId, senderId };
+  if (r.role === 'lgsp' && r.platformId && registry.knowsPlatform(r.platformId))
+    return { kind: 'platform', platformId: r.platformId, senderId };
   return { kind: 'unknown', senderId, why: `the sending principal ${senderId} is registered without a valid platform` };
 }
 
@@ -98,13 +104,22 @@ export function isForeign(it: BodyItem): boolean {
 export function judgeBySender(sender: Sender, parsed: ParsedBody): ParsedBody {
   if (sender.kind === 'relay') return parsed;
   if (sender.kind === 'unknown') {
-    return { ...parsed, items: [], bodyErrors: [{ path: '(sender)', message: `${sender.why}; the message was not counted` }, ...parsed.bodyErrors] };
+    return {
+      ...parsed,
+      items: [],
+      bodyErrors: [{ path: '(sender)', message: `${sender.why}; the message was not counted` }, ...parsed.bodyErrors],
+    };
   }
   const items = parsed.items.map((it): BodyItem => {
     const reported = reportedPlatform(it.raw);
     if (reported === undefined || reported === sender.platformId) return it;
     const foreign = foreignPlatformError(reported, sender.platformId);
-    return { index: it.index, raw: it.raw, ok: false, errors: it.ok ? [foreign] : [foreign, ...it.errors.filter((e) => e.path !== 'reporter.platformId')] };
+    return {
+      index: it.index,
+      raw: it.raw,
+      ok: false,
+      errors: it.ok ? [foreign] : [foreign, ...it.errors.filter((e) => e.path !== 'reporter.platformId')],
+    };
   });
   return { ...parsed, items };
 }
@@ -126,8 +141,13 @@ export function attributeLines<L extends AttributableLine>(sender: Sender, lines
   return lines.map((l) => {
     if (sender.kind === 'relay') return l;
     const { platformId: reported, ...rest } = l;
-    if (sender.kind === 'unknown') return { ...rest, ...(reported ? { reportedPlatformId: reported } : {}), senderId: sender.senderId } as L;
-    return { ...rest, platformId: sender.platformId, ...(reported && reported !== sender.platformId ? { reportedPlatformId: reported } : {}) } as L;
+    if (sender.kind === 'unknown')
+      return { ...rest, ...(reported ? { reportedPlatformId: reported } : {}), senderId: sender.senderId } as L;
+    return {
+      ...rest,
+      platformId: sender.platformId,
+      ...(reported && reported !== sender.platformId ? { reportedPlatformId: reported } : {}),
+    } as L;
   });
 }
 

@@ -41,7 +41,8 @@ export async function buildDashboard(): Promise<DashboardBundle> {
   const script = js.replace(/<\/(script)/gi, '<\\/$1').trim();
   const style = css.replace(/<\/(style)/gi, '<\\/$1').trim();
   const template = readFileSync(`${WEB}index.html`, 'utf8');
-  if (!template.includes('/*SCRIPT*/') || !template.includes('/*STYLE*/')) throw new Error('web/index.html lacks the /*SCRIPT*/ or /*STYLE*/ slot');
+  if (!template.includes('/*SCRIPT*/') || !template.includes('/*STYLE*/'))
+    throw new Error('web/index.html lacks the /*SCRIPT*/ or /*STYLE*/ slot');
   const html = template.replace('/*STYLE*/', () => style).replace('/*SCRIPT*/', () => script);
   const hash = createHash('sha256').update(script, 'utf8').digest('base64');
   const csp = [

@@ -40,7 +40,10 @@ function apiBase(): URL {
 }
 
 class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -121,7 +124,10 @@ async function load(key: string, now: number, view: View): Promise<Data> {
     daysRange = view.from === view.to ? [addDays(view.to, -89), view.to] : [view.from, view.to];
   }
   const [minutes, days, headline, year, breakdown] = await Promise.all([
-    api<SeriesResponse>(key, 'v1/metrics/minutes', { from: new Date(minutesRange[0]).toISOString(), to: new Date(minutesRange[1]).toISOString() }),
+    api<SeriesResponse>(key, 'v1/metrics/minutes', {
+      from: new Date(minutesRange[0]).toISOString(),
+      to: new Date(minutesRange[1]).toISOString(),
+    }),
     api<SeriesResponse>(key, 'v1/metrics/days', { from: daysRange[0], to: daysRange[1] }),
     api<SummaryResponse>(key, 'v1/metrics/summary', { from: view.from, to: view.to }),
     api<SummaryResponse>(key, 'v1/metrics/summary', { year: view.to.slice(0, 4) }),
@@ -154,7 +160,11 @@ function setTitles(view: View): void {
   const period = view.from === view.to ? day(view.to) : `${day(view.from)} – ${day(view.to)}`;
   const [mins, days, window] = view.live
     ? [t('last24h'), t('last90d'), t('last90d')]
-    : [day(view.to), view.from === view.to ? t('days90To', { day: day(view.to) }) : period, view.from === view.to ? t('days90To', { day: day(view.to) }) : period];
+    : [
+        day(view.to),
+        view.from === view.to ? t('days90To', { day: day(view.to) }) : period,
+        view.from === view.to ? t('days90To', { day: day(view.to) }) : period,
+      ];
   $('#today h2 .label').textContent = view.live ? t('today') : view.from === view.to ? t('day') : t('days');
   $('#chart-minutes h2').textContent = t('perMinute', { period: mins });
   $('#chart-minutes-p95 h2').textContent = t('p95PerMinute', { period: mins });
@@ -183,7 +193,9 @@ function renderSummary(card: HTMLElement, s: SummaryResponse, period: string, pe
   const figures: [string, string, number, number][] = [
     ['transactions', t('transactions'), s.transactions, 0],
     // Per minute for a day; per day for a year (a year's per-minute average tells a reader nothing).
-    perDay ? ['avg', t('avgPerDay'), Math.round(s.transactions / daysSoFar(s.from, s.to)), 0] : ['avg', t('avgPerMinute'), s.avgTransactionsPerMinute, 3],
+    perDay
+      ? ['avg', t('avgPerDay'), Math.round(s.transactions / daysSoFar(s.from, s.to)), 0]
+      : ['avg', t('avgPerMinute'), s.avgTransactionsPerMinute, 3],
     ['systems', t('systems'), s.distinctSystems, 0],
     ['platforms', t('platforms'), s.reportingPlatforms.length, 0],
   ];
@@ -213,15 +225,33 @@ function drawChart(sectionId: string, series: SeriesResponse, kind: 'counts' | '
   const data: uPlot.AlignedData =
     kind === 'counts'
       ? // Bars of zero height would still draw a stroke: leave them out.
-        [xs, series.points.map((p) => (bars && p.succeeded === 0 ? null : p.succeeded)), series.points.map((p) => (bars && p.failed === 0 ? null : p.failed))]
+        [
+          xs,
+          series.points.map((p) => (bars && p.succeeded === 0 ? null : p.succeeded)),
+          series.points.map((p) => (bars && p.failed === 0 ? null : p.failed)),
+        ]
       : [xs, series.points.map((p) => p.durationMsP95)];
   const seriesOpts: uPlot.Series[] =
     kind === 'counts'
       ? [
           {},
-          { label: 'Succeeded', stroke: COLORS.ok, fill: 'rgba(46,125,50,0.25)', width: 1, points: { show: false }, ...(bars ? { paths: bars } : {}) },
+          {
+            label: 'Succeeded',
+            stroke: COLORS.ok,
+            fill: 'rgba(46,125,50,0.25)',
+            width: 1,
+            points: { show: false },
+            ...(bars ? { paths: bars } : {}),
+          },
           // Drawn over the succeeded series from zero (not stacked): the red part is the failed count.
-          { label: 'Failed', stroke: COLORS.fail, fill: 'rgba(198,40,40,0.45)', width: 1, points: { show: false }, ...(bars ? { paths: bars } : {}) },
+          {
+            label: 'Failed',
+            stroke: COLORS.fail,
+            fill: 'rgba(198,40,40,0.45)',
+            width: 1,
+            points: { show: false },
+            ...(bars ? { paths: bars } : {}),
+          },
         ]
       : [{}, { label: 'p95 (ms)', stroke: COLORS.p95, width: 1.5, spanGaps: false }];
   seriesOpts[0] = { label: t('time') };
@@ -233,13 +263,16 @@ function drawChart(sectionId: string, series: SeriesResponse, kind: 'counts' | '
   const note = section.querySelector<HTMLElement>('.clipped');
   if (note) {
     note.hidden = !capped;
-    note.textContent = capped ? t('clipped', { n: i18n.number(capped.above), cap: i18n.number(capped.cap), max: i18n.number(capped.max) }) : '';
+    note.textContent = capped
+      ? t('clipped', { n: i18n.number(capped.above), cap: i18n.number(capped.cap), max: i18n.number(capped.max) })
+      : '';
   }
   section.dataset.cap = capped ? String(capped.cap) : '';
   // The reader's clock and numbers on the axes: 24-hour times, day/month dates, vi-VN digits.
   const timeFmt = new Intl.DateTimeFormat(i18n.locale, { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const dateFmt = new Intl.DateTimeFormat(i18n.locale, { timeZone: ZONE, day: '2-digit', month: '2-digit' });
-  const xValues = (_u: uPlot, splits: number[]): string[] => splits.map((x) => (series.granularity === 'day' ? dateFmt : timeFmt).format(new Date(x * 1000)));
+  const xValues = (_u: uPlot, splits: number[]): string[] =>
+    splits.map((x) => (series.granularity === 'day' ? dateFmt : timeFmt).format(new Date(x * 1000)));
   const yValues = (_u: uPlot, splits: number[]): string[] => splits.map((y) => i18n.number(y));
   const total = series.points.reduce((n, p) => n + p.transactions, 0);
   section.dataset.points = String(series.points.length);
@@ -256,7 +289,10 @@ function drawChart(sectionId: string, series: SeriesResponse, kind: 'counts' | '
       series: seriesOpts,
       // Half a period of room on each side so the first and last day bars are not cut.
       scales: {
-        x: { time: true, ...(series.granularity === 'day' ? { range: (_u, min, max): uPlot.Range.MinMax => [min - 43_200, max + 43_200] } : {}) },
+        x: {
+          time: true,
+          ...(series.granularity === 'day' ? { range: (_u, min, max): uPlot.Range.MinMax => [min - 43_200, max + 43_200] } : {}),
+        },
         ...(capped ? { y: { range: (): uPlot.Range.MinMax => [0, capped.cap] } } : {}),
       },
       axes: [{ values: xValues }, { size: 60, values: yValues }],
@@ -296,7 +332,12 @@ function province(code: string, name: string | null): string {
 
 function render(d: Data): void {
   setTitles(d.view);
-  renderSummary($('#today'), d.today, d.today.from === d.today.to ? i18n.day(d.today.from) : `${i18n.day(d.today.from)} – ${i18n.day(d.today.to)}`, false);
+  renderSummary(
+    $('#today'),
+    d.today,
+    d.today.from === d.today.to ? i18n.day(d.today.from) : `${i18n.day(d.today.from)} – ${i18n.day(d.today.to)}`,
+    false,
+  );
   renderSummary($('#year'), d.year, d.year.from.slice(0, 4), true);
   drawChart('chart-minutes', d.minutes, 'counts');
   drawChart('chart-minutes-p95', d.minutes, 'p95');
@@ -309,7 +350,12 @@ function render(d: Data): void {
       const tr = document.createElement('tr');
       tr.dataset.service = s.serviceCode;
       tr.dataset.transactions = String(s.transactions);
-      tr.append(cell(s.serviceCode), cell(i18n.number(s.transactions), true), cell(`${i18n.number((100 * s.transactions) / total)} %`, true), cell(i18n.number(s.failed), true));
+      tr.append(
+        cell(s.serviceCode),
+        cell(i18n.number(s.transactions), true),
+        cell(`${i18n.number((100 * s.transactions) / total)} %`, true),
+        cell(i18n.number(s.failed), true),
+      );
       return tr;
     }),
     4,
@@ -320,7 +366,12 @@ function render(d: Data): void {
       const tr = document.createElement('tr');
       tr.dataset.pair = `${p.consumerProvince}>${p.providerProvince}`;
       tr.dataset.transactions = String(p.transactions);
-      tr.append(cell(province(p.consumerProvince, p.consumerProvinceName)), cell(province(p.providerProvince, p.providerProvinceName)), cell(i18n.number(p.transactions), true), cell(i18n.number(p.failed), true));
+      tr.append(
+        cell(province(p.consumerProvince, p.consumerProvinceName)),
+        cell(province(p.providerProvince, p.providerProvinceName)),
+        cell(i18n.number(p.transactions), true),
+        cell(i18n.number(p.failed), true),
+      );
       return tr;
     }),
     4,

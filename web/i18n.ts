@@ -152,7 +152,9 @@ export class I18n {
 
   /** A day (`YYYY-MM-DD`, ICT) in the reader's form: 18/11/2020. */
   day(day: string): string {
-    return new Intl.DateTimeFormat(this.locale, { timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date(`${day}T12:00:00+07:00`));
+    return new Intl.DateTimeFormat(this.locale, { timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit', year: 'numeric' }).format(
+      new Date(`${day}T12:00:00+07:00`),
+    );
   }
 
   /** Fills every `data-i18n*` element under `root` and the document's language and title. */
@@ -160,8 +162,10 @@ export class I18n {
     root.documentElement.lang = this.lang;
     root.title = this.t('title');
     for (const el of Array.from(root.querySelectorAll<HTMLElement>('[data-i18n]'))) el.textContent = this.t(el.dataset.i18n as MessageKey);
-    for (const el of Array.from(root.querySelectorAll<HTMLElement>('[data-i18n-title]'))) el.title = this.t(el.dataset.i18nTitle as MessageKey);
-    for (const el of Array.from(root.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]'))) el.placeholder = this.t(el.dataset.i18nPlaceholder as MessageKey);
+    for (const el of Array.from(root.querySelectorAll<HTMLElement>('[data-i18n-title]')))
+      el.title = this.t(el.dataset.i18nTitle as MessageKey);
+    for (const el of Array.from(root.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')))
+      el.placeholder = this.t(el.dataset.i18nPlaceholder as MessageKey);
   }
 
   static load(): I18n {

@@ -27,15 +27,22 @@ export function cost(opts: CostOptions, io: Io): CostEstimate {
     io.out(JSON.stringify({ ...est, pricesAsOf: PRICES_AS_OF, region: PRICES_REGION, budgetSource: BUDGET_SOURCE }, null, 2));
     return est;
   }
-  io.out(`Monthly estimate for ${n(perDay)} transactions a day (${n(Math.round(est.transactionsPerMonth))} a month), ${PRICES_REGION}, prices of ${PRICES_AS_OF}:`);
+  io.out(
+    `Monthly estimate for ${n(perDay)} transactions a day (${n(Math.round(est.transactionsPerMonth))} a month), ${PRICES_REGION}, prices of ${PRICES_AS_OF}:`,
+  );
   const width = Math.max(...est.services.map((s) => s.service.length));
   for (const s of est.services) {
     io.out(`  ${s.service.padEnd(width)}  ${usd(s.total).padStart(9)}   (traffic ${usd(s.variable)}, fixed ${usd(s.total - s.variable)})`);
     if (opts.detail) {
-      for (const l of s.lines) io.out(`      ${l.item}: ${n(Math.round(l.quantity * 100) / 100)} ${l.unit} × $${l.unitPrice.toPrecision(3)} = ${usd(l.cost)}${l.fixed ? ' (fixed)' : ''}`);
+      for (const l of s.lines)
+        io.out(
+          `      ${l.item}: ${n(Math.round(l.quantity * 100) / 100)} ${l.unit} × $${l.unitPrice.toPrecision(3)} = ${usd(l.cost)}${l.fixed ? ' (fixed)' : ''}`,
+        );
     }
   }
   io.out(`  ${'Total'.padEnd(width)}  ${usd(est.total).padStart(9)}`);
-  io.note(`Request counts per transaction: ${BUDGET_SOURCE} (shared/cost/budget.ts); unit prices: shared/cost/prices.ts. On-demand, no free tier; use --detail for every line.`);
+  io.note(
+    `Request counts per transaction: ${BUDGET_SOURCE} (shared/cost/budget.ts); unit prices: shared/cost/prices.ts. On-demand, no free tier; use --detail for every line.`,
+  );
   return est;
 }

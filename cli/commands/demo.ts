@@ -28,7 +28,11 @@ export interface DemoResult {
 }
 
 /** Replays, drains, rolls and summarises the demo day (also used by the tests). */
-export async function replayDemoDay(target: Target, io: Io, opts: { day?: string; scale?: number; force?: boolean } = {}): Promise<DemoResult> {
+export async function replayDemoDay(
+  target: Target,
+  io: Io,
+  opts: { day?: string; scale?: number; force?: boolean } = {},
+): Promise<DemoResult> {
   const p = profile('2020');
   const day = opts.day ?? p.demoDay;
   const gen = { seed: p.seed, scale: opts.scale ?? 1 };
@@ -42,11 +46,18 @@ export async function replayDemoDay(target: Target, io: Io, opts: { day?: string
       return { day, summary, expected: undefined, sendSeconds: 0, drainSeconds: 0, rollSeconds: 0, ingestRate: 0, skipped: true };
     }
   }
-  io.note(`demo: replaying ${day}, a weekday of the 2020 profile (${n(traffic.transactions)} transactions), into the local stack through SQS...`);
+  io.note(
+    `demo: replaying ${day}, a weekday of the 2020 profile (${n(traffic.transactions)} transactions), into the local stack through SQS...`,
+  );
   const t0 = Date.now();
   const estimate = Math.round(traffic.transactions * (1 + p.pairedShare) * (1 + p.duplicateShare));
   const sendBar = progressBar(io, 'demo: send ', estimate, 'events');
-  const sender = new EventSender(target, { via: 'sqs', envelope: 100, concurrency: 4, onProgress: (s) => sendBar.update(Math.min(s.sent, estimate)) });
+  const sender = new EventSender(target, {
+    via: 'sqs',
+    envelope: 100,
+    concurrency: 4,
+    onProgress: (s) => sendBar.update(Math.min(s.sent, estimate)),
+  });
   try {
     for (const event of traffic.events()) await sender.add(JSON.stringify(event), event.reporter.platformId);
     await sender.close();
@@ -80,8 +91,13 @@ export async function replayDemoDay(target: Target, io: Io, opts: { day?: string
   const t3 = Date.now();
   const summary = JSON.parse((await bucket.get(keys.summary(day)))!) as DaySummary;
   return {
-    day, summary, expected: traffic.expected, skipped: false,
-    sendSeconds: (t1 - t0) / 1000, drainSeconds: (t2 - t1) / 1000, rollSeconds: (t3 - t2) / 1000,
+    day,
+    summary,
+    expected: traffic.expected,
+    skipped: false,
+    sendSeconds: (t1 - t0) / 1000,
+    drainSeconds: (t2 - t1) / 1000,
+    rollSeconds: (t3 - t2) / 1000,
     ingestRate: sender.stats.sent / Math.max(0.001, (t2 - t0) / 1000),
   };
 }
@@ -105,7 +121,11 @@ export function demoSummaryLines(r: DemoResult, target: Target, dataDir = '.loca
     `  connected systems    ${s.distinctSystems} (profile: ${p.connectedSystems}, "over 200")`,
     `  reporting platforms  ${s.reportingPlatforms.length} (NGSP + every ministry and province LGSP)`,
     `  failed               ${n(s.failed)}   conflicts ${n(s.conflicts)}   rejected ${n(s.rejected)}`,
-    ...(r.skipped ? [] : [`  timing               send ${r.sendSeconds.toFixed(0)} s, ingest drained after ${r.drainSeconds.toFixed(0)} s more (${n(Math.round(r.ingestRate))} events/s), rollup ${r.rollSeconds.toFixed(0)} s`]),
+    ...(r.skipped
+      ? []
+      : [
+          `  timing               send ${r.sendSeconds.toFixed(0)} s, ingest drained after ${r.drainSeconds.toFixed(0)} s more (${n(Math.round(r.ingestRate))} events/s), rollup ${r.rollSeconds.toFixed(0)} s`,
+        ]),
     `Where to look:`,
     `  dashboard            ${target.apiUrl ? dashboardLink(target.apiUrl, r.day) : api}  (key: the analyst key below; without ?date= it shows today, or the latest day with data)`,
     `  rollup files         ${dataDir}/s3/${target.bucket}/rollups/daily/date=${r.day}/ and rollups/minute/date=${r.day}/ (plain files)`,
@@ -125,6 +145,8 @@ export async function demo(target: Target, io: Io, opts: { force?: boolean } = {
     for (const line of demoSummaryLines(result, target, process.env.NGSP_LOCAL_DIR ?? '.local')) io.out(line);
     if (!result.skipped) io.out(`demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } catch (err) {
-    io.note(`demo failed: ${err instanceof Error ? err.message : String(err)} (the stack keeps running; try npm run ngsp -- replay --profile 2020 --from 2020-11-18)`);
+    io.note(
+      `demo failed: ${err instanceof Error ? err.message : String(err)} (the stack keeps running; try npm run ngsp -- replay --profile 2020 --from 2020-11-18)`,
+    );
   }
 }

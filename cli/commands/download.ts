@@ -31,7 +31,10 @@ export interface DownloadResult {
 }
 
 export async function download(target: Target, opts: DownloadOptions, io: Io): Promise<DownloadResult> {
-  for (const [flag, v] of [['--from', opts.from], ['--to', opts.to]] as const) {
+  for (const [flag, v] of [
+    ['--from', opts.from],
+    ['--to', opts.to],
+  ] as const) {
     if (!isDay(v)) throw new UserError(`${flag} must be a date written YYYY-MM-DD, got "${v}".`);
   }
   if (opts.to < opts.from) throw new UserError(`--to (${opts.to}) must not be before --from (${opts.from}).`);
@@ -56,7 +59,8 @@ export async function download(target: Target, opts: DownloadOptions, io: Io): P
     } else {
       const minuteKeys = (await bucket.list(keys.minutePrefix(day))).filter((k) => k.endsWith('.jsonl')).sort();
       if (!minuteKeys.length) missingDays.push(day);
-      for (const key of minuteKeys) jobs.push({ key, file: format === 'csv' ? key.replace(/\.jsonl$/, '.csv') : key, convert: format === 'csv' });
+      for (const key of minuteKeys)
+        jobs.push({ key, file: format === 'csv' ? key.replace(/\.jsonl$/, '.csv') : key, convert: format === 'csv' });
     }
   }
   const bar = progressBar(io, 'download', jobs.length, 'files');
@@ -65,7 +69,14 @@ export async function download(target: Target, opts: DownloadOptions, io: Io): P
     await pool(jobs, 8, async (job) => {
       const text = await bucket.get(job.key);
       if (text === undefined) return;
-      const body = job.convert ? toCsv(text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Row)) : text;
+      const body = job.convert
+        ? toCsv(
+            text
+              .split('\n')
+              .filter((l) => l.trim())
+              .map((l) => JSON.parse(l) as Row),
+          )
+        : text;
       const path = join(opts.out, job.file);
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, body);
@@ -77,13 +88,21 @@ export async function download(target: Target, opts: DownloadOptions, io: Io): P
   if (missingDays.length && jobs.length) {
     // One note for all of them, as ranges (a month with a few rolled days is not 25 lines).
     const ranges = dayRanges(missingDays);
-    const shown = ranges.slice(0, 4).map(([a, b]) => (a === b ? a : `${a} to ${b}`)).join(', ');
+    const shown = ranges
+      .slice(0, 4)
+      .map(([a, b]) => (a === b ? a : `${a} to ${b}`))
+      .join(', ');
     io.note(
       `no ${granularity === 'day' ? 'daily' : 'minute'} rollup for ${count(missingDays.length, 'day')} of ${days.length}: ${shown}${ranges.length > 4 ? `, and ${count(ranges.length - 4, 'more range')}` : ''} (roll them with: ngsp rollup --from ${ranges[0]![0]} --to ${ranges.at(-1)![1]})`,
     );
   }
-  if (!jobs.length) throw new UserError(`no rollups between ${opts.from} and ${opts.to} in s3://${target.bucket}/rollups/: roll the days first (ngsp rollup --from ${opts.from} --to ${opts.to}).`);
-  io.out(`downloaded ${count(jobs.length, 'file')} for ${count(days.length - missingDays.length, 'day')} into ${join(opts.out, 'rollups')}/${granularity === 'minute' && format === 'csv' ? ' (minute JSON lines converted to CSV)' : ''}`);
+  if (!jobs.length)
+    throw new UserError(
+      `no rollups between ${opts.from} and ${opts.to} in s3://${target.bucket}/rollups/: roll the days first (ngsp rollup --from ${opts.from} --to ${opts.to}).`,
+    );
+  io.out(
+    `downloaded ${count(jobs.length, 'file')} for ${count(days.length - missingDays.length, 'day')} into ${join(opts.out, 'rollups')}/${granularity === 'minute' && format === 'csv' ? ' (minute JSON lines converted to CSV)' : ''}`,
+  );
   return { files: jobs.map((j) => j.file), missingDays };
 }
 

@@ -27,12 +27,16 @@ export async function createKey(target: Target, opts: CreateKeyOptions, io: Io):
   if (role === 'lgsp' && !opts.platform) throw new UserError('an lgsp key needs --platform ID (e.g. --platform LGSP-79).');
   if (role !== 'lgsp' && opts.platform) throw new UserError(`--platform is only for lgsp keys; a ${role} key is not bound to a platform.`);
   if (opts.platform) {
-    if (!defaultRegistry.knowsPlatform(opts.platform)) throw new UserError(`platform "${opts.platform}" is not in the registry (seeds/platforms.json).`);
+    if (!defaultRegistry.knowsPlatform(opts.platform))
+      throw new UserError(`platform "${opts.platform}" is not in the registry (seeds/platforms.json).`);
     const today = dayOf(Date.now());
-    if (!defaultRegistry.isPlatformValid(opts.platform, today)) io.note(`note: ${opts.platform} is not in force today (${today}); it can still report past exchanges.`);
+    if (!defaultRegistry.isPlatformValid(opts.platform, today))
+      io.note(`note: ${opts.platform} is not in force today (${today}); it can still report past exchanges.`);
   }
   const created = await store(target).create(role, opts.platform);
-  io.note(`created ${created.record.keyId} (${role}${created.record.platformId ? `, ${created.record.platformId}` : ''}); the key below is shown only this once: store it now.`);
+  io.note(
+    `created ${created.record.keyId} (${role}${created.record.platformId ? `, ${created.record.platformId}` : ''}); the key below is shown only this once: store it now.`,
+  );
   io.out(created.key);
   return created;
 }
@@ -50,7 +54,8 @@ export async function listKeys(target: Target, opts: { json?: boolean; reindex?:
 }
 
 export async function revokeKey(target: Target, keyId: string, io: Io): Promise<void> {
-  if (!/^k_[0-9a-f]{12}$/.test(keyId)) throw new UserError(`"${keyId}" is not a key id (they look like k_0123456789ab; see ngsp keys list).`);
+  if (!/^k_[0-9a-f]{12}$/.test(keyId))
+    throw new UserError(`"${keyId}" is not a key id (they look like k_0123456789ab; see ngsp keys list).`);
   const ok = await store(target).revoke(keyId);
   if (!ok) throw new UserError(`no key with id ${keyId} (see ngsp keys list).`);
   io.out(`revoked ${keyId}: requests with it now get 401.`);

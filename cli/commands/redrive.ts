@@ -34,7 +34,9 @@ export interface RedriveResult {
 }
 
 async function depth(target: Target, url: string): Promise<number> {
-  const a = (await target.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes ?? {};
+  const a =
+    (await target.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] })))
+      .Attributes ?? {};
   return Number(a.ApproximateNumberOfMessages ?? 0);
 }
 
@@ -49,7 +51,10 @@ async function copy(target: Target, opts: RedriveOptions, io: Io, before: number
     while (moved < max && empties < 2) {
       const got = await sqs.send(
         new ReceiveMessageCommand({
-          QueueUrl: target.dlqUrl, MaxNumberOfMessages: Math.min(10, max - moved), WaitTimeSeconds: 1, VisibilityTimeout: 60,
+          QueueUrl: target.dlqUrl,
+          MaxNumberOfMessages: Math.min(10, max - moved),
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 60,
           MessageAttributeNames: ['All'],
         }),
       );
@@ -62,7 +67,11 @@ async function copy(target: Target, opts: RedriveOptions, io: Io, before: number
       const sent = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: target.queueUrl,
-          Entries: msgs.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '', ...(m.MessageAttributes && Object.keys(m.MessageAttributes).length ? { MessageAttributes: m.MessageAttributes } : {}) })),
+          Entries: msgs.map((m, i) => ({
+            Id: String(i),
+            MessageBody: m.Body ?? '',
+            ...(m.MessageAttributes && Object.keys(m.MessageAttributes).length ? { MessageAttributes: m.MessageAttributes } : {}),
+          })),
         }),
       );
       const ok = new Set((sent.Successful ?? []).map((s) => s.Id));
@@ -70,7 +79,12 @@ async function copy(target: Target, opts: RedriveOptions, io: Io, before: number
       const done = msgs.filter((_, i) => ok.has(String(i)));
       // Deleted only once the copy is on the ingest queue; failed ones reappear in the DLQ.
       if (done.length) {
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: target.dlqUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: target.dlqUrl,
+            Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
       }
       moved += done.length;
       bar.setTotal(Math.max(before, moved));
@@ -92,8 +106,13 @@ async function moveTask(target: Target, opts: RedriveOptions, io: Io, before: nu
     await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: source, DestinationArn: destination }));
   } catch (err) {
     const name = (err as { name?: string }).name ?? '';
-    if (/UnsupportedOperation|InvalidParameter|MaxConcurrentMove|AlreadyExists/i.test(name) || /already/i.test((err as Error).message ?? '')) {
-      throw new UserError(`SQS did not start a move task (${name}): a redrive may be running already; see it with aws sqs list-message-move-tasks --source-arn ${source}.`);
+    if (
+      /UnsupportedOperation|InvalidParameter|MaxConcurrentMove|AlreadyExists/i.test(name) ||
+      /already/i.test((err as Error).message ?? '')
+    ) {
+      throw new UserError(
+        `SQS did not start a move task (${name}): a redrive may be running already; see it with aws sqs list-message-move-tasks --source-arn ${source}.`,
+      );
     }
     throw err;
   }
@@ -108,7 +127,9 @@ async function moveTask(target: Target, opts: RedriveOptions, io: Io, before: nu
       bar.update(moved);
       if (!task || task.Status === 'COMPLETED') return { method: 'move-task', moved, failed: 0, before };
       if (task.Status === 'FAILED' || task.Status === 'CANCELLED') {
-        throw new UserError(`the move task ${task.Status.toLowerCase()} after ${n(moved)} message(s)${task.FailureReason ? ` (${task.FailureReason})` : ''}.`);
+        throw new UserError(
+          `the move task ${task.Status.toLowerCase()} after ${n(moved)} message(s)${task.FailureReason ? ` (${task.FailureReason})` : ''}.`,
+        );
       }
     }
   } finally {
@@ -119,7 +140,8 @@ async function moveTask(target: Target, opts: RedriveOptions, io: Io, before: nu
 export async function redrive(target: Target, opts: RedriveOptions, io: Io): Promise<RedriveResult> {
   const method = opts.method ?? (target.kind === 'aws' ? 'move-task' : 'copy');
   if (method !== 'move-task' && method !== 'copy') throw new UserError(`--method must be move-task or copy, got "${String(method)}".`);
-  if (opts.max !== undefined && (!Number.isInteger(opts.max) || opts.max < 1)) throw new UserError(`--max must be a positive integer, got "${opts.max}".`);
+  if (opts.max !== undefined && (!Number.isInteger(opts.max) || opts.max < 1))
+    throw new UserError(`--max must be a positive integer, got "${opts.max}".`);
   const before = await depth(target, target.dlqUrl);
   if (before === 0 && method === 'move-task') {
     io.out('the dead-letter queue is empty: nothing to redrive.');

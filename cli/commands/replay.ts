@@ -38,14 +38,19 @@ const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 export function checkReplayOptions(opts: ReplayOptions): { id: ProfileId; days: string[] } {
   if (!isProfileId(opts.profile)) throw new UserError(`--profile must be one of ${PROFILE_IDS.join(', ')}, got "${opts.profile}".`);
   if (!isDay(opts.from)) throw new UserError(`--from must be a date written YYYY-MM-DD, got "${opts.from}".`);
-  if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 366) throw new UserError(`--days must be an integer from 1 to 366, got "${opts.days}".`);
+  if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 366)
+    throw new UserError(`--days must be an integer from 1 to 366, got "${opts.days}".`);
   const scale = opts.scale ?? 1;
-  if (!Number.isFinite(scale) || scale <= 0 || scale > 100) throw new UserError(`--scale must be a number above 0 and at most 100, got "${opts.scale}".`);
-  if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0)) throw new UserError(`--seed must be a non-negative integer, got "${opts.seed}".`);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 100)
+    throw new UserError(`--scale must be a number above 0 and at most 100, got "${opts.scale}".`);
+  if (opts.seed !== undefined && (!Number.isInteger(opts.seed) || opts.seed < 0))
+    throw new UserError(`--seed must be a non-negative integer, got "${opts.seed}".`);
   const days = consecutiveDays(opts.from, opts.days);
   const today = dayOf(opts.now ?? Date.now());
   if (days[days.length - 1]! >= today) {
-    throw new UserError(`replay covers only past days: ${days[days.length - 1]} is not before today (${today}), and events more than 5 minutes in the future are rejected.`);
+    throw new UserError(
+      `replay covers only past days: ${days[days.length - 1]} is not before today (${today}), and events more than 5 minutes in the future are rejected.`,
+    );
   }
   return { id: opts.profile, days };
 }
@@ -67,7 +72,10 @@ export async function replay(target: Target | undefined, opts: ReplayOptions, io
       if (!stream.write(line + '\n')) await once(stream, 'drain');
     };
     finish = async () => {
-      if (stream !== process.stdout) await new Promise<void>((resolve, reject) => (stream as NodeJS.WritableStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
+      if (stream !== process.stdout)
+        await new Promise<void>((resolve, reject) =>
+          (stream as NodeJS.WritableStream).end((err?: Error | null) => (err ? reject(err) : resolve())),
+        );
     };
   } else {
     if (!target) throw new Error('replay needs a target unless --out is given');
@@ -99,7 +107,9 @@ export async function replay(target: Target | undefined, opts: ReplayOptions, io
   }
   const seconds = (Date.now() - started) / 1000;
   if (sender) {
-    note(`sent ${count(sender.stats.sent, 'event')} in ${count(sender.stats.messages, opts.via === 'api' ? 'request' : 'message')} in ${seconds.toFixed(1)} s (${n(Math.round(sender.stats.sent / Math.max(seconds, 0.001)))} events/s); roll the days with: ngsp rollup --from ${days[0]} --to ${days[days.length - 1]}`);
+    note(
+      `sent ${count(sender.stats.sent, 'event')} in ${count(sender.stats.messages, opts.via === 'api' ? 'request' : 'message')} in ${seconds.toFixed(1)} s (${n(Math.round(sender.stats.sent / Math.max(seconds, 0.001)))} events/s); roll the days with: ngsp rollup --from ${days[0]} --to ${days[days.length - 1]}`,
+    );
   } else {
     note(`wrote ${n(emitted)} events to ${opts.out === '-' ? 'standard output' : opts.out}`);
   }

@@ -34,10 +34,13 @@ export function parseRange(from: string, to: string, flag = '--from/--to'): { fr
   const a = parseRfc3339(from);
   const b = parseRfc3339(to);
   const bad = (v: string, name: string): UserError =>
-    new UserError(`${name} must be a date written YYYY-MM-DD or an RFC 3339 instant with an offset (e.g. 2020-11-18T08:00:00+07:00), got "${v}".`);
+    new UserError(
+      `${name} must be a date written YYYY-MM-DD or an RFC 3339 instant with an offset (e.g. 2020-11-18T08:00:00+07:00), got "${v}".`,
+    );
   if (a === undefined && !isDay(from)) throw bad(from, '--from');
   if (b === undefined && !isDay(to)) throw bad(to, '--to');
-  if (a === undefined || b === undefined) throw new UserError(`${flag} must both be dates (YYYY-MM-DD) or both be RFC 3339 instants, got "${from}" and "${to}".`);
+  if (a === undefined || b === undefined)
+    throw new UserError(`${flag} must both be dates (YYYY-MM-DD) or both be RFC 3339 instants, got "${from}" and "${to}".`);
   if (b <= a) throw new UserError(`--to (${to}) must be after --from (${from}).`);
   return { fromMs: a, toMs: b, days: false };
 }
@@ -46,7 +49,8 @@ export async function rollup(target: Target, opts: RollupOptions, io: Io): Promi
   const started = Date.now();
   const { fromMs, toMs } = parseRange(opts.from, opts.to);
   const concurrency = opts.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UserError(`--concurrency must be an integer from 1 to 64, got "${opts.concurrency}".`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+    throw new UserError(`--concurrency must be an integer from 1 to 64, got "${opts.concurrency}".`);
   const deps = { ...storesOf(target), concurrency };
   const { bucket } = deps;
   const bar = progressBar(io, 'rollup', 1, 'periods');
@@ -65,9 +69,13 @@ export async function rollup(target: Target, opts: RollupOptions, io: Io): Promi
     if (text) summaries.push(JSON.parse(text) as DaySummary);
   }
   const seconds = (Date.now() - started) / 1000;
-  io.out(`rolled ${n(out.minutes)} minutes and ${count(out.days.length, 'day')} of [${toIct(fromMs)}, ${toIct(toMs)}) in ${seconds.toFixed(1)} s into s3://${target.bucket}/rollups/`);
+  io.out(
+    `rolled ${n(out.minutes)} minutes and ${count(out.days.length, 'day')} of [${toIct(fromMs)}, ${toIct(toMs)}) in ${seconds.toFixed(1)} s into s3://${target.bucket}/rollups/`,
+  );
   for (const s of summaries) {
-    io.out(`${s.date}: ${n(s.transactions)} transactions (${s.avgTransactionsPerMinute}/min, ${n(s.failed)} failed), ${s.distinctSystems} systems, ${s.reportingPlatforms.length} reporting platforms, ${n(s.conflicts)} conflicts, ${n(s.rejected)} rejected`);
+    io.out(
+      `${s.date}: ${n(s.transactions)} transactions (${s.avgTransactionsPerMinute}/min, ${n(s.failed)} failed), ${s.distinctSystems} systems, ${s.reportingPlatforms.length} reporting platforms, ${n(s.conflicts)} conflicts, ${n(s.rejected)} rejected`,
+    );
   }
   return { fromMs, toMs, minutes: out.minutes, days: out.days, summaries, seconds };
 }

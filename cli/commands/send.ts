@@ -29,7 +29,16 @@ export interface SendResult extends SendStats {
 /** Why a line is not a valid event, in a few words: the first problem and how many more. */
 function lineProblem(line: string): string | undefined {
   const { items, bodyErrors } = parseBody(line);
-  const errors = bodyErrors.length ? bodyErrors : items.flatMap((it) => (it.ok ? [] : it.errors.map((e) => ({ ...e, path: items.length > 1 || /^\s*\{\s*"events"/.test(line) ? `events[${it.index}].${e.path}` : e.path }))));
+  const errors = bodyErrors.length
+    ? bodyErrors
+    : items.flatMap((it) =>
+        it.ok
+          ? []
+          : it.errors.map((e) => ({
+              ...e,
+              path: items.length > 1 || /^\s*\{\s*"events"/.test(line) ? `events[${it.index}].${e.path}` : e.path,
+            })),
+      );
   if (!errors.length) return undefined;
   const first = errors[0]!;
   const more = errors.length > 1 ? ` and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}` : '';
@@ -48,7 +57,10 @@ export async function send(target: Target, opts: SendOptions, io: Io): Promise<S
       yield* stdinLines;
       return;
     }
-    const rl = createInterface({ input: fromStdin ? (opts.stdin ?? process.stdin) : createReadStream(opts.file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    const rl = createInterface({
+      input: fromStdin ? (opts.stdin ?? process.stdin) : createReadStream(opts.file, { encoding: 'utf8' }),
+      crlfDelay: Infinity,
+    });
     for await (const raw of rl) {
       stdinLines?.push(raw);
       yield raw;
@@ -85,7 +97,8 @@ export async function send(target: Target, opts: SendOptions, io: Io): Promise<S
         continue;
       }
       const value = JSON.parse(line) as { events?: { reporter: { platformId: string } }[]; reporter?: { platformId: string } };
-      for (const e of value.events ?? [value as { reporter: { platformId: string } }]) await sender.add(JSON.stringify(e), e.reporter.platformId);
+      for (const e of value.events ?? [value as { reporter: { platformId: string } }])
+        await sender.add(JSON.stringify(e), e.reporter.platformId);
       if (result.lines % 200 === 0) bar.update(fromStdin ? result.lines : Math.min(bytes, totalBytes), { sent: n(sender.stats.sent) });
     }
     await sender.close();
@@ -94,7 +107,10 @@ export async function send(target: Target, opts: SendOptions, io: Io): Promise<S
   }
   Object.assign(result, sender.stats);
   const via = opts.via === 'api' ? `POST ${target.apiUrl}/v1/events` : 'SQS';
-  io.out(`sent ${count(result.sent, 'event')} in ${count(result.messages, opts.via === 'api' ? 'request' : 'message')} via ${via}${result.badLines.length ? `; skipped ${count(result.badLines.length, 'bad line')}` : ''}${opts.via === 'api' ? `; the API rejected ${n(result.rejected)}` : ''}.`);
-  for (const r of result.rejections.slice(0, 5)) io.note(`rejected (${r.platformId} #${r.index}): ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+  io.out(
+    `sent ${count(result.sent, 'event')} in ${count(result.messages, opts.via === 'api' ? 'request' : 'message')} via ${via}${result.badLines.length ? `; skipped ${count(result.badLines.length, 'bad line')}` : ''}${opts.via === 'api' ? `; the API rejected ${n(result.rejected)}` : ''}.`,
+  );
+  for (const r of result.rejections.slice(0, 5))
+    io.note(`rejected (${r.platformId} #${r.index}): ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
   return result;
 }

@@ -22,16 +22,29 @@ export interface AddSenderOptions {
 }
 
 /** How an operator finds a principal's unique id (what SQS reports as SenderId). */
-const HOW = 'the IAM unique id SQS reports as SenderId: aws iam get-role --role-name NAME --query Role.RoleId (AROA...) or aws iam get-user --user-name NAME --query User.UserId (AIDA...)';
+const HOW =
+  'the IAM unique id SQS reports as SenderId: aws iam get-role --role-name NAME --query Role.RoleId (AROA...) or aws iam get-user --user-name NAME --query User.UserId (AIDA...)';
 
 export async function addSender(target: Target, opts: AddSenderOptions, io: Io): Promise<SenderRecord> {
   const senderId = opts.senderId.split(':')[0]!;
   if (!SENDER_ID.test(senderId)) throw new UserError(`--sender-id must be ${HOW}; got "${opts.senderId}".`);
-  if (Boolean(opts.ops) === Boolean(opts.platform)) throw new UserError('give either --platform ID (an LGSP\'s sender) or --ops (an operator\'s relay), not both or neither.');
-  if (opts.platform && !defaultRegistry.knowsPlatform(opts.platform)) throw new UserError(`platform "${opts.platform}" is not in the registry (seeds/platforms.json).`);
-  const record = await store(target).put({ senderId, role: opts.ops ? 'ops' : 'lgsp', ...(opts.platform ? { platformId: opts.platform } : {}), ...(opts.note ? { note: opts.note } : {}) });
-  io.out(`registered ${senderId} as ${opts.ops ? 'an operator (may relay any platform\'s reports)' : `the sender of ${opts.platform}`}; the ingest function sees it within a minute.`);
-  if (target.kind === 'aws') io.note('note: the queue policy lets only the principals of CDK context "senders" send: add its ARN there and redeploy (docs/lgsp-integration.md).');
+  if (Boolean(opts.ops) === Boolean(opts.platform))
+    throw new UserError("give either --platform ID (an LGSP's sender) or --ops (an operator's relay), not both or neither.");
+  if (opts.platform && !defaultRegistry.knowsPlatform(opts.platform))
+    throw new UserError(`platform "${opts.platform}" is not in the registry (seeds/platforms.json).`);
+  const record = await store(target).put({
+    senderId,
+    role: opts.ops ? 'ops' : 'lgsp',
+    ...(opts.platform ? { platformId: opts.platform } : {}),
+    ...(opts.note ? { note: opts.note } : {}),
+  });
+  io.out(
+    `registered ${senderId} as ${opts.ops ? "an operator (may relay any platform's reports)" : `the sender of ${opts.platform}`}; the ingest function sees it within a minute.`,
+  );
+  if (target.kind === 'aws')
+    io.note(
+      'note: the queue policy lets only the principals of CDK context "senders" send: add its ARN there and redeploy (docs/lgsp-integration.md).',
+    );
   return record;
 }
 

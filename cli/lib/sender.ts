@@ -43,13 +43,18 @@ export class EventSender {
   private readonly limits: PackLimits;
   private readonly concurrency: number;
 
-  constructor(private readonly target: Target, private readonly opts: SenderOptions) {
+  constructor(
+    private readonly target: Target,
+    private readonly opts: SenderOptions,
+  ) {
     const base = opts.via === 'api' ? API_LIMITS : SQS_LIMITS;
     const envelope = opts.envelope ?? base.maxEventsPerEnvelope;
-    if (!Number.isInteger(envelope) || envelope < 1 || envelope > 500) throw new UserError(`--envelope must be an integer from 1 to 500, got ${envelope}.`);
+    if (!Number.isInteger(envelope) || envelope < 1 || envelope > 500)
+      throw new UserError(`--envelope must be an integer from 1 to 500, got ${envelope}.`);
     this.limits = { ...base, maxEventsPerEnvelope: envelope };
     this.concurrency = opts.concurrency ?? 4;
-    if (opts.via === 'api' && !target.apiUrl) throw new UserError(`${target.source} has no API URL: send through SQS (--via sqs) or deploy the API.`);
+    if (opts.via === 'api' && !target.apiUrl)
+      throw new UserError(`${target.source} has no API URL: send through SQS (--via sqs) or deploy the API.`);
   }
 
   /** Adds one event (its JSON text, and its platform for the API's per-platform keys). */
@@ -94,7 +99,8 @@ export class EventSender {
     try {
       await sendBatch(sqs, queueUrl, batch.bodies, { attempts: 6, backoffMs: 100, onSent });
     } catch (err) {
-      if (err instanceof QueueRefusedError) throw new UserError(`the queue refused a message (${err.code}: ${err.reason ?? 'no reason given'}).`);
+      if (err instanceof QueueRefusedError)
+        throw new UserError(`the queue refused a message (${err.code}: ${err.reason ?? 'no reason given'}).`);
       throw err;
     }
   }
@@ -102,7 +108,8 @@ export class EventSender {
   private apiKeyFor(platformId: string): string {
     if (this.opts.apiKey) return this.opts.apiKey;
     const key = this.target.apiKeys?.lgsp[platformId];
-    if (!key) throw new UserError(`no API key for platform ${platformId}: pass --api-key (an lgsp key of that platform, see ngsp keys create).`);
+    if (!key)
+      throw new UserError(`no API key for platform ${platformId}: pass --api-key (an lgsp key of that platform, see ngsp keys create).`);
     return key;
   }
 
@@ -112,7 +119,11 @@ export class EventSender {
       for (let attempt = 0; ; attempt++) {
         let res: Response;
         try {
-          res = await fetch(`${this.target.apiUrl}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body });
+          res = await fetch(`${this.target.apiUrl}/v1/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': key },
+            body,
+          });
         } catch (err) {
           if (attempt >= 4) throw err;
           await sleep(250 * 2 ** attempt);

@@ -13,7 +13,15 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { clients } from '#shared/store/clients.ts';
 import type { Principal, Role } from '#shared/auth/keys.ts';
 import { KeyStore } from '#shared/store/api-keys.ts';
-import { errorResponse, ForbiddenError, jsonResponse, MethodNotAllowedError, NotFoundError, UnauthorizedError, type HttpResponse } from '#shared/api/errors.ts';
+import {
+  errorResponse,
+  ForbiddenError,
+  jsonResponse,
+  MethodNotAllowedError,
+  NotFoundError,
+  UnauthorizedError,
+  type HttpResponse,
+} from '#shared/api/errors.ts';
 import { postEvents, type PostEventsDeps } from '#shared/api/events.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
 import { openApiDocument } from '#shared/api/openapi.ts';
@@ -48,7 +56,9 @@ export function defaultDeps(config: ApiConfig): ApiDeps {
   const bucket = new RollupBucket(s3, config.ROLLUP_BUCKET_NAME);
   return {
     keys: new KeyStore(ddb, config.KEYS_TABLE_NAME),
-    throttle: new Throttle(new ThrottleCounters(ddb, config.KEYS_TABLE_NAME, { limit: config.THROTTLE_LIMIT, windowSeconds: config.THROTTLE_WINDOW_SECONDS })),
+    throttle: new Throttle(
+      new ThrottleCounters(ddb, config.KEYS_TABLE_NAME, { limit: config.THROTTLE_LIMIT, windowSeconds: config.THROTTLE_WINDOW_SECONDS }),
+    ),
     metrics: new MetricsReader(stats),
     rejections: new RejectionReader(bucket),
     events: { queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL), bucket, stats, bodyLimitBytes: config.BODY_LIMIT_BYTES },
@@ -64,7 +74,10 @@ function header(event: Event, name: string): string | undefined {
 }
 
 function query(event: Event): Query {
-  return event.multiValueQueryStringParameters ?? (event.queryStringParameters ? Object.fromEntries(Object.entries(event.queryStringParameters).map(([k, v]) => [k, [v]])) : null);
+  return (
+    event.multiValueQueryStringParameters ??
+    (event.queryStringParameters ? Object.fromEntries(Object.entries(event.queryStringParameters).map(([k, v]) => [k, [v]])) : null)
+  );
 }
 
 function bodyText(event: Event): string {
@@ -86,15 +99,21 @@ export function makeHandler(deps: ApiDeps) {
     const principal = await deps.keys.resolve(key);
     if (!principal) throw new UnauthorizedError('the API key is unknown or revoked');
     // An lgsp key acts only as its platform: without one it may do nothing (issue 13).
-    if (principal.role === 'lgsp' && !principal.platformId) throw new ForbiddenError('this lgsp key is not bound to a platform; ask an operator for a key of your platform');
-    if (!roles.includes(principal.role)) throw new ForbiddenError(`a key of role ${principal.role} may not use this route (allowed: ${roles.join(', ')})`);
+    if (principal.role === 'lgsp' && !principal.platformId)
+      throw new ForbiddenError('this lgsp key is not bound to a platform; ask an operator for a key of your platform');
+    if (!roles.includes(principal.role))
+      throw new ForbiddenError(`a key of role ${principal.role} may not use this route (allowed: ${roles.join(', ')})`);
     try {
       await deps.throttle.take(principal);
     } catch (err) {
       metrics.addMetric(M.RequestsThrottled, MetricUnit.Count, 1);
       throw err;
     }
-    logger.appendKeys({ keyId: principal.keyId, role: principal.role, ...(principal.platformId ? { platformId: principal.platformId } : {}) });
+    logger.appendKeys({
+      keyId: principal.keyId,
+      role: principal.role,
+      ...(principal.platformId ? { platformId: principal.platformId } : {}),
+    });
     return principal;
   };
 
@@ -114,13 +133,22 @@ export function makeHandler(deps: ApiDeps) {
       const q = parseRejectionsQuery(query(event));
       let platformId = q.platformId;
       if (p!.role === 'lgsp') {
-        if (platformId !== undefined && platformId !== p!.platformId) throw new ForbiddenError(`this key may read only the rejections of ${p!.platformId}`);
+        if (platformId !== undefined && platformId !== p!.platformId)
+          throw new ForbiddenError(`this key may read only the rejections of ${p!.platformId}`);
         platformId = p!.platformId;
       }
-      return jsonResponse(200, await deps.rejections.page(q.date, { ...(platformId ? { platformId } : {}), limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) }));
+      return jsonResponse(
+        200,
+        await deps.rejections.page(q.date, {
+          ...(platformId ? { platformId } : {}),
+          limit: q.limit,
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+        }),
+      );
     },
     getHealth: async () => jsonResponse(200, { status: 'ok' }),
-    getOpenApi: async (event) => jsonResponse(200, openApiDocument(mountPath(event), deps.events.bodyLimitBytes), { 'cache-control': 'public, max-age=300' }),
+    getOpenApi: async (event) =>
+      jsonResponse(200, openApiDocument(mountPath(event), deps.events.bodyLimitBytes), { 'cache-control': 'public, max-age=300' }),
     getDashboard: async (): Promise<HttpResponse> => ({
       statusCode: 200,
       headers: {

@@ -58,8 +58,12 @@ export function makeHandler(deps: IngestDeps) {
     metrics.addMetric(M.MessagesRetried, MetricUnit.Count, result.failedMessageIds.length);
     metrics.addMetric(M.StoreErrors, MetricUnit.Count, result.storeErrors);
     logger.info('batch ingested', {
-      messages: messages.length, stored: result.stored, duplicates: result.duplicates,
-      conflicts: result.conflicts, rejected: result.rejected, retried: result.failedMessageIds.length,
+      messages: messages.length,
+      stored: result.stored,
+      duplicates: result.duplicates,
+      conflicts: result.conflicts,
+      rejected: result.rejected,
+      retried: result.failedMessageIds.length,
     });
     return { batchItemFailures: result.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
   })

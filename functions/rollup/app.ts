@@ -76,7 +76,11 @@ export function makeHandler(deps: RollupHandlerDeps) {
     // Minutes and days the watermark went on without (the quarantine alarm watches it).
     metrics.addMetric(M.PeriodsQuarantined, MetricUnit.Count, report.quarantined ?? 0);
     // Rollup lag: how far the newest rolled minute is behind now (the alarm watches it).
-    metrics.addMetric(M.RollupLagSeconds, MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)));
+    metrics.addMetric(
+      M.RollupLagSeconds,
+      MetricUnit.Seconds,
+      Math.max(0, Math.round((Date.now() - minuteStartMs(report.watermark)) / 1000)),
+    );
     logger.info('scheduled rollup', { ...report });
     return report;
   })

@@ -25,12 +25,24 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 /** Environment every function gets besides its bindings and settings. */
-export const PLATFORM_ENV_KEYS = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS'] as const;
+export const PLATFORM_ENV_KEYS = [
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_LOG_LEVEL',
+  'NODE_OPTIONS',
+] as const;
 
 /** DynamoDB actions per access level: explicit lists, never `dynamodb:*`. */
 export const TABLE_ACTIONS = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'],
-  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'],
+  write: [
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:DescribeTable',
+  ],
 } as const;
 
 /** S3 actions per access level, on the declared prefixes only. */
@@ -170,7 +182,9 @@ export class AppFunction extends Construct {
     if (access === 'send' || access === 'consume') throw new Error(`${this.decl.name}: a table cannot be bound with access ${access}`);
     const indexArns = def.indexes.map((i) => `${table.tableArn}/index/${i.name}`);
     if (has(access, 'read')) {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.read], resources: [table.tableArn, ...indexArns] }));
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.read], resources: [table.tableArn, ...indexArns] }),
+      );
     }
     if (has(access, 'write')) {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...TABLE_ACTIONS.write], resources: [table.tableArn] }));
@@ -180,7 +194,8 @@ export class AppFunction extends Construct {
   private bindBucket(bucket: IBucket, b: Binding): void {
     const prefixes = b.prefixes ?? [];
     if (!prefixes.length) throw new Error(`${this.decl.name}: a bucket binding must declare the key prefixes it may use`);
-    if (b.access === 'send' || b.access === 'consume') throw new Error(`${this.decl.name}: a bucket cannot be bound with access ${b.access}`);
+    if (b.access === 'send' || b.access === 'consume')
+      throw new Error(`${this.decl.name}: a bucket cannot be bound with access ${b.access}`);
     const objects = prefixes.map((p) => bucket.arnForObjects(`${p}*`));
     if (has(b.access, 'read')) {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...OBJECT_ACTIONS.read], resources: objects }));
@@ -208,6 +223,7 @@ export class AppFunction extends Construct {
   private bindQueue(queue: IQueue, access: Access, name: ResourceName): void {
     if (access === 'send' || access === 'write' || access === 'readWrite') queue.grantSendMessages(this.role);
     if (access === 'consume' || access === 'read' || access === 'readWrite') queue.grantConsumeMessages(this.role);
-    if (!['send', 'consume', 'read', 'write', 'readWrite'].includes(access)) throw new Error(`${this.decl.name}: bad access ${access} to ${name}`);
+    if (!['send', 'consume', 'read', 'write', 'readWrite'].includes(access))
+      throw new Error(`${this.decl.name}: bad access ${access} to ${name}`);
   }
 }

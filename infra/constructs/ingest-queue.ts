@@ -13,7 +13,10 @@ import { Section } from './section.ts';
 /** Visibility timeout of a queue feeding functions: 6x the longest timeout plus the batching window (AWS guidance). */
 export function visibilityTimeoutFor(decls: readonly FunctionDecl[], queue: string): Duration {
   const feeders = decls.flatMap((d) => (d.trigger.kind === 'sqs' && d.trigger.queue === queue ? [d] : []));
-  const seconds = Math.max(30, ...feeders.map((d) => 6 * d.timeoutSeconds + (d.trigger.kind === 'sqs' ? d.trigger.maxBatchingWindowSeconds : 0)));
+  const seconds = Math.max(
+    30,
+    ...feeders.map((d) => 6 * d.timeoutSeconds + (d.trigger.kind === 'sqs' ? d.trigger.maxBatchingWindowSeconds : 0)),
+  );
   return Duration.seconds(seconds);
 }
 

@@ -47,7 +47,11 @@ export class Monitoring extends Section {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: topicKey, enforceSSL: true, displayName: `ngsp-stats ${s.stage} alarms` });
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      masterKey: topicKey,
+      enforceSSL: true,
+      displayName: `ngsp-stats ${s.stage} alarms`,
+    });
     if (s.alarmEmail) this.alarmTopic.addSubscription(new subs.EmailSubscription(s.alarmEmail));
 
     const action = new cwActions.SnsAction(this.alarmTopic);
@@ -97,8 +101,12 @@ export class Monitoring extends Section {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    const custom = <S extends Service>(service: S, metricName: keyof (typeof METRICS)[S] & string, statistic = 'Sum', period = Duration.minutes(1)): cloudwatch.Metric =>
-      new cloudwatch.Metric({ namespace: NAMESPACE, metricName, dimensionsMap: { service }, statistic, period });
+    const custom = <S extends Service>(
+      service: S,
+      metricName: keyof (typeof METRICS)[S] & string,
+      statistic = 'Sum',
+      period = Duration.minutes(1),
+    ): cloudwatch.Metric => new cloudwatch.Metric({ namespace: NAMESPACE, metricName, dimensionsMap: { service }, statistic, period });
     const lag = custom('rollup', METRICS.rollup.RollupLagSeconds, 'Maximum', five);
     if (functions.has('rollup')) {
       alarm('RollupLagAlarm', {
@@ -164,7 +172,9 @@ export class Monitoring extends Section {
         title: 'Rollup',
         left: [lag],
         right: [
-          custom('rollup', METRICS.rollup.MinutesRolled), custom('rollup', METRICS.rollup.DaysRolled), custom('rollup', METRICS.rollup.RollupLeaseBusy),
+          custom('rollup', METRICS.rollup.MinutesRolled),
+          custom('rollup', METRICS.rollup.DaysRolled),
+          custom('rollup', METRICS.rollup.RollupLeaseBusy),
           custom('rollup', METRICS.rollup.PeriodsQuarantined, 'Maximum'),
         ],
         leftAnnotations: [{ value: s.rollupLagAlarmSeconds, label: 'lag alarm' }],

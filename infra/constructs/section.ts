@@ -30,5 +30,11 @@ export function logicalIdOutsideSections(stack: Stack, element: CfnElement): str
   const hash = createHash('md5').update(path.join('/')).digest('hex').slice(0, 8).toUpperCase();
   const human: string[] = [];
   for (const id of path) if (!human.length || !human[human.length - 1]!.endsWith(id)) human.push(id);
-  return human.filter((id) => id !== 'Resource').map(alphanumeric).join('').slice(0, 240) + hash;
+  return (
+    human
+      .filter((id) => id !== 'Resource')
+      .map(alphanumeric)
+      .join('')
+      .slice(0, 240) + hash
+  );
 }

@@ -52,7 +52,10 @@ export class Storage extends Section {
       autoDeleteObjects: !s.isProduction,
     });
 
-    this.tables = Object.fromEntries(TABLES.map((def) => [def.id, this.table(def, s, removalPolicy)])) as Record<TableDef['id'], dynamodb.Table>;
+    this.tables = Object.fromEntries(TABLES.map((def) => [def.id, this.table(def, s, removalPolicy)])) as Record<
+      TableDef['id'],
+      dynamodb.Table
+    >;
   }
 
   /** A DynamoDB table from its shared definition: on demand, PITR, AWS-managed KMS encryption. */

@@ -74,7 +74,13 @@ export function errorResponse(err: unknown): HttpResponse & { internal: boolean 
     const headers: Record<string, string> = {};
     if (err instanceof MethodNotAllowedError) headers.allow = err.allow.join(', ');
     if (err instanceof ThrottledError) headers['retry-after'] = String(err.retryAfterSeconds);
-    const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err instanceof ValidationError && err.details?.length ? { details: err.details } : {}) } };
+    const body: ErrorBody = {
+      error: {
+        code: err.code,
+        message: err.message,
+        ...(err instanceof ValidationError && err.details?.length ? { details: err.details } : {}),
+      },
+    };
     return { ...jsonResponse(err.status, body, headers), internal: false };
   }
   if (isTransient(err)) {

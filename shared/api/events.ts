@@ -34,7 +34,11 @@ export interface PostEventsResult {
  *   unreadable (not JSON, not an event or envelope, more than 500 events); ForbiddenError when an
  *   event names another platform.
  */
-export async function postEvents(body: string, principal: Principal & { platformId: string }, deps: PostEventsDeps): Promise<PostEventsResult> {
+export async function postEvents(
+  body: string,
+  principal: Principal & { platformId: string },
+  deps: PostEventsDeps,
+): Promise<PostEventsResult> {
   if (Buffer.byteLength(body, 'utf8') > deps.bodyLimitBytes) throw new PayloadTooLargeError(deps.bodyLimitBytes);
   const now = (deps.now ?? Date.now)();
   const parsed = parseBody(body, now);

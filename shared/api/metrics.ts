@@ -39,7 +39,15 @@ export interface PeakMinute {
  */
 export type SummaryResponse = { from: string; to: string } & Pick<
   DaySummary,
-  'timezone' | 'transactions' | 'succeeded' | 'failed' | 'ngspTransactions' | 'avgTransactionsPerMinute' | 'distinctSystems' | 'reportingPlatforms' | 'peakMinute'
+  | 'timezone'
+  | 'transactions'
+  | 'succeeded'
+  | 'failed'
+  | 'ngspTransactions'
+  | 'avgTransactionsPerMinute'
+  | 'distinctSystems'
+  | 'reportingPlatforms'
+  | 'peakMinute'
 >;
 
 export interface ServiceFigures {
@@ -116,7 +124,10 @@ function fromMinuteItems(day: string, minutes: StoredPeriod[]): DayView {
     const key = JSON.stringify(filter);
     let s = cache.get(key);
     if (!s) {
-      s = mergeAll(busy.map((m) => m.payload()), filter);
+      s = mergeAll(
+        busy.map((m) => m.payload()),
+        filter,
+      );
       cache.set(key, s);
     }
     return s;
@@ -164,7 +175,13 @@ export class MetricsReader {
         // Unfiltered: the day's series item (one read) when it exists.
         const series = unfiltered ? await this.stats.minuteSeries(day) : undefined;
         if (series) {
-          for (const [hhmm, t] of series) items.set(`${day}T${hhmm.slice(0, 2)}:${hhmm.slice(2)}`, { ...t, payload: () => { throw new Error('series points have no payload'); } });
+          for (const [hhmm, t] of series)
+            items.set(`${day}T${hhmm.slice(0, 2)}:${hhmm.slice(2)}`, {
+              ...t,
+              payload: () => {
+                throw new Error('series points have no payload');
+              },
+            });
           return;
         }
         const range = [ks[0]!.slice(11), ks[ks.length - 1]!.slice(11)] as const;
@@ -175,9 +192,22 @@ export class MetricsReader {
       const periodStart = periodStartOf(minuteStartMs(k));
       const it = items.get(k);
       if (!it || it.transactions === 0) return { periodStart, transactions: 0, succeeded: 0, failed: 0, durationMsP95: null };
-      if (unfiltered) return { periodStart, transactions: it.transactions, succeeded: it.succeeded, failed: it.transactions - it.succeeded, durationMsP95: it.durationMsP95 };
+      if (unfiltered)
+        return {
+          periodStart,
+          transactions: it.transactions,
+          succeeded: it.succeeded,
+          failed: it.transactions - it.succeeded,
+          durationMsP95: it.durationMsP95,
+        };
       const t = mergeAll([it.payload()], q.filter).totals();
-      return { periodStart, transactions: t.transactions, succeeded: t.succeeded, failed: t.failed, durationMsP95: t.sketch.quantile(0.95) };
+      return {
+        periodStart,
+        transactions: t.transactions,
+        succeeded: t.succeeded,
+        failed: t.failed,
+        durationMsP95: t.sketch.quantile(0.95),
+      };
     });
     return { granularity: 'minute', from: formatInstant(q.fromMs), to: formatInstant(q.toMs), points };
   }
@@ -235,9 +265,17 @@ export class MetricsReader {
     const points = daysBetween(q.from, q.to).map((day): MetricPoint => {
       const periodStart = periodStartOf(dayStartMs(day));
       const v = views.get(day);
-      const t = v ? { transactions: v.transactions, succeeded: v.succeeded, durationMsP95: v.transactions ? v.p95({}) : null } : totals.get(day);
+      const t = v
+        ? { transactions: v.transactions, succeeded: v.succeeded, durationMsP95: v.transactions ? v.p95({}) : null }
+        : totals.get(day);
       if (!t || t.transactions === 0) return { periodStart, transactions: 0, succeeded: 0, failed: 0, durationMsP95: null };
-      return { periodStart, transactions: t.transactions, succeeded: t.succeeded, failed: t.transactions - t.succeeded, durationMsP95: t.durationMsP95 };
+      return {
+        periodStart,
+        transactions: t.transactions,
+        succeeded: t.succeeded,
+        failed: t.transactions - t.succeeded,
+        durationMsP95: t.durationMsP95,
+      };
     });
     return { granularity: 'day', from: q.from, to: q.to, points };
   }
@@ -254,9 +292,22 @@ export class MetricsReader {
       const periodStart = periodStartOf(dayStartMs(day));
       const v = views.get(day);
       if (!v || v.transactions === 0) return { periodStart, transactions: 0, succeeded: 0, failed: 0, durationMsP95: null };
-      if (unfiltered) return { periodStart, transactions: v.transactions, succeeded: v.succeeded, failed: v.transactions - v.succeeded, durationMsP95: v.p95({}) };
+      if (unfiltered)
+        return {
+          periodStart,
+          transactions: v.transactions,
+          succeeded: v.succeeded,
+          failed: v.transactions - v.succeeded,
+          durationMsP95: v.p95({}),
+        };
       const t = v.merged(q.filter).totals();
-      return { periodStart, transactions: t.transactions, succeeded: t.succeeded, failed: t.failed, durationMsP95: t.sketch.quantile(0.95) };
+      return {
+        periodStart,
+        transactions: t.transactions,
+        succeeded: t.succeeded,
+        failed: t.failed,
+        durationMsP95: t.sketch.quantile(0.95),
+      };
     });
     return { granularity: 'day', from: q.from, to: q.to, points };
   }
@@ -313,9 +364,13 @@ export class MetricsReader {
       services.set(row.serviceCode, s);
       const key = `${row.consumerProvince}>${row.providerProvince}`;
       const p = pairs.get(key) ?? {
-        consumerProvince: row.consumerProvince, consumerProvinceName: name(row.consumerProvince),
-        providerProvince: row.providerProvince, providerProvinceName: name(row.providerProvince),
-        transactions: 0, succeeded: 0, failed: 0,
+        consumerProvince: row.consumerProvince,
+        consumerProvinceName: name(row.consumerProvince),
+        providerProvince: row.providerProvince,
+        providerProvinceName: name(row.providerProvince),
+        transactions: 0,
+        succeeded: 0,
+        failed: 0,
       };
       p.transactions += row.transactions;
       p.succeeded += row.succeeded;
@@ -329,7 +384,8 @@ export class MetricsReader {
       transactions: all.transactions,
       services: [...services.values()].sort((a, b) => byCount(a, b) || a.serviceCode.localeCompare(b.serviceCode)),
       provincePairs: [...pairs.values()].sort(
-        (a, b) => byCount(a, b) || a.consumerProvince.localeCompare(b.consumerProvince) || a.providerProvince.localeCompare(b.providerProvince),
+        (a, b) =>
+          byCount(a, b) || a.consumerProvince.localeCompare(b.consumerProvince) || a.providerProvince.localeCompare(b.providerProvince),
       ),
     };
   }

@@ -63,9 +63,21 @@ const ERRORS: Record<string, Json> = {
 const filterParams: Json[] = [
   { name: 'route', in: 'query', required: false, schema: { enum: ['NGSP', 'LGSP'] }, description: 'Only groups of this route' },
   { name: 'serviceCode', in: 'query', required: false, schema: ref('Id'), description: 'Only groups of this service' },
-  { name: 'province', in: 'query', required: false, schema: ref('ProvinceCode'), description: 'Only groups whose consumer or provider province is this code' },
+  {
+    name: 'province',
+    in: 'query',
+    required: false,
+    schema: ref('ProvinceCode'),
+    description: 'Only groups whose consumer or provider province is this code',
+  },
 ];
-const dayParam = (name: string, description: string): Json => ({ name, in: 'query', required: true, schema: { type: 'string', format: 'date' }, description });
+const dayParam = (name: string, description: string): Json => ({
+  name,
+  in: 'query',
+  required: true,
+  schema: { type: 'string', format: 'date' },
+  description,
+});
 const dayRangeParams: Json[] = [
   dayParam('from', 'First day (YYYY-MM-DD, Asia/Ho_Chi_Minh), included'),
   dayParam('to', `Last day, included; at most ${MAX_DAYS_RANGE} days in all`),
@@ -82,7 +94,10 @@ function operations(bodyLimitBytes: number): Record<OperationId, Json> {
         '(source `api`) and listed in the answer; valid ones are queued for ingestion exactly like SQS messages.',
       requestBody: { required: true, content: json({ oneOf: [ref('ExchangeEvent'), ref('EventEnvelope')] }) },
       responses: {
-        '202': { description: 'Accepted events are queued; rejected ones listed with their reasons', content: json(ref('PostEventsResult')) },
+        '202': {
+          description: 'Accepted events are queued; rejected ones listed with their reasons',
+          content: json(ref('PostEventsResult')),
+        },
         ...ERRORS,
         '413': errorResponse(`Body larger than ${bodyLimitBytes} bytes`),
       },
@@ -90,16 +105,37 @@ function operations(bodyLimitBytes: number): Record<OperationId, Json> {
     getMinuteMetrics: {
       summary: 'Per-minute transactions over at most 24 hours',
       parameters: [
-        { name: 'from', in: 'query', required: true, schema: ref('Timestamp'), description: 'RFC 3339 with offset; first minute starting at or after it' },
-        { name: 'to', in: 'query', required: true, schema: ref('Timestamp'), description: 'RFC 3339 with offset, later than from, at most 24 h after it; excluded' },
+        {
+          name: 'from',
+          in: 'query',
+          required: true,
+          schema: ref('Timestamp'),
+          description: 'RFC 3339 with offset; first minute starting at or after it',
+        },
+        {
+          name: 'to',
+          in: 'query',
+          required: true,
+          schema: ref('Timestamp'),
+          description: 'RFC 3339 with offset, later than from, at most 24 h after it; excluded',
+        },
         ...filterParams,
       ],
-      responses: { '200': { description: 'One point for every minute in [from, to), zeros included', content: json(ref('Series')) }, ...ERRORS },
+      responses: {
+        '200': { description: 'One point for every minute in [from, to), zeros included', content: json(ref('Series')) },
+        ...ERRORS,
+      },
     },
     getDayMetrics: {
       summary: `Per-day transactions over at most ${MAX_DAYS_RANGE} days`,
       parameters: [...dayRangeParams, ...filterParams],
-      responses: { '200': { description: 'One point for every day of [from, to], zeros included; today is counted from its minutes so far', content: json(ref('Series')) }, ...ERRORS },
+      responses: {
+        '200': {
+          description: 'One point for every day of [from, to], zeros included; today is counted from its minutes so far',
+          content: json(ref('Series')),
+        },
+        ...ERRORS,
+      },
     },
     getSummary: {
       summary: 'Figures over a range of days (from/to) or a year',
@@ -107,7 +143,13 @@ function operations(bodyLimitBytes: number): Record<OperationId, Json> {
       parameters: [
         { ...dayParam('from', 'First day, included (with to; not with year)'), required: false },
         { ...dayParam('to', `Last day, included; at most ${MAX_DAYS_RANGE} days in all`), required: false },
-        { name: 'year', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{4}$' }, description: 'A whole year instead of from/to' },
+        {
+          name: 'year',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', pattern: '^[0-9]{4}$' },
+          description: 'A whole year instead of from/to',
+        },
       ],
       responses: { '200': { description: 'The range summary', content: json(ref('Summary')) }, ...ERRORS },
     },
@@ -117,14 +159,29 @@ function operations(bodyLimitBytes: number): Record<OperationId, Json> {
       responses: { '200': { description: 'Services and province pairs, largest first', content: json(ref('Breakdown')) }, ...ERRORS },
     },
     getRejections: {
-      summary: 'Rejected events received on a day (an LGSP sees only its own platform\'s; ops sees all)',
+      summary: "Rejected events received on a day (an LGSP sees only its own platform's; ops sees all)",
       parameters: [
         dayParam('date', 'Day the events were received (YYYY-MM-DD)'),
-        { name: 'platformId', in: 'query', required: false, schema: { type: 'string', pattern: '^(NGSP|LGSP-[A-Z0-9]+|unknown)$' }, description: "Only this platform's lines, read from its own folder rejected/platform=<id>/ (an LGSP key: its own platform only, else 403; `unknown`: messages of unregistered SQS senders, ops only)" },
-        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_REJECTIONS_PAGE, default: MAX_REJECTIONS_PAGE } },
+        {
+          name: 'platformId',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', pattern: '^(NGSP|LGSP-[A-Z0-9]+|unknown)$' },
+          description:
+            "Only this platform's lines, read from its own folder rejected/platform=<id>/ (an LGSP key: its own platform only, else 403; `unknown`: messages of unregistered SQS senders, ops only)",
+        },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: MAX_REJECTIONS_PAGE, default: MAX_REJECTIONS_PAGE },
+        },
         { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'nextCursor of the previous page' },
       ],
-      responses: { '200': { description: 'A page of rejected lines (CONTRACT.md section 2)', content: json(ref('RejectionsPage')) }, ...ERRORS },
+      responses: {
+        '200': { description: 'A page of rejected lines (CONTRACT.md section 2)', content: json(ref('RejectionsPage')) },
+        ...ERRORS,
+      },
     },
     getHealth: {
       summary: 'Liveness',
@@ -136,7 +193,10 @@ function operations(bodyLimitBytes: number): Record<OperationId, Json> {
     },
     getDashboard: {
       summary: 'The dashboard page (it asks for an analyst or ops key)',
-      responses: { '200': { description: 'HTML page, self-contained', content: { 'text/html': { schema: { type: 'string' } } } }, '405': ERRORS['405'] },
+      responses: {
+        '200': { description: 'HTML page, self-contained', content: { 'text/html': { schema: { type: 'string' } } } },
+        '405': ERRORS['405'],
+      },
     },
   };
 }
@@ -152,7 +212,9 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
   const paths = (): Json => {
     const out: Record<string, Record<string, Json>> = {};
     for (const r of ROUTES) {
-      const access: Json = r.roles.length ? { security: [{ apiKey: [] }], 'x-ngsp-roles': [...r.roles] } : { security: [], 'x-ngsp-roles': [] };
+      const access: Json = r.roles.length
+        ? { security: [{ apiKey: [] }], 'x-ngsp-roles': [...r.roles] }
+        : { security: [], 'x-ngsp-roles': [] };
       (out[r.path] ??= {})[r.method.toLowerCase()] = { operationId: r.operationId, ...ops[r.operationId], ...access };
     }
     return out;
@@ -172,20 +234,44 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
     security: [{ apiKey: [] }],
     paths: paths(),
     components: {
-      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A key of one principal: lgsp (bound to one platform), analyst or ops' } },
+      securitySchemes: {
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-api-key',
+          description: 'A key of one principal: lgsp (bound to one platform), analyst or ops',
+        },
+      },
       schemas: {
         ...eventComponents(),
         FieldError: {
-          type: 'object', required: ['path', 'message'], additionalProperties: false,
+          type: 'object',
+          required: ['path', 'message'],
+          additionalProperties: false,
           properties: { path: { type: 'string' }, message: { type: 'string' } },
         },
         Error: {
-          type: 'object', required: ['error'], additionalProperties: false,
+          type: 'object',
+          required: ['error'],
+          additionalProperties: false,
           properties: {
             error: {
-              type: 'object', required: ['code', 'message'], additionalProperties: false,
+              type: 'object',
+              required: ['code', 'message'],
+              additionalProperties: false,
               properties: {
-                code: { type: 'string', examples: ['VALIDATION', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'THROTTLED'] },
+                code: {
+                  type: 'string',
+                  examples: [
+                    'VALIDATION',
+                    'UNAUTHORIZED',
+                    'FORBIDDEN',
+                    'NOT_FOUND',
+                    'METHOD_NOT_ALLOWED',
+                    'PAYLOAD_TOO_LARGE',
+                    'THROTTLED',
+                  ],
+                },
                 message: { type: 'string' },
                 details: { type: 'array', items: ref('FieldError') },
               },
@@ -193,20 +279,26 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
           },
         },
         PostEventsResult: {
-          type: 'object', required: ['accepted', 'rejected'], additionalProperties: false,
+          type: 'object',
+          required: ['accepted', 'rejected'],
+          additionalProperties: false,
           properties: {
             accepted: { type: 'integer', minimum: 0 },
             rejected: {
               type: 'array',
               items: {
-                type: 'object', required: ['index', 'errors'], additionalProperties: false,
+                type: 'object',
+                required: ['index', 'errors'],
+                additionalProperties: false,
                 properties: { index: { type: 'integer', minimum: 0 }, errors: { type: 'array', items: ref('FieldError') } },
               },
             },
           },
         },
         MetricPoint: {
-          type: 'object', required: ['periodStart', 'transactions', 'succeeded', 'failed', 'durationMsP95'], additionalProperties: false,
+          type: 'object',
+          required: ['periodStart', 'transactions', 'succeeded', 'failed', 'durationMsP95'],
+          additionalProperties: false,
           properties: {
             periodStart: { type: 'string', format: 'date-time' },
             transactions: { type: 'integer', minimum: 0 },
@@ -216,7 +308,9 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
           },
         },
         Series: {
-          type: 'object', required: ['granularity', 'from', 'to', 'points'], additionalProperties: false,
+          type: 'object',
+          required: ['granularity', 'from', 'to', 'points'],
+          additionalProperties: false,
           properties: {
             granularity: { enum: ['minute', 'day'] },
             from: { type: 'string' },
@@ -225,12 +319,27 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
           },
         },
         PeakMinute: {
-          type: ['object', 'null'], required: ['periodStart', 'transactions'], additionalProperties: false,
+          type: ['object', 'null'],
+          required: ['periodStart', 'transactions'],
+          additionalProperties: false,
           properties: { periodStart: { type: 'string', format: 'date-time' }, transactions: { type: 'integer' } },
         },
         Summary: {
-          type: 'object', additionalProperties: false,
-          required: ['from', 'to', 'timezone', 'transactions', 'succeeded', 'failed', 'ngspTransactions', 'avgTransactionsPerMinute', 'distinctSystems', 'reportingPlatforms', 'peakMinute'],
+          type: 'object',
+          additionalProperties: false,
+          required: [
+            'from',
+            'to',
+            'timezone',
+            'transactions',
+            'succeeded',
+            'failed',
+            'ngspTransactions',
+            'avgTransactionsPerMinute',
+            'distinctSystems',
+            'reportingPlatforms',
+            'peakMinute',
+          ],
           properties: {
             from: { type: 'string', format: 'date' },
             to: { type: 'string', format: 'date' },
@@ -239,14 +348,19 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
             succeeded: { type: 'integer', minimum: 0 },
             failed: { type: 'integer', minimum: 0 },
             ngspTransactions: { type: 'integer', minimum: 0 },
-            avgTransactionsPerMinute: { type: 'number', description: 'transactions / minutes of the range that have begun (a past range: days x 1440)' },
+            avgTransactionsPerMinute: {
+              type: 'number',
+              description: 'transactions / minutes of the range that have begun (a past range: days x 1440)',
+            },
             distinctSystems: { type: 'integer', minimum: 0 },
             reportingPlatforms: { type: 'array', items: { type: 'string' } },
             peakMinute: ref('PeakMinute'),
           },
         },
         Breakdown: {
-          type: 'object', required: ['from', 'to', 'transactions', 'services', 'provincePairs'], additionalProperties: false,
+          type: 'object',
+          required: ['from', 'to', 'transactions', 'services', 'provincePairs'],
+          additionalProperties: false,
           properties: {
             from: { type: 'string', format: 'date' },
             to: { type: 'string', format: 'date' },
@@ -254,15 +368,31 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
             services: {
               type: 'array',
               items: {
-                type: 'object', required: ['serviceCode', 'transactions', 'succeeded', 'failed'], additionalProperties: false,
-                properties: { serviceCode: { type: 'string' }, transactions: { type: 'integer' }, succeeded: { type: 'integer' }, failed: { type: 'integer' } },
+                type: 'object',
+                required: ['serviceCode', 'transactions', 'succeeded', 'failed'],
+                additionalProperties: false,
+                properties: {
+                  serviceCode: { type: 'string' },
+                  transactions: { type: 'integer' },
+                  succeeded: { type: 'integer' },
+                  failed: { type: 'integer' },
+                },
               },
             },
             provincePairs: {
               type: 'array',
               items: {
-                type: 'object', additionalProperties: false,
-                required: ['consumerProvince', 'consumerProvinceName', 'providerProvince', 'providerProvinceName', 'transactions', 'succeeded', 'failed'],
+                type: 'object',
+                additionalProperties: false,
+                required: [
+                  'consumerProvince',
+                  'consumerProvinceName',
+                  'providerProvince',
+                  'providerProvinceName',
+                  'transactions',
+                  'succeeded',
+                  'failed',
+                ],
                 properties: {
                   consumerProvince: { type: 'string', description: '"" when not reported' },
                   consumerProvinceName: { type: ['string', 'null'] },
@@ -277,21 +407,27 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
           },
         },
         RejectedLine: {
-          type: 'object', required: ['receivedAt', 'source', 'messageId', 'index', 'errors', 'body'],
+          type: 'object',
+          required: ['receivedAt', 'source', 'messageId', 'index', 'errors', 'body'],
           properties: {
             receivedAt: { type: 'string', format: 'date-time' },
             source: { enum: ['sqs', 'api'] },
             messageId: { type: 'string' },
             index: { type: ['integer', 'null'] },
             platformId: { type: 'string', description: "The sender's platform (rule 7); for an operator's relayed message, the event's" },
-            reportedPlatformId: { type: 'string', description: "What the event's reporter.platformId said, when it is not the sender's platform" },
+            reportedPlatformId: {
+              type: 'string',
+              description: "What the event's reporter.platformId said, when it is not the sender's platform",
+            },
             senderId: { type: 'string', description: 'The SQS SenderId of a message from an unregistered sender' },
             errors: { type: 'array', items: ref('FieldError') },
             body: { type: 'string', description: 'The raw event, cut at 64 KiB' },
           },
         },
         RejectionsPage: {
-          type: 'object', required: ['date', 'rejected', 'nextCursor'], additionalProperties: false,
+          type: 'object',
+          required: ['date', 'rejected', 'nextCursor'],
+          additionalProperties: false,
           properties: {
             date: { type: 'string', format: 'date' },
             platformId: { type: 'string' },

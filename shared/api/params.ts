@@ -90,7 +90,8 @@ function readDayRange(r: QueryReader): { from: string; to: string } {
   const from = readDay(r, 'from');
   const to = readDay(r, 'to');
   if (to < from) throw bad('to', 'must not be before from');
-  if ((dayStartMs(to) - dayStartMs(from)) / DAY_MS + 1 > MAX_DAYS_RANGE) throw bad('to', `must be at most ${MAX_DAYS_RANGE} days after from (both included)`);
+  if ((dayStartMs(to) - dayStartMs(from)) / DAY_MS + 1 > MAX_DAYS_RANGE)
+    throw bad('to', `must be at most ${MAX_DAYS_RANGE} days after from (both included)`);
   return { from, to };
 }
 
@@ -149,10 +150,12 @@ export function parseRejectionsQuery(query: Query): RejectionsQuery {
   const date = readDay(r, 'date');
   const platformId = r.optional('platformId');
   // `unknown`: the folder of messages from unregistered senders (operators only).
-  if (platformId !== undefined && platformId !== 'unknown' && !PLATFORM.test(platformId)) throw bad('platformId', 'must be a platform id such as LGSP-79 or NGSP, or unknown');
+  if (platformId !== undefined && platformId !== 'unknown' && !PLATFORM.test(platformId))
+    throw bad('platformId', 'must be a platform id such as LGSP-79 or NGSP, or unknown');
   const limitText = r.optional('limit');
   const limit = limitText === undefined ? MAX_REJECTIONS_PAGE : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_REJECTIONS_PAGE) throw bad('limit', `must be an integer from 1 to ${MAX_REJECTIONS_PAGE}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_REJECTIONS_PAGE)
+    throw bad('limit', `must be an integer from 1 to ${MAX_REJECTIONS_PAGE}`);
   const cursor = r.optional('cursor');
   return { date, limit, ...(platformId ? { platformId } : {}), ...(cursor ? { cursor } : {}) };
 }

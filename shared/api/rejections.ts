@@ -39,7 +39,8 @@ function encodeCursor(c: Cursor): string {
 function decodeCursor(text: string, prefixes: string[]): Cursor {
   try {
     const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
-    if (typeof c.k === 'string' && prefixes.some((p) => c.k!.startsWith(p)) && Number.isInteger(c.i) && c.i! >= 0) return { k: c.k, i: c.i! };
+    if (typeof c.k === 'string' && prefixes.some((p) => c.k!.startsWith(p)) && Number.isInteger(c.i) && c.i! >= 0)
+      return { k: c.k, i: c.i! };
   } catch {
     // fall through: any unreadable cursor is the client's mistake
   }
@@ -49,7 +50,10 @@ function decodeCursor(text: string, prefixes: string[]): Cursor {
 }
 
 export class RejectionReader {
-  constructor(private readonly bucket: RollupBucket, private readonly registry: Pick<Registry, 'platformIds'> = defaultRegistry) {}
+  constructor(
+    private readonly bucket: RollupBucket,
+    private readonly registry: Pick<Registry, 'platformIds'> = defaultRegistry,
+  ) {}
 
   /** The prefixes a page reads: one platform's folder of the day, or (ops) every folder of it. */
   private async prefixes(date: string, platformId: string | undefined): Promise<string[]> {
@@ -89,6 +93,11 @@ export class RejectionReader {
         }
       }
     }
-    return { date, ...(opts.platformId ? { platformId: opts.platformId } : {}), rejected: out, nextCursor: next ? encodeCursor(next) : null };
+    return {
+      date,
+      ...(opts.platformId ? { platformId: opts.platformId } : {}),
+      rejected: out,
+      nextCursor: next ? encodeCursor(next) : null,
+    };
   }
 }

@@ -85,7 +85,12 @@ function describe(err: ErrorObject): FieldError {
       return { path, message: TIMESTAMP_MESSAGE };
     case 'pattern':
       if (/At$/.test(path)) return { path, message: TIMESTAMP_MESSAGE };
-      return { path, message: `has characters outside ${String(p.pattern).replace(/^\^|\$$/g, '').replace(/\+$/, '')}` };
+      return {
+        path,
+        message: `has characters outside ${String(p.pattern)
+          .replace(/^\^|\$$/g, '')
+          .replace(/\+$/, '')}`,
+      };
     case 'minLength':
       return { path, message: Number(p.limit) === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters` };
     case 'maxLength':
@@ -147,7 +152,10 @@ export function validateEvent(candidate: unknown, now: number = Date.now(), regi
     for (const side of ['consumer', 'provider'] as const) {
       const code = event[side].provinceCode;
       if (code !== undefined && !registry.isProvinceValid(code, day)) {
-        errors.push({ path: `${side}.provinceCode`, message: `"${code}" is not a province code in force on ${day} (the date of requestAt)` });
+        errors.push({
+          path: `${side}.provinceCode`,
+          message: `"${code}" is not a province code in force on ${day} (the date of requestAt)`,
+        });
       }
     }
   }

@@ -42,7 +42,14 @@ export function estimateMonthlyCost(transactionsPerDay: number, budget: Budget =
   const sqsReports = reports * (1 - budget.apiShare);
   const messages = reports / budget.reportsPerMessage;
   const apiRequests = (reports * budget.apiShare) / budget.reportsPerApiRequest;
-  const line = (item: string, quantity: number, unit: string, unitPrice: number, fixed = false): CostLine => ({ item, quantity, unit, unitPrice, cost: quantity * unitPrice, fixed });
+  const line = (item: string, quantity: number, unit: string, unitPrice: number, fixed = false): CostLine => ({
+    item,
+    quantity,
+    unit,
+    unitPrice,
+    cost: quantity * unitPrice,
+    fixed,
+  });
 
   const L = budget.lambda;
   const ingestInvocations = messages / L.ingest.messagesPerInvocation;
@@ -60,8 +67,13 @@ export function estimateMonthlyCost(transactionsPerDay: number, budget: Budget =
   const s3Gb = (tx * S.bytesPerTransaction * S.monthsKept) / GB;
   const archiveGb = (tx * S.archiveBytesPerTransaction * S.archiveMonthsKept) / GB;
   const C = budget.cloudwatch;
-  const logGb = (ingestInvocations * C.logBytesPerIngestInvocation + apiCalls * C.logBytesPerApiRequest + L.rollup.invocationsPerMonth * C.logBytesPerRollupRun) / GB;
-  const logFixedGb = (budget.apiGateway.fixedRequestsPerMonth * C.logBytesPerApiRequest + L.rollup.invocationsPerMonth * C.logBytesPerRollupRun) / GB;
+  const logGb =
+    (ingestInvocations * C.logBytesPerIngestInvocation +
+      apiCalls * C.logBytesPerApiRequest +
+      L.rollup.invocationsPerMonth * C.logBytesPerRollupRun) /
+    GB;
+  const logFixedGb =
+    (budget.apiGateway.fixedRequestsPerMonth * C.logBytesPerApiRequest + L.rollup.invocationsPerMonth * C.logBytesPerRollupRun) / GB;
 
   const services: Omit<ServiceCost, 'total' | 'variable'>[] = [
     {
@@ -89,8 +101,18 @@ export function estimateMonthlyCost(transactionsPerDay: number, budget: Budget =
     {
       service: 'DynamoDB',
       lines: [
-        line('report writes (item + minute journal)', reports * (D.writeUnitsPerReport + D.extraWriteUnitsPerReport), 'WRU', prices.dynamodb.writeRequestUnit),
-        line(`rollup reads (journal + items, ${D.rollsPerMinute} rolls a minute)`, tx * D.readUnitsPerTransaction * D.rollsPerMinute, 'RRU', prices.dynamodb.readRequestUnit),
+        line(
+          'report writes (item + minute journal)',
+          reports * (D.writeUnitsPerReport + D.extraWriteUnitsPerReport),
+          'WRU',
+          prices.dynamodb.writeRequestUnit,
+        ),
+        line(
+          `rollup reads (journal + items, ${D.rollsPerMinute} rolls a minute)`,
+          tx * D.readUnitsPerTransaction * D.rollsPerMinute,
+          'RRU',
+          prices.dynamodb.readRequestUnit,
+        ),
         line('stats items written', D.statsWriteUnitsPerMonth, 'WRU', prices.dynamodb.writeRequestUnit, true),
         line('stats items read (API, daily rollup)', D.statsReadUnitsPerMonth, 'RRU', prices.dynamodb.readRequestUnit, true),
         line(`hot store (${D.hotDays} days of transactions)`, storedGb, 'GB-month', prices.dynamodb.storageGbMonth),

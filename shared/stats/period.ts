@@ -41,7 +41,13 @@ export const FAILURE_CAUSES = ['AUTH', 'THROTTLED', 'TARGET', 'TIMEOUT', 'VALIDA
 
 /** *1.1* Failure-cause columns of day rows: one per `errorCategory`, then failures without one. */
 export const FAILURE_COLUMNS = [
-  'failedAuth', 'failedThrottled', 'failedTarget', 'failedTimeout', 'failedValidation', 'failedOther', 'failedUnspecified',
+  'failedAuth',
+  'failedThrottled',
+  'failedTarget',
+  'failedTimeout',
+  'failedValidation',
+  'failedOther',
+  'failedUnspecified',
 ] as const satisfies readonly (keyof Row)[];
 
 /** A failure's column index: its category's, or the last (no category). */
@@ -52,9 +58,22 @@ export function failureCauseIndex(errorCategory: string | undefined): number {
 
 /** Column order of the CSV and JSON rows. */
 export const ROW_COLUMNS: (keyof Row)[] = [
-  'periodStart', 'granularity', 'route', 'serviceCode', 'consumerProvince', 'providerProvince',
-  'transactions', 'succeeded', 'failed', 'pairedTransactions', 'requestBytes', 'responseBytes',
-  'durationMsP50', 'durationMsP95', 'durationMsP99', 'durationMsMax',
+  'periodStart',
+  'granularity',
+  'route',
+  'serviceCode',
+  'consumerProvince',
+  'providerProvince',
+  'transactions',
+  'succeeded',
+  'failed',
+  'pairedTransactions',
+  'requestBytes',
+  'responseBytes',
+  'durationMsP50',
+  'durationMsP95',
+  'durationMsP99',
+  'durationMsMax',
 ];
 
 /** Column order of day rows: the row's, then the failure causes (*1.1*, appended). */
@@ -88,7 +107,10 @@ class GroupStats {
   sb = 0;
   readonly failures: number[] = new Array<number>(FAILURE_COLUMNS.length).fill(0);
   readonly sketch: DurationSketch;
-  constructor(readonly key: [string, string, string, string], sketch?: DurationSketch) {
+  constructor(
+    readonly key: [string, string, string, string],
+    sketch?: DurationSketch,
+  ) {
     this.sketch = sketch ?? new DurationSketch();
   }
 }
@@ -210,7 +232,13 @@ export class PeriodStats {
   toPayload(): PeriodPayload {
     return {
       groups: this.sortedGroups().map((g) => ({
-        k: g.key, n: g.n, ok: g.ok, pair: g.pair, qb: g.qb, sb: g.sb, s: g.sketch.toData(),
+        k: g.key,
+        n: g.n,
+        ok: g.ok,
+        pair: g.pair,
+        qb: g.qb,
+        sb: g.sb,
+        s: g.sketch.toData(),
         ...(g.n > g.ok ? { f: [...g.failures] } : {}),
       })),
       systems: [...this.systems].sort(),

@@ -2,7 +2,15 @@
  * The API keys in the keys table, by the SHA-256 of the key (`H#<hash>`: the principal) and by
  * id (`K#<keyId>`: the hash, to revoke and list). The keys themselves are never stored.
  */
-import { GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { hashKey, newKey, type KeyRecord, type Principal, type Role } from '#shared/auth/keys.ts';
 import { KEYS_TABLE } from '#shared/store/tables.ts';
 
@@ -11,14 +19,19 @@ const KEY_KIND = 'key';
 
 function recordOf(it: Record<string, AttributeValue>): KeyRecord {
   return {
-    keyId: it.keyId!.S!, role: it.role!.S! as Role, createdAt: it.createdAt!.S!,
+    keyId: it.keyId!.S!,
+    role: it.role!.S! as Role,
+    createdAt: it.createdAt!.S!,
     ...(it.platformId?.S ? { platformId: it.platformId.S } : {}),
     ...(it.revokedAt?.S ? { revokedAt: it.revokedAt.S } : {}),
   };
 }
 
 export class KeyStore {
-  constructor(private readonly ddb: DynamoDBClient, private readonly table: string) {}
+  constructor(
+    private readonly ddb: DynamoDBClient,
+    private readonly table: string,
+  ) {}
 
   /** Stores a key by its hash (and an id record to list and revoke it). Returns the key once. */
   async create(role: Role, platformId?: string, given?: { key: string; keyId: string }): Promise<{ key: string; record: KeyRecord }> {
@@ -100,13 +113,20 @@ export class KeyStore {
     do {
       const page = await this.ddb.send(
         new ScanCommand({
-          TableName: this.table, ExclusiveStartKey: start,
-          FilterExpression: 'begins_with(pk, :h) AND attribute_not_exists(kind)', ExpressionAttributeValues: { ':h': { S: 'H#' } },
+          TableName: this.table,
+          ExclusiveStartKey: start,
+          FilterExpression: 'begins_with(pk, :h) AND attribute_not_exists(kind)',
+          ExpressionAttributeValues: { ':h': { S: 'H#' } },
         }),
       );
       for (const it of page.Items ?? []) {
         await this.ddb.send(
-          new UpdateItemCommand({ TableName: this.table, Key: { pk: it.pk! }, UpdateExpression: 'SET kind = :k', ExpressionAttributeValues: { ':k': { S: KEY_KIND } } }),
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: { pk: it.pk! },
+            UpdateExpression: 'SET kind = :k',
+            ExpressionAttributeValues: { ':k': { S: KEY_KIND } },
+          }),
         );
         tagged++;
       }

@@ -5,7 +5,13 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { splitMinuteKey } from '#shared/time.ts';
 
 /** The bucket's top folders: IAM grants (infra/wiring.ts) and Glue tables (infra/glue-tables.ts) name them from here. */
-export const PREFIXES = { minute: 'rollups/minute/', daily: 'rollups/daily/', rollups: 'rollups/', archive: 'archive/', rejected: 'rejected/' } as const;
+export const PREFIXES = {
+  minute: 'rollups/minute/',
+  daily: 'rollups/daily/',
+  rollups: 'rollups/',
+  archive: 'archive/',
+  rejected: 'rejected/',
+} as const;
 
 export const keys = {
   minute: (minuteKey: string): string => {
@@ -43,7 +49,10 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export class RollupBucket {
-  constructor(private readonly s3: S3Client, readonly bucketName: string) {}
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucketName: string,
+  ) {}
 
   async put(key: string, body: string | Uint8Array): Promise<void> {
     const ext = key.slice(key.lastIndexOf('.') + 1);
@@ -51,7 +60,10 @@ export class RollupBucket {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     await this.s3.send(
       new PutObjectCommand({
-        Bucket: this.bucketName, Key: key, Body: bytes, ContentLength: bytes.length,
+        Bucket: this.bucketName,
+        Key: key,
+        Body: bytes,
+        ContentLength: bytes.length,
         ContentType: CONTENT_TYPES[ext] ?? 'application/octet-stream',
       }),
     );

@@ -72,9 +72,19 @@ interface StoredSlot {
 
 function toSlot(r: ReportFacts): StoredSlot {
   return {
-    e: r.eventId, pl: r.platformId, t: r.requestAtMs, d: r.durationMs, rt: r.route, sv: r.serviceCode,
-    cs: r.consumerSystem, cp: r.consumerProvince, ps: r.providerSystem, pp: r.providerProvince,
-    ok: r.succeeded, qb: r.requestBytes, sb: r.responseBytes,
+    e: r.eventId,
+    pl: r.platformId,
+    t: r.requestAtMs,
+    d: r.durationMs,
+    rt: r.route,
+    sv: r.serviceCode,
+    cs: r.consumerSystem,
+    cp: r.consumerProvince,
+    ps: r.providerSystem,
+    pp: r.providerProvince,
+    ok: r.succeeded,
+    qb: r.requestBytes,
+    sb: r.responseBytes,
     ...(r.transactionId !== undefined ? { tx: r.transactionId } : {}),
     ...(r.receivedAtMs !== undefined ? { rcv: r.receivedAtMs } : {}),
     ...(r.errorCategory !== undefined ? { ec: r.errorCategory } : {}),
@@ -85,9 +95,19 @@ function toSlot(r: ReportFacts): StoredSlot {
 
 function fromSlot(s: StoredSlot): ReportFacts {
   return {
-    eventId: s.e, platformId: s.pl, requestAtMs: s.t, durationMs: s.d, route: s.rt, serviceCode: s.sv,
-    consumerSystem: s.cs, consumerProvince: s.cp, providerSystem: s.ps, providerProvince: s.pp,
-    succeeded: s.ok, requestBytes: s.qb, responseBytes: s.sb,
+    eventId: s.e,
+    platformId: s.pl,
+    requestAtMs: s.t,
+    durationMs: s.d,
+    route: s.rt,
+    serviceCode: s.sv,
+    consumerSystem: s.cs,
+    consumerProvince: s.cp,
+    providerSystem: s.ps,
+    providerProvince: s.pp,
+    succeeded: s.ok,
+    requestBytes: s.qb,
+    responseBytes: s.sb,
     ...(s.tx !== undefined ? { transactionId: s.tx } : {}),
     ...(s.rcv !== undefined ? { receivedAtMs: s.rcv } : {}),
     ...(s.ec !== undefined ? { errorCategory: s.ec } : {}),
@@ -119,7 +139,10 @@ export class EventStore {
   private readonly hotMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly ddb: DynamoDBClient, opts: EventStoreOptions) {
+  constructor(
+    private readonly ddb: DynamoDBClient,
+    opts: EventStoreOptions,
+  ) {
     this.table = opts.tableName;
     this.shards = opts.shards;
     this.hotMs = opts.hotDays * 86_400_000;
@@ -279,7 +302,10 @@ export class EventStore {
   }
 
   /** Pages of one GSI partition (`b`), following `LastEvaluatedKey` past the 1 MB page limit. */
-  private async *queryBucket(b: string, opts: { pageSize?: number; count?: boolean }): AsyncGenerator<Record<string, AttributeValue>[], number> {
+  private async *queryBucket(
+    b: string,
+    opts: { pageSize?: number; count?: boolean },
+  ): AsyncGenerator<Record<string, AttributeValue>[], number> {
     let count = 0;
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -331,7 +357,9 @@ export class EventStore {
       for (let attempt = 0; pending.length; attempt++) {
         if (attempt > 8) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-        const res = await this.ddb.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: consistent } } }));
+        const res = await this.ddb.send(
+          new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: consistent } } }),
+        );
         out.push(...(res.Responses?.[this.table] ?? []));
         pending = (res.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, AttributeValue>[];
       }
@@ -350,7 +378,10 @@ export class EventStore {
     const names: Record<string, string> = { '#c': 'c', '#p': 'p', '#e': 'e', '#pl': 'pl' };
     const values: Record<string, unknown> = {};
     const cond: string[] = [];
-    for (const [slot, alias] of [['consumer', 'c'], ['provider', 'p']] as const) {
+    for (const [slot, alias] of [
+      ['consumer', 'c'],
+      ['provider', 'p'],
+    ] as const) {
       const f = seen[slot];
       if (f) {
         cond.push(`#${alias}.#e = :${alias}e AND #${alias}.#pl = :${alias}pl`);
@@ -362,13 +393,22 @@ export class EventStore {
     try {
       if (!next) {
         await this.ddb.send(
-          new DeleteItemCommand({ TableName: this.table, Key: key, ConditionExpression: cond.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: marshall(values) }),
+          new DeleteItemCommand({
+            TableName: this.table,
+            Key: key,
+            ConditionExpression: cond.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: marshall(values),
+          }),
         );
         return true;
       }
       const sets: string[] = [];
       const removes: string[] = [];
-      for (const [slot, alias] of [['consumer', 'c'], ['provider', 'p']] as const) {
+      for (const [slot, alias] of [
+        ['consumer', 'c'],
+        ['provider', 'p'],
+      ] as const) {
         const f = next[slot];
         if (f) {
           sets.push(`#${alias} = :${alias}`);

@@ -46,7 +46,10 @@ function chunks(keys: string[]): string[][] {
 }
 
 export class MinuteJournal {
-  constructor(private readonly ddb: DynamoDBClient, private readonly opts: JournalOptions) {}
+  constructor(
+    private readonly ddb: DynamoDBClient,
+    private readonly opts: JournalOptions,
+  ) {}
 
   private ttl(): Record<string, AttributeValue> {
     return this.opts.hotMs > 0 ? { ttl: { N: String(Math.floor((this.opts.now() + this.opts.hotMs) / 1000)) } } : {};

@@ -54,7 +54,9 @@ export async function ensureTable(ddb: DynamoDBClient, name: string, def: TableD
   }
   if (def.ttlAttribute) {
     // Not every emulator knows TTL (dynalite does not): the attribute is still written.
-    await ddb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true } })).catch(() => undefined);
+    await ddb
+      .send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true } }))
+      .catch(() => undefined);
   }
 }
 

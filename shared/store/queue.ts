@@ -8,10 +8,20 @@ import { TransientError } from '#shared/errors.ts';
 
 /** Messages still in a queue: visible, in flight and delayed. */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const a = (await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
-  )).Attributes ?? {};
-  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+  const a =
+    (
+      await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+        }),
+      )
+    ).Attributes ?? {};
+  return (
+    Number(a.ApproximateNumberOfMessages ?? 0) +
+    Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
 }
 
 /** Entries SQS still refused after every attempt, or refused for a fault of the request (never retried). */
@@ -67,7 +77,13 @@ export const MESSAGE_BYTES = 60 * 1024;
 export const BATCH_BYTES = 240 * 1024;
 
 /** How the API packs what it relays: 60 KiB messages, 10 a batch; a larger event goes alone. */
-export const RELAY_LIMITS: PackLimits = { maxEventsPerEnvelope: 500, maxMessageBytes: MESSAGE_BYTES, maxMessagesPerBatch: 10, maxBatchBytes: BATCH_BYTES, oversizedAlone: true };
+export const RELAY_LIMITS: PackLimits = {
+  maxEventsPerEnvelope: 500,
+  maxMessageBytes: MESSAGE_BYTES,
+  maxMessagesPerBatch: 10,
+  maxBatchBytes: BATCH_BYTES,
+  oversizedAlone: true,
+};
 
 /**
  * The ingest queue as the API sees it: events accepted over HTTPS are sent as envelope messages
@@ -75,7 +91,10 @@ export const RELAY_LIMITS: PackLimits = { maxEventsPerEnvelope: 500, maxMessageB
  * path SQS events take.
  */
 export class IngestQueue {
-  constructor(private readonly sqs: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   /**
    * Sends the events; entries SQS refuses are sent again a few times. Throws a TransientError if

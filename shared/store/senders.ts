@@ -6,7 +6,14 @@
  * A sender is either a platform's (`lgsp`: it may report only as that platform) or an operator's
  * (`ops`: a relay that may carry any platform's reports, e.g. a copy-redrive of dead letters).
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 
 export type SenderRole = 'lgsp' | 'ops';
 
@@ -27,7 +34,10 @@ export const SENDER_ID = /^[A-Z0-9]{8,128}$/;
 const PREFIX = 'S#';
 
 export class SenderStore {
-  constructor(private readonly ddb: DynamoDBClient, private readonly table: string) {}
+  constructor(
+    private readonly ddb: DynamoDBClient,
+    private readonly table: string,
+  ) {}
 
   /** Registers (or replaces) a sender. */
   async put(record: Omit<SenderRecord, 'createdAt'> & { createdAt?: string }): Promise<SenderRecord> {
@@ -53,13 +63,17 @@ export class SenderStore {
   /** The sender's record, or undefined when it is not registered (or was removed). */
   async get(senderId: string): Promise<SenderRecord | undefined> {
     if (!SENDER_ID.test(senderId)) return undefined;
-    const out = await this.ddb.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: PREFIX + senderId } }, ConsistentRead: true }));
+    const out = await this.ddb.send(
+      new GetItemCommand({ TableName: this.table, Key: { pk: { S: PREFIX + senderId } }, ConsistentRead: true }),
+    );
     return out.Item ? toRecord(out.Item) : undefined;
   }
 
   /** Removes a sender; false when there was none. */
   async remove(senderId: string): Promise<boolean> {
-    const out = await this.ddb.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: { S: PREFIX + senderId } }, ReturnValues: 'ALL_OLD' }));
+    const out = await this.ddb.send(
+      new DeleteItemCommand({ TableName: this.table, Key: { pk: { S: PREFIX + senderId } }, ReturnValues: 'ALL_OLD' }),
+    );
     return Boolean(out.Attributes);
   }
 
@@ -70,8 +84,10 @@ export class SenderStore {
     do {
       const page = await this.ddb.send(
         new ScanCommand({
-          TableName: this.table, ExclusiveStartKey: start,
-          FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: PREFIX } },
+          TableName: this.table,
+          ExclusiveStartKey: start,
+          FilterExpression: 'begins_with(pk, :p)',
+          ExpressionAttributeValues: { ':p': { S: PREFIX } },
         }),
       );
       for (const it of page.Items ?? []) out.push(toRecord(it));

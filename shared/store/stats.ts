@@ -77,9 +77,18 @@ function sleep(ms: number): Promise<void> {
 }
 
 export class StatsStore {
-  constructor(private readonly ddb: DynamoDBClient, private readonly table: string) {}
+  constructor(
+    private readonly ddb: DynamoDBClient,
+    private readonly table: string,
+  ) {}
 
-  private async putPeriod(pk: string, sk: string, totals: PeriodTotals, payload: PeriodPayload, extra: Record<string, AttributeValue> = {}): Promise<void> {
+  private async putPeriod(
+    pk: string,
+    sk: string,
+    totals: PeriodTotals,
+    payload: PeriodPayload,
+    extra: Record<string, AttributeValue> = {},
+  ): Promise<void> {
     const gz = gzipSync(JSON.stringify(payload));
     const parts = Math.max(1, Math.ceil(gz.length / PART_BYTES));
     // Tail parts first, head last: a reader never sees a head whose parts are not written yet.
@@ -169,7 +178,13 @@ export class StatsStore {
         UpdateExpression: 'SET #a = :v',
         ExpressionAttributeNames: { '#a': attribute },
         ExpressionAttributeValues: {
-          ':v': { L: [{ N: String(totals.transactions) }, { N: String(totals.succeeded) }, totals.durationMsP95 === null ? { NULL: true } : { N: String(totals.durationMsP95) }] },
+          ':v': {
+            L: [
+              { N: String(totals.transactions) },
+              { N: String(totals.succeeded) },
+              totals.durationMsP95 === null ? { NULL: true } : { N: String(totals.durationMsP95) },
+            ],
+          },
         },
       }),
     );
@@ -182,7 +197,11 @@ export class StatsStore {
     for (const [name, value] of Object.entries(out.Item)) {
       if (!name.startsWith(prefix) || !value.L) continue;
       const [n, ok, p95] = value.L;
-      points.set(name.slice(1), { transactions: Number(n?.N ?? 0), succeeded: Number(ok?.N ?? 0), durationMsP95: p95?.N === undefined ? null : Number(p95.N) });
+      points.set(name.slice(1), {
+        transactions: Number(n?.N ?? 0),
+        succeeded: Number(ok?.N ?? 0),
+        durationMsP95: p95?.N === undefined ? null : Number(p95.N),
+      });
     }
     return points;
   }
@@ -228,7 +247,11 @@ export class StatsStore {
     const pk = `SYS#${day.slice(0, 4)}`;
     const sk = day.slice(5);
     for (let i = parts - 1; i >= 0; i--) {
-      const item: Record<string, AttributeValue> = { pk: { S: pk }, sk: { S: i === 0 ? sk : `${sk}#${i}` }, z: { B: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) } };
+      const item: Record<string, AttributeValue> = {
+        pk: { S: pk },
+        sk: { S: i === 0 ? sk : `${sk}#${i}` },
+        z: { B: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) },
+      };
       if (i === 0) Object.assign(item, { parts: { N: String(parts) }, count: { N: String(systems.length) } });
       await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: item }));
     }
@@ -268,7 +291,13 @@ export class StatsStore {
 
   /** Rolled days of a year, optionally only `MM-DD` from..to (inclusive); `payload: false` as for minutes. */
   async daysOf<S>(year: string, fromMmdd?: string, toMmdd?: string, opts: ReadOptions = {}): Promise<StoredPeriod<S>[]> {
-    const periods = await this.queryPeriods(`DAY#${year}`, (it) => JSON.parse(it.summary?.S ?? 'null') as S, fromMmdd, toMmdd, opts.payload ?? true);
+    const periods = await this.queryPeriods(
+      `DAY#${year}`,
+      (it) => JSON.parse(it.summary?.S ?? 'null') as S,
+      fromMmdd,
+      toMmdd,
+      opts.payload ?? true,
+    );
     return periods.map((p) => ({ ...p, period: `${year}-${p.period}` }));
   }
 
@@ -281,7 +310,9 @@ export class StatsStore {
       pk: `DIRTY#${shardOf(p, DIRTY_SHARDS)}`,
       sk: `${p.length > 10 ? 'M' : 'D'}#${p}`,
     }));
-    const requests: WriteRequest[] = marks.map((m) => ({ PutRequest: { Item: { pk: { S: m.pk }, sk: { S: m.sk }, at: { N: String(m.at) } } } }));
+    const requests: WriteRequest[] = marks.map((m) => ({
+      PutRequest: { Item: { pk: { S: m.pk }, sk: { S: m.sk }, at: { N: String(m.at) } } },
+    }));
     for (let i = 0; i < requests.length; i += 25) await this.batchWrite(requests.slice(i, i + 25));
     return marks;
   }
@@ -341,13 +372,18 @@ export class StatsStore {
 
   /** The first minute (`YYYY-MM-DDTHH:mm`) the scheduled rollup has not rolled yet. */
   async watermark(): Promise<string | undefined> {
-    const out = await this.ddb.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: 'CTRL' }, sk: { S: 'watermark' } }, ConsistentRead: true }));
+    const out = await this.ddb.send(
+      new GetItemCommand({ TableName: this.table, Key: { pk: { S: 'CTRL' }, sk: { S: 'watermark' } }, ConsistentRead: true }),
+    );
     return out.Item?.next?.S;
   }
 
   async setWatermark(next: string): Promise<void> {
     await this.ddb.send(
-      new PutItemCommand({ TableName: this.table, Item: { pk: { S: 'CTRL' }, sk: { S: 'watermark' }, next: { S: next }, at: { N: String(Date.now()) } } }),
+      new PutItemCommand({
+        TableName: this.table,
+        Item: { pk: { S: 'CTRL' }, sk: { S: 'watermark' }, next: { S: next }, at: { N: String(Date.now()) } },
+      }),
     );
   }
 
@@ -413,7 +449,9 @@ export class StatsStore {
 
   /** Who holds the lease and until when (ops, tests). */
   async lease(): Promise<{ owner: string; until: number } | undefined> {
-    const out = await this.ddb.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } }, ConsistentRead: true }));
+    const out = await this.ddb.send(
+      new GetItemCommand({ TableName: this.table, Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } }, ConsistentRead: true }),
+    );
     return out.Item ? { owner: out.Item.owner!.S!, until: Number(out.Item.until!.N) } : undefined;
   }
 
@@ -486,7 +524,13 @@ export class StatsStore {
     let start: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.ddb.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey: start, ConsistentRead: true }),
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
       );
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
@@ -496,7 +540,9 @@ export class StatsStore {
 
   /** Records how many events one message (or request) had rejected, on the day it was received. */
   async putRejectedCount(day: string, id: string, count: number): Promise<void> {
-    await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: { pk: { S: `REJ#${day}` }, sk: { S: id }, n: { N: String(count) } } }));
+    await this.ddb.send(
+      new PutItemCommand({ TableName: this.table, Item: { pk: { S: `REJ#${day}` }, sk: { S: id }, n: { N: String(count) } } }),
+    );
   }
 
   /** Rejected events received on a day. */
@@ -505,7 +551,12 @@ export class StatsStore {
     let start: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.ddb.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `REJ#${day}` } }, ExclusiveStartKey: start }),
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: `REJ#${day}` } },
+          ExclusiveStartKey: start,
+        }),
       );
       for (const it of out.Items ?? []) total += Number(it.n?.N ?? 0);
       start = out.LastEvaluatedKey;

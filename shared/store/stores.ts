@@ -40,7 +40,13 @@ export interface Stores {
 export function makeStores(ddb: DynamoDBClient, s3: S3Client, names: ResourceNames, p: PipelineNumbers, now?: () => number): Stores {
   const bucket = new RollupBucket(s3, names.bucket);
   return {
-    events: new EventStore(ddb, { tableName: names.eventsTable, journalTableName: names.statsTable, shards: p.shards, hotDays: p.hotDays, ...(now ? { now } : {}) }),
+    events: new EventStore(ddb, {
+      tableName: names.eventsTable,
+      journalTableName: names.statsTable,
+      shards: p.shards,
+      hotDays: p.hotDays,
+      ...(now ? { now } : {}),
+    }),
     stats: new StatsStore(ddb, names.statsTable),
     bucket,
     archive: new ArchiveStore(bucket),

@@ -46,12 +46,17 @@ export class ThrottleCounters {
           ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
           ExpressionAttributeNames: { '#n': 'n', '#ttl': 'ttl' },
           // Expired counters are removed by TTL on `ttl` where the table has it enabled.
-          ExpressionAttributeValues: { ':one': { N: '1' }, ':limit': { N: String(this.opts.limit) }, ':ttl': { N: String(windowEnd + 3600) } },
+          ExpressionAttributeValues: {
+            ':one': { N: '1' },
+            ':limit': { N: String(this.opts.limit) },
+            ':ttl': { N: String(windowEnd + 3600) },
+          },
         }),
       );
       return undefined;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === 'ConditionalCheckFailedException') return Math.max(1, windowEnd - nowSec);
+      if (err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === 'ConditionalCheckFailedException')
+        return Math.max(1, windowEnd - nowSec);
       throw err;
     }
   }

@@ -12,7 +12,13 @@ import { getTimezoneOffset } from 'date-fns-tz';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { defaultRegistry, type Registry } from '#shared/registry.ts';
 import { DAY_MS, MINUTE_MS, TIME_ZONE, dayStartMs, minuteKeyOf } from '#shared/time.ts';
-import { averageDailyTransactions, catalogue as defaultCatalogue, type Catalogue, type ServiceDef, type TrafficProfile } from './profile.ts';
+import {
+  averageDailyTransactions,
+  catalogue as defaultCatalogue,
+  type Catalogue,
+  type ServiceDef,
+  type TrafficProfile,
+} from './profile.ts';
 import { WeightedTable, mulberry32, normal, seedOf } from './prng.ts';
 import { systemsOn, type SystemDef } from './systems.ts';
 
@@ -151,7 +157,11 @@ export class DayTraffic {
   private readonly interactiveShare: number;
   private consumed = false;
 
-  constructor(readonly profile: TrafficProfile, readonly day: string, readonly opts: GenerateOptions = {}) {
+  constructor(
+    readonly profile: TrafficProfile,
+    readonly day: string,
+    readonly opts: GenerateOptions = {},
+  ) {
     const seed = opts.seed ?? profile.seed;
     const cat = opts.catalogue ?? defaultCatalogue;
     this.transactions = targetTransactions(profile, day, opts);
@@ -163,7 +173,10 @@ export class DayTraffic {
     this.officeCurve = office;
     this.machineCurve = machine;
     const mix = office.map((o, m) => this.interactiveShare * o + (1 - this.interactiveShare) * machine[m]!);
-    const table = new WeightedTable(mix.map((_, m) => m), mix);
+    const table = new WeightedTable(
+      mix.map((_, m) => m),
+      mix,
+    );
     const r = mulberry32(seedOf(seed, profile.id, day, opts.scale ?? 1, 'minutes'));
     this.counts = new Array<number>(1440).fill(0);
     for (let i = 0; i < this.transactions; i++) this.counts[table.pick(r)]!++;
@@ -177,9 +190,22 @@ export class DayTraffic {
       if (!peak || n > peak.transactions) peak = { periodStart: `${key}:00+07:00`, transactions: n };
     });
     this.expected = {
-      date: day, transactions: this.transactions, succeeded: 0, failed: 0, ngspTransactions: 0, pairedTransactions: 0,
-      avgTransactionsPerMinute: Math.round((this.transactions / 1440) * 1000) / 1000, peakMinute: peak,
-      distinctSystems: 0, systems: [], reportingPlatforms: [], reports: 0, duplicates: 0, lateReports: 0, events: 0, perMinute,
+      date: day,
+      transactions: this.transactions,
+      succeeded: 0,
+      failed: 0,
+      ngspTransactions: 0,
+      pairedTransactions: 0,
+      avgTransactionsPerMinute: Math.round((this.transactions / 1440) * 1000) / 1000,
+      peakMinute: peak,
+      distinctSystems: 0,
+      systems: [],
+      reportingPlatforms: [],
+      reports: 0,
+      duplicates: 0,
+      lateReports: 0,
+      events: 0,
+      perMinute,
     };
   }
 
@@ -208,9 +234,18 @@ export class DayTraffic {
     }
     const services = cat.services.filter((s) => consumersOf.get(s.serviceCode)?.length && providersOf.get(s.serviceCode)?.length);
     if (!services.length) throw new Error(`profile ${p.id} has no usable service on ${this.day}`);
-    const officeServices = new WeightedTable(services, services.map((s) => s.weight * s.interactive));
-    const machineServices = new WeightedTable(services, services.map((s) => s.weight * (1 - s.interactive)));
-    const errors = new WeightedTable(cat.errorCategories, cat.errorCategories.map((e) => e.share));
+    const officeServices = new WeightedTable(
+      services,
+      services.map((s) => s.weight * s.interactive),
+    );
+    const machineServices = new WeightedTable(
+      services,
+      services.map((s) => s.weight * (1 - s.interactive)),
+    );
+    const errors = new WeightedTable(
+      cat.errorCategories,
+      cat.errorCategories.map((e) => e.share),
+    );
     const serviceByCode = new Map(services.map((s) => [s.serviceCode, s]));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
@@ -238,7 +273,8 @@ export class DayTraffic {
     let j = 0;
     for (let m = 0; m < 1440; m++) {
       const minuteStart = dayStart + m * MINUTE_MS;
-      const pInteractive = (this.interactiveShare * this.officeCurve[m]!) /
+      const pInteractive =
+        (this.interactiveShare * this.officeCurve[m]!) /
         (this.interactiveShare * this.officeCurve[m]! + (1 - this.interactiveShare) * this.machineCurve[m]! || 1);
       for (let i = 0; i < this.counts[m]!; i++, j++) {
         let svc: ServiceDef;
@@ -253,7 +289,9 @@ export class DayTraffic {
           svc = serviceByCode.get(pick(cover.provides.filter((c) => serviceByCode.has(c))))!;
           provider = cover;
           const consumers = consumersOf.get(svc.serviceCode)!;
-          consumer = consumers.find((c) => c.provinceCode !== undefined && c.provinceCode === provider.provinceCode && c.id !== provider.id) ?? pick(consumers);
+          consumer =
+            consumers.find((c) => c.provinceCode !== undefined && c.provinceCode === provider.provinceCode && c.id !== provider.id) ??
+            pick(consumers);
         } else {
           svc = (r() < pInteractive ? officeServices : machineServices).pick(r);
           consumer = pick(consumersOf.get(svc.serviceCode)!);
@@ -262,9 +300,10 @@ export class DayTraffic {
         const at = minuteStart + Math.floor(r() * 59_900);
         const ok = r() >= p.failureShare;
         const err = ok ? undefined : errors.pick(r);
-        const duration = err?.errorCategory === 'TIMEOUT'
-          ? 30_000 + Math.floor(r() * 5_000)
-          : Math.max(5, Math.round(svc.durationMs * Math.exp(0.6 * normal(r)) * (ok ? 1 : 0.3)));
+        const duration =
+          err?.errorCategory === 'TIMEOUT'
+            ? 30_000 + Math.floor(r() * 5_000)
+            : Math.max(5, Math.round(svc.durationMs * Math.exp(0.6 * normal(r)) * (ok ? 1 : 0.3)));
         const requestBytes = 300 + Math.floor(r() * 1500);
         const responseBytes = ok ? Math.round(svc.responseBytes * (0.5 + r())) : 120 + Math.floor(r() * 200);
         const route: 'NGSP' | 'LGSP' = consumer.platformId === provider.platformId && consumer.platformId !== 'NGSP' ? 'LGSP' : 'NGSP';
@@ -272,7 +311,11 @@ export class DayTraffic {
         const roles: ('CONSUMER' | 'PROVIDER')[] = paired ? ['CONSUMER', 'PROVIDER'] : [r() < 0.75 ? 'CONSUMER' : 'PROVIDER'];
         const txId = `${prefix}-${String(j).padStart(6, '0')}`;
         const withTx = paired || r() < 0.5;
-        const party = (s: SystemDef) => ({ orgCode: s.orgCode, systemCode: s.systemCode, ...(s.provinceCode ? { provinceCode: s.provinceCode } : {}) });
+        const party = (s: SystemDef) => ({
+          orgCode: s.orgCode,
+          systemCode: s.systemCode,
+          ...(s.provinceCode ? { provinceCode: s.provinceCode } : {}),
+        });
         const hop = 5 + Math.floor(r() * 35);
         for (const role of roles) {
           const reqAt = role === 'CONSUMER' ? at : at + hop;

@@ -30,7 +30,10 @@ export class WeightedTable<T> {
   private readonly cumulative: number[] = [];
   readonly total: number;
 
-  constructor(readonly items: readonly T[], weights: readonly number[]) {
+  constructor(
+    readonly items: readonly T[],
+    weights: readonly number[],
+  ) {
     let sum = 0;
     for (const w of weights) {
       sum += Math.max(0, w);

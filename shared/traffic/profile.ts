@@ -64,7 +64,11 @@ export interface Catalogue {
   provincialTypes: SystemTypeDef[];
   districtType: SystemTypeDef;
   services: ServiceDef[];
-  errorCategories: { errorCategory: 'AUTH' | 'THROTTLED' | 'TARGET' | 'TIMEOUT' | 'VALIDATION' | 'OTHER'; share: number; httpStatus: number }[];
+  errorCategories: {
+    errorCategory: 'AUTH' | 'THROTTLED' | 'TARGET' | 'TIMEOUT' | 'VALIDATION' | 'OTHER';
+    share: number;
+    httpStatus: number;
+  }[];
   curves: { office: [string, number][]; machine: [string, number][] };
 }
 

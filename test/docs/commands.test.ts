@@ -57,7 +57,13 @@ function duckdbQueries(markdown: string): string[] {
   const sql = [...section.slice(0, section.indexOf('\n## ', 5)).matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!).join('\n');
   return sql
     .split(';')
-    .map((q) => q.split('\n').filter((l) => !l.trim().startsWith('--')).join('\n').trim())
+    .map((q) =>
+      q
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('--'))
+        .join('\n')
+        .trim(),
+    )
     .filter(Boolean);
 }
 
@@ -107,7 +113,12 @@ describe('the commands of README.md and docs/', () => {
     mkdirSync(dataDir, { mode: 0o700 });
     stack = await LocalStack.start({ dataDir, useEnvironment: false });
     const keys = await ensureLocalKeys(join(dataDir, 'keys.json'), new KeyStore(stack.clients.ddb, stack.resources.names.tables.Keys));
-    const senders = await ensureLocalSenders(join(dataDir, 'senders.json'), stack.clients.ddb, stack.resources.names.tables.Keys, stack.sqsProxy);
+    const senders = await ensureLocalSenders(
+      join(dataDir, 'senders.json'),
+      stack.clients.ddb,
+      stack.resources.names.tables.Keys,
+      stack.sqsProxy,
+    );
     json = stack.stackJson(keys, senders);
     writeFileSync(join(dataDir, 'stack.json'), JSON.stringify(json, null, 2) + '\n', { mode: 0o600 });
     target = localTarget(json);
@@ -127,7 +138,9 @@ describe('the commands of README.md and docs/', () => {
     expect(lgsp).toMatch(/aws sqs send-message --endpoint-url/);
     expect(lgsp).toMatch(/curl -sS -X POST "\$API\/v1\/events"/);
     expect(lgsp).not.toMatch(/cdk-outputs/);
-    expect(shellBlocks(readFileSync(join(ROOT, 'docs/analysts.md'), 'utf8')).join('\n')).toMatch(/s3 ls[\s\S]*s3 cp[\s\S]*ngsp -- download/);
+    expect(shellBlocks(readFileSync(join(ROOT, 'docs/analysts.md'), 'utf8')).join('\n')).toMatch(
+      /s3 ls[\s\S]*s3 cp[\s\S]*ngsp -- download/,
+    );
   });
 
   it('given the LGSP guide, when its commands run, then the AWS CLI, curl and ngsp lines all deliver their events', async () => {
@@ -170,7 +183,10 @@ describe('the commands of README.md and docs/', () => {
     expect(inPlace).toBe(viaCli);
     expect(downloaded).toBe(viaCli);
 
-    const summary = JSON.parse(readFileSync(join(work, `data/rollups/daily/date=${DAY}/summary.json`), 'utf8')) as { transactions: number; peakMinute: { periodStart: string; transactions: number } };
+    const summary = JSON.parse(readFileSync(join(work, `data/rollups/daily/date=${DAY}/summary.json`), 'utf8')) as {
+      transactions: number;
+      peakMinute: { periodStart: string; transactions: number };
+    };
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
     await con.run(`SET file_search_path = '${work}'`);
@@ -188,6 +204,8 @@ describe('the commands of README.md and docs/', () => {
     const sums = await rows(summaries!);
     expect(sums.find((s) => String(s.date) === DAY)?.transactions).toBe(String(summary.transactions));
     con.closeSync();
-    console.log(`[docs] ${DAY}: ${summary.transactions} transactions, peak ${peakIct} ICT (${summary.peakMinute.transactions}); aws s3 cp = .local file = ngsp download (${viaCli.length} bytes)`);
+    console.log(
+      `[docs] ${DAY}: ${summary.transactions} transactions, peak ${peakIct} ICT (${summary.peakMinute.transactions}); aws s3 cp = .local file = ngsp download (${viaCli.length} bytes)`,
+    );
   });
 });

@@ -23,7 +23,11 @@ const DAY = 24 * HOUR;
 
 function effective(tx: OracleTx): { at: number; serviceCode: string; pair: string } {
   const e = (tx.consumer ?? tx.provider)!;
-  return { at: Date.parse(e.requestAt), serviceCode: e.serviceCode, pair: `${e.consumer.provinceCode ?? ''}>${e.provider.provinceCode ?? ''}` };
+  return {
+    at: Date.parse(e.requestAt),
+    serviceCode: e.serviceCode,
+    pair: `${e.consumer.provinceCode ?? ''}>${e.provider.provinceCode ?? ''}`,
+  };
 }
 
 function maxCount(values: string[]): number {
@@ -47,18 +51,51 @@ describe('dashboard in a browser', () => {
     // Prepare: traffic with platforms and provinces in force today
     const platforms = ['NGSP', 'LGSP-01', 'LGSP-79', 'LGSP-48', 'LGSP-BYT'].filter((p) => defaultRegistry.isPlatformValid(p, today));
     const provinces = ['01', '79', '48', '92'].filter((c) => defaultRegistry.isProvinceValid(c, today));
-    const recent = generateStream({ seed: 11, startMs: now - 20 * HOUR, spanMs: 19 * HOUR, transactions: 360, platforms, provinces, prefix: 'recent', invalidShare: 0 });
-    const older = generateStream({ seed: 12, startMs: now - 30 * DAY, spanMs: 25 * DAY, transactions: 240, platforms, provinces, prefix: 'older', invalidShare: 0 });
+    const recent = generateStream({
+      seed: 11,
+      startMs: now - 20 * HOUR,
+      spanMs: 19 * HOUR,
+      transactions: 360,
+      platforms,
+      provinces,
+      prefix: 'recent',
+      invalidShare: 0,
+    });
+    const older = generateStream({
+      seed: 12,
+      startMs: now - 30 * DAY,
+      spanMs: 25 * DAY,
+      transactions: 240,
+      platforms,
+      provinces,
+      prefix: 'older',
+      invalidShare: 0,
+    });
     const valid = [...recent.valid, ...older.valid];
     txs = oracleTransactions(valid);
     // The demo's day (npm start replays 2020-11-18), in the platforms and provinces of 2020.
-    const demo = generateStream({ seed: 14, startMs: Date.parse(`${demoDay}T07:00:00+07:00`), spanMs: 10 * HOUR, transactions: 150, prefix: 'demo', invalidShare: 0 });
+    const demo = generateStream({
+      seed: 14,
+      startMs: Date.parse(`${demoDay}T07:00:00+07:00`),
+      spanMs: 10 * HOUR,
+      transactions: 150,
+      prefix: 'demo',
+      invalidShare: 0,
+    });
     demoTxs = oracleTransactions(demo.valid);
     const [stack, b] = await Promise.all([
       startApiStack([]),
       chromium.launch({
         executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: [
+          '--no-sandbox',
+          '--headless',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       }),
     ]);
     t = stack;
@@ -161,7 +198,9 @@ describe('dashboard in a browser', () => {
     const days = await chart('chart-days');
     expect(Number(days.points)).toBe(90);
     expect(Number(days.transactions)).toBe(expected.transactions);
-    const services = await page.$$eval('#services tbody tr', (rows) => rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.transactions ?? 0), 0));
+    const services = await page.$$eval('#services tbody tr', (rows) =>
+      rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.transactions ?? 0), 0),
+    );
     expect(services).toBeGreaterThan(0);
     expect(await page.textContent('#chart-minutes h2')).toContain('18/11/2020');
     expect(await page.inputValue('#from')).toBe(demoDay);
@@ -186,7 +225,9 @@ describe('dashboard in a browser', () => {
     const expected = oracleSummary(demoTxs, demoDay);
     expect(await page.getAttribute('html', 'lang')).toBe('vi');
     expect(await page.textContent('#today [data-figure=transactions] dt')).toBe('Giao dịch');
-    expect(await page.textContent('#today [data-figure=transactions] dd')).toBe(new Intl.NumberFormat('vi-VN').format(expected.transactions));
+    expect(await page.textContent('#today [data-figure=transactions] dd')).toBe(
+      new Intl.NumberFormat('vi-VN').format(expected.transactions),
+    );
     expect(await page.textContent('#today .period')).toBe('18/11/2020');
     expect(await page.textContent('#provinces thead')).toContain('Tỉnh bên cung cấp');
     // A pair without a province names the central level, never "(not reported)".
@@ -200,7 +241,9 @@ describe('dashboard in a browser', () => {
     await page.waitForSelector('body[data-lang=en]');
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.textContent('#today [data-figure=transactions] dt')).toBe('Transactions');
-    expect(await page.textContent('#today [data-figure=transactions] dd')).toBe(new Intl.NumberFormat('en-GB').format(expected.transactions));
+    expect(await page.textContent('#today [data-figure=transactions] dd')).toBe(
+      new Intl.NumberFormat('en-GB').format(expected.transactions),
+    );
     expect(await page.textContent('#chart-minutes h2')).toBe('18/11/2020 — transactions per minute');
     expect(await page.textContent('#lang')).toBe('Tiếng Việt');
     await page.screenshot({ path: `${ARTIFACTS}dashboard-en.png`, fullPage: true });

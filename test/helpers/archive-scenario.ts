@@ -27,16 +27,35 @@ const WINDOWS: [string, number][] = [
 export const ARCHIVE_DAYS = ['2020-11-17', '2020-11-18', '2020-11-19', '2020-11-20'];
 
 /** Settings for a schedule that rolls every 2 s with a 5 s lateness window. */
-export const FAST_SCHEDULE = { NGSP_SCHEDULE_SECONDS: '2', LATENESS_SECONDS: '5', DIRTY_MARGIN_SECONDS: '2', INITIAL_LOOKBACK_MINUTES: '1', INDEX_LAG_SECONDS: '1' };
+export const FAST_SCHEDULE = {
+  NGSP_SCHEDULE_SECONDS: '2',
+  LATENESS_SECONDS: '5',
+  DIRTY_MARGIN_SECONDS: '2',
+  INITIAL_LOOKBACK_MINUTES: '1',
+  INDEX_LAG_SECONDS: '1',
+};
 
 function streams(prefix: string, transactions: number, seed: number): Stream {
   const parts = WINDOWS.map(([start, minutes], i) =>
     generateStream({
-      seed: seed + i, prefix: `${prefix}${i}`, startMs: Date.parse(start), spanMs: minutes * 60_000, transactions,
-      pairShare: 0.6, crossMinuteShare: 0.4, duplicateShare: 0.1, conflictShare: 0.02, invalidShare: 0.02,
+      seed: seed + i,
+      prefix: `${prefix}${i}`,
+      startMs: Date.parse(start),
+      spanMs: minutes * 60_000,
+      transactions,
+      pairShare: 0.6,
+      crossMinuteShare: 0.4,
+      duplicateShare: 0.1,
+      conflictShare: 0.02,
+      invalidShare: 0.02,
     }),
   );
-  return { valid: parts.flatMap((p) => p.valid), duplicates: parts.flatMap((p) => p.duplicates), conflicts: parts.flatMap((p) => p.conflicts), invalid: parts.flatMap((p) => p.invalid) };
+  return {
+    valid: parts.flatMap((p) => p.valid),
+    duplicates: parts.flatMap((p) => p.duplicates),
+    conflicts: parts.flatMap((p) => p.conflicts),
+    invalid: parts.flatMap((p) => p.invalid),
+  };
 }
 
 const reportId = (e: ExchangeEvent): string => `${e.reporter.platformId}#${e.eventId}`;
@@ -109,7 +128,10 @@ export function scenarioSets(seed: number) {
     return c;
   });
   const lateConflicts = take(12, (e) => e.transactionId !== undefined).map((e) => ({
-    ...structuredClone(e), eventId: `${e.eventId}-late-conflict`, succeeded: !e.succeeded, responseAt: e.requestAt,
+    ...structuredClone(e),
+    eventId: `${e.eventId}-late-conflict`,
+    succeeded: !e.succeeded,
+    responseAt: e.requestAt,
     ...(e.succeeded ? { errorCategory: 'TARGET' as const } : { errorCategory: undefined }),
   }));
   for (const c of lateConflicts) if (c.errorCategory === undefined) delete (c as { errorCategory?: string }).errorCategory;
@@ -117,7 +139,10 @@ export function scenarioSets(seed: number) {
 
   const lateIds = new Set(late.map(reportId));
   const phase1 = s.valid.filter((e) => !lateIds.has(reportId(e)));
-  const phase1Extra = [...s.duplicates.filter((d) => !lateIds.has(reportId(d))), ...s.conflicts.filter((c) => !lateIds.has(`${c.reporter.platformId}#${c.eventId.replace(/-again$/, '')}`))];
+  const phase1Extra = [
+    ...s.duplicates.filter((d) => !lateIds.has(reportId(d))),
+    ...s.conflicts.filter((c) => !lateIds.has(`${c.reporter.platformId}#${c.eventId.replace(/-again$/, '')}`)),
+  ];
   const phase2 = [...late, ...resendSame, ...changedTx, ...flipped, ...lateConflicts, ...brandNew];
 
   return { s, late, resendSame, changedTx, flipped, lateConflicts, brandNew, phase1, phase1Extra, phase2 };
@@ -177,8 +202,16 @@ export async function runArchiveScenario(t: TestStack, seed = 500): Promise<Scen
   expect([...before.keys()].filter((k) => k.startsWith('archive/')).length).toBeGreaterThan(30);
 
   return {
-    phase1Reports: phase1.length, hotItemsExpired: expired, late: late.length, resends: resendSame.length, changedTransaction: changedTx.length,
-    flipped: flipped.length, lateConflicts: lateConflicts.length, brandNew: brandNew.length, checkedMinutes: checked.minutes, transactions: checked.transactions,
+    phase1Reports: phase1.length,
+    hotItemsExpired: expired,
+    late: late.length,
+    resends: resendSame.length,
+    changedTransaction: changedTx.length,
+    flipped: flipped.length,
+    lateConflicts: lateConflicts.length,
+    brandNew: brandNew.length,
+    checkedMinutes: checked.minutes,
+    transactions: checked.transactions,
     rerolledObjects: before.size,
   };
 }

@@ -19,15 +19,30 @@ export function expectRowsMatch(rows: Row[], expected: OracleRow[] | undefined, 
     ).toEqual([o.transactions, o.succeeded, o.failed, o.pairedTransactions, o.requestBytes, o.responseBytes]);
     expect(row.durationMsMax, label).toBe(Math.max(...o.durations));
     // Failure causes (1.1): on day rows, each column as the oracle counts it (absent = 0); none on minute rows.
-    const causeColumns = ['failedAuth', 'failedThrottled', 'failedTarget', 'failedTimeout', 'failedValidation', 'failedOther', 'failedUnspecified'] as const;
+    const causeColumns = [
+      'failedAuth',
+      'failedThrottled',
+      'failedTarget',
+      'failedTimeout',
+      'failedValidation',
+      'failedOther',
+      'failedUnspecified',
+    ] as const;
     if (row.granularity === 'day') {
       expect(Object.fromEntries(causeColumns.map((c) => [c, row[c]])), `${label} ${groupKey(row)} causes`).toEqual(
         Object.fromEntries(causeColumns.map((c) => [c, o.causes[c] ?? 0])),
       );
     } else {
-      expect(causeColumns.filter((c) => c in row), label).toEqual([]);
+      expect(
+        causeColumns.filter((c) => c in row),
+        label,
+      ).toEqual([]);
     }
-    for (const [q, v] of [[0.5, row.durationMsP50], [0.95, row.durationMsP95], [0.99, row.durationMsP99]] as const) {
+    for (const [q, v] of [
+      [0.5, row.durationMsP50],
+      [0.95, row.durationMsP95],
+      [0.99, row.durationMsP99],
+    ] as const) {
       const exact = exactQuantile(o.durations, q);
       expect(Math.abs(v! - exact), `${label} p${q * 100} ${v} vs ${exact}`).toBeLessThanOrEqual(exact * 0.01 + 1e-9);
     }
@@ -36,5 +51,8 @@ export function expectRowsMatch(rows: Row[], expected: OracleRow[] | undefined, 
 
 export function parseJsonLines<T>(text: string | undefined): T[] {
   if (text === undefined) throw new Error('object missing');
-  return text.split('\n').filter((l) => l.length).map((l) => JSON.parse(l) as T);
+  return text
+    .split('\n')
+    .filter((l) => l.length)
+    .map((l) => JSON.parse(l) as T);
 }

@@ -10,10 +10,23 @@ import { join } from 'node:path';
 const [jarDir, socketPath] = process.argv.slice(2);
 execFileSync('ip', ['link', 'set', 'lo', 'up']);
 const port = 8000;
-const java = spawn('java', [`-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`, '-jar', join(jarDir, 'DynamoDBLocal.jar'), '-port', String(port), '-inMemory', '-sharedDb', '-disableTelemetry'], {
-  cwd: jarDir,
-  stdio: 'ignore',
-});
+const java = spawn(
+  'java',
+  [
+    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(jarDir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-inMemory',
+    '-sharedDb',
+    '-disableTelemetry',
+  ],
+  {
+    cwd: jarDir,
+    stdio: 'ignore',
+  },
+);
 const stop = () => {
   java.kill('SIGKILL');
   process.exit(0);

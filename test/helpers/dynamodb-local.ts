@@ -27,11 +27,17 @@ export interface DynamoDbLocal {
  * 127.0.0.1. Needs root (CI and the project's machines run as root) and Java 17.
  */
 export async function startDynamoDbLocal(timeoutMs = 60_000): Promise<DynamoDbLocal> {
-  const jarDir = readdirSync(JAR_ROOT).filter((d) => d.startsWith('dynamodb_local_')).sort().map((d) => join(JAR_ROOT, d)).pop();
+  const jarDir = readdirSync(JAR_ROOT)
+    .filter((d) => d.startsWith('dynamodb_local_'))
+    .sort()
+    .map((d) => join(JAR_ROOT, d))
+    .pop();
   if (!jarDir) throw new Error(`no DynamoDB Local jar under ${JAR_ROOT}`);
   const dir = mkdtempSync(join(tmpdir(), 'ngsp-ddbl-'));
   const socketPath = join(dir, 'ddb.sock');
-  const child: ChildProcess = spawn('unshare', ['-n', process.execPath, INNER, jarDir, socketPath], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const child: ChildProcess = spawn('unshare', ['-n', process.execPath, INNER, jarDir, socketPath], {
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
   const bridge: Server = createNetServer((outer) => {
     const inner = connect(socketPath);
     outer.pipe(inner).pipe(outer);
@@ -44,7 +50,12 @@ export async function startDynamoDbLocal(timeoutMs = 60_000): Promise<DynamoDbLo
   });
   await new Promise<void>((resolve) => bridge.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(bridge.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'ap-southeast-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'ap-southeast-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
   const stopAll = async (): Promise<void> => {
     await new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
@@ -58,7 +69,8 @@ export async function startDynamoDbLocal(timeoutMs = 60_000): Promise<DynamoDbLo
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with ${child.exitCode} (needs root for its network namespace, and Java 17)`);
+      if (child.exitCode !== null)
+        throw new Error(`DynamoDB Local exited with ${child.exitCode} (needs root for its network namespace, and Java 17)`);
       try {
         await client.send(new ListTablesCommand({}));
         break;

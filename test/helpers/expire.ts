@@ -9,7 +9,14 @@ export async function expireEveryHotItem(ddb: DynamoDBClient, table: string): Pr
   const keys: Record<string, AttributeValue>[] = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ProjectionExpression: 'pk, sk, #ttl', ExpressionAttributeNames: { '#ttl': 'ttl' } }));
+    const page = await ddb.send(
+      new ScanCommand({
+        TableName: table,
+        ExclusiveStartKey: start,
+        ProjectionExpression: 'pk, sk, #ttl',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+      }),
+    );
     for (const it of page.Items ?? []) if (it.ttl) keys.push({ pk: it.pk!, ...(it.sk ? { sk: it.sk } : {}) });
     start = page.LastEvaluatedKey;
   } while (start);

@@ -18,18 +18,38 @@ export function awsError(name: string, httpStatusCode = 400): Error {
 
 /** The Lambda context the Powertools middlewares read. */
 export const lambdaContext = {
-  functionName: 'unit', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:ap-southeast-1:111111111111:function:unit',
-  memoryLimitInMB: '128', awsRequestId: 'req-1', logGroupName: '/aws/lambda/unit', logStreamName: 's', callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 300_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
+  functionName: 'unit',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:ap-southeast-1:111111111111:function:unit',
+  memoryLimitInMB: '128',
+  awsRequestId: 'req-1',
+  logGroupName: '/aws/lambda/unit',
+  logStreamName: 's',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 300_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
 } as unknown as Context;
 
 /** An SQS event of message bodies (`m1`, `m2`, ...), all sent at `sentAtMs`. */
 export function sqsEvent(bodies: string[], sentAtMs: number, senderId = 'AROAFAKE'): SQSEvent {
   return {
     Records: bodies.map((body, i) => ({
-      messageId: `m${i + 1}`, receiptHandle: `r${i + 1}`, body, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:ap-southeast-1:111111111111:q', awsRegion: 'ap-southeast-1',
+      messageId: `m${i + 1}`,
+      receiptHandle: `r${i + 1}`,
+      body,
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:ap-southeast-1:111111111111:q',
+      awsRegion: 'ap-southeast-1',
       messageAttributes: {},
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(sentAtMs), SenderId: senderId, ApproximateFirstReceiveTimestamp: String(sentAtMs) },
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(sentAtMs),
+        SenderId: senderId,
+        ApproximateFirstReceiveTimestamp: String(sentAtMs),
+      },
     })),
   };
 }
@@ -65,7 +85,10 @@ export class FakeIngestStores implements Pick<IngestDeps, 'events' | 'stats' | '
       const tx = this.reports.get(r.transactionKey) ?? [];
       const same = tx.find((x) => x.role === r.role);
       if (!same) this.reports.set(r.transactionKey, [...tx, r]);
-      return { outcome: !same ? 'stored' : same.eventId === r.eventId && same.platformId === r.platformId ? 'duplicate' : 'conflict', minutes: [minuteKeyOf(r.requestAtMs)] };
+      return {
+        outcome: !same ? 'stored' : same.eventId === r.eventId && same.platformId === r.platformId ? 'duplicate' : 'conflict',
+        minutes: [minuteKeyOf(r.requestAtMs)],
+      };
     },
     writeConflict: async () => undefined,
   };
@@ -173,9 +196,22 @@ export class FakeRollupStores {
     };
     // The rollup takes the whole Stores; a run with no transactions uses only these members.
     return {
-      events, stats, bucket, archive, pairWindowMs: 5 * 60_000, now: () => o.now,
-      latenessMs: o.latenessMs ?? 120_000, indexLagMs: 10_000, concurrency: 2, maxMinutesPerRun: o.maxMinutesPerRun ?? 240, initialLookbackMs: 60 * 60_000, provisional: false,
-      leaseMs: 330_000, poisonAttempts: 3, quarantineRetryMs: 15 * 60_000, budgetMarginMs: 30_000,
+      events,
+      stats,
+      bucket,
+      archive,
+      pairWindowMs: 5 * 60_000,
+      now: () => o.now,
+      latenessMs: o.latenessMs ?? 120_000,
+      indexLagMs: 10_000,
+      concurrency: 2,
+      maxMinutesPerRun: o.maxMinutesPerRun ?? 240,
+      initialLookbackMs: 60 * 60_000,
+      provisional: false,
+      leaseMs: 330_000,
+      poisonAttempts: 3,
+      quarantineRetryMs: 15 * 60_000,
+      budgetMarginMs: 30_000,
     } as unknown as RollupHandlerDeps;
   }
 }

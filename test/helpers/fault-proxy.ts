@@ -5,7 +5,15 @@
  * after (the write happened, the client saw a failure: the nastiest case for idempotency).
  * Decisions come from a seeded PRNG so a failing run can be replayed.
  */
-import { createServer, request as httpRequest, Agent, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  Agent,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rng } from './stream.ts';
 
@@ -58,8 +66,16 @@ function emptyStats(): FaultStats {
   return {
     requests: 0,
     injected: {
-      'throttle:before': 0, 'throttle:after': 0, 'error500:before': 0, 'error500:after': 0,
-      'latency:before': 0, 'latency:after': 0, 'drop:before': 0, 'drop:after': 0, 'denied:before': 0, 'denied:after': 0,
+      'throttle:before': 0,
+      'throttle:after': 0,
+      'error500:before': 0,
+      'error500:after': 0,
+      'latency:before': 0,
+      'latency:after': 0,
+      'drop:before': 0,
+      'drop:after': 0,
+      'denied:before': 0,
+      'denied:after': 0,
     },
   };
 }
@@ -112,7 +128,8 @@ export class FaultProxy {
     const x = this.random();
     let acc = 0;
     const matches = (r: FaultRule): boolean =>
-      (!r.operations || r.operations.includes(info.operation) || r.operations.includes(info.method)) && (!r.bodyIncludes || info.body.includes(r.bodyIncludes));
+      (!r.operations || r.operations.includes(info.operation) || r.operations.includes(info.method)) &&
+      (!r.bodyIncludes || info.body.includes(r.bodyIncludes));
     for (const r of this.rules) {
       if (r.times !== undefined && r.times > 0 && matches(r)) {
         r.times--;
@@ -136,7 +153,13 @@ export class FaultProxy {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const body = await readAll(req);
-      const info: RequestInfo = { method: req.method ?? 'GET', operation: this.operation(req), path: req.url ?? '/', headers: req.headers, body };
+      const info: RequestInfo = {
+        method: req.method ?? 'GET',
+        operation: this.operation(req),
+        path: req.url ?? '/',
+        headers: req.headers,
+        body,
+      };
       this.stats.requests++;
       if ((await this.opts.onRequest?.(info)) === 'drop') {
         req.socket.destroy();
@@ -179,26 +202,46 @@ export class FaultProxy {
   }
 
   /** The service's own error answer, as AWS sends it. */
-  private errorAnswer(kind: 'throttle' | 'error500' | 'denied', head: boolean): { status: number; headers: Record<string, string>; body: string } {
+  private errorAnswer(
+    kind: 'throttle' | 'error500' | 'denied',
+    head: boolean,
+  ): { status: number; headers: Record<string, string>; body: string } {
     const requestId = `fault-${Math.floor(this.random() * 1e9)}`;
     if (kind === 'denied') {
       if (this.opts.service === 's3') {
-        const body = head ? '' : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>${requestId}</RequestId></Error>`;
+        const body = head
+          ? ''
+          : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>${requestId}</RequestId></Error>`;
         return { status: 403, headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId }, body };
       }
-      const type = this.opts.service === 'dynamodb' ? 'com.amazon.coral.service#AccessDeniedException' : 'com.amazonaws.sqs#AccessDeniedException';
-      const message = 'User: arn:aws:sts::123456789012:assumed-role/ingest/fn is not authorized to perform: dynamodb:UpdateItem on resource: arn:aws:dynamodb:ap-southeast-1:123456789012:table/Events because no identity-based policy allows the dynamodb:UpdateItem action';
-      return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId }, body: JSON.stringify({ __type: type, Message: message }) };
+      const type =
+        this.opts.service === 'dynamodb' ? 'com.amazon.coral.service#AccessDeniedException' : 'com.amazonaws.sqs#AccessDeniedException';
+      const message =
+        'User: arn:aws:sts::123456789012:assumed-role/ingest/fn is not authorized to perform: dynamodb:UpdateItem on resource: arn:aws:dynamodb:ap-southeast-1:123456789012:table/Events because no identity-based policy allows the dynamodb:UpdateItem action';
+      return {
+        status: 400,
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId },
+        body: JSON.stringify({ __type: type, Message: message }),
+      };
     }
     if (this.opts.service === 's3') {
-      const [status, code, message] = kind === 'throttle' ? [503, 'SlowDown', 'Please reduce your request rate.'] : [500, 'InternalError', 'We encountered an internal error. Please try again.'];
-      const body = head ? '' : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${requestId}</RequestId></Error>`;
+      const [status, code, message] =
+        kind === 'throttle'
+          ? [503, 'SlowDown', 'Please reduce your request rate.']
+          : [500, 'InternalError', 'We encountered an internal error. Please try again.'];
+      const body = head
+        ? ''
+        : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${requestId}</RequestId></Error>`;
       return { status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId }, body };
     }
     const [status, type, message] =
       kind === 'throttle'
         ? this.opts.service === 'dynamodb'
-          ? [400, 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.']
+          ? [
+              400,
+              'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+              'The level of configured provisioned throughput for the table was exceeded.',
+            ]
           : [400, 'com.amazonaws.sqs#ThrottlingException', 'Rate exceeded']
         : [500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error'];
     return {

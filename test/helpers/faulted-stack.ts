@@ -36,9 +36,16 @@ export async function startFaultedStack(opts: FaultedStackOptions = {}): Promise
   const dataDir = mkdtempSync(join(tmpdir(), 'ngsp-rel-'));
   const emulators = await startEmulators({ dataDir, useEnvironment: false });
   const seed = opts.seed ?? 1;
-  const ddbProxy = await FaultProxy.start({ target: emulators.endpoints.dynamodb, service: 'dynamodb', seed, onRequest: opts.onDdbRequest });
+  const ddbProxy = await FaultProxy.start({
+    target: emulators.endpoints.dynamodb,
+    service: 'dynamodb',
+    seed,
+    onRequest: opts.onDdbRequest,
+  });
   const s3Proxy = await FaultProxy.start({ target: emulators.endpoints.s3, service: 's3', seed: seed + 1, onRequest: opts.onS3Request });
-  const sqsProxy = opts.observeSqs ? await FaultProxy.start({ target: emulators.endpoints.sqs, service: 'sqs', seed: seed + 2, onResponse: opts.observeSqs }) : undefined;
+  const sqsProxy = opts.observeSqs
+    ? await FaultProxy.start({ target: emulators.endpoints.sqs, service: 'sqs', seed: seed + 2, onResponse: opts.observeSqs })
+    : undefined;
   const { seed: _s, observeSqs: _o, onDdbRequest: _d, onS3Request: _r, ...stackOpts } = opts;
   let t: TestStack;
   try {

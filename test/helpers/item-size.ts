@@ -33,9 +33,13 @@ export function enforceItemSizes(ddb: DynamoDBClient): SizeLog {
   };
   ddb.middlewareStack.add(
     (next, context) => async (args) => {
-      const input = args.input as { Item?: Record<string, AttributeValue>; RequestItems?: Record<string, { PutRequest?: { Item?: Record<string, AttributeValue> } }[]> };
+      const input = args.input as {
+        Item?: Record<string, AttributeValue>;
+        RequestItems?: Record<string, { PutRequest?: { Item?: Record<string, AttributeValue> } }[]>;
+      };
       if (context.commandName === 'PutItemCommand') check(input.Item);
-      if (context.commandName === 'BatchWriteItemCommand') for (const reqs of Object.values(input.RequestItems ?? {})) for (const r of reqs) check(r.PutRequest?.Item);
+      if (context.commandName === 'BatchWriteItemCommand')
+        for (const reqs of Object.values(input.RequestItems ?? {})) for (const r of reqs) check(r.PutRequest?.Item);
       return next(args);
     },
     { step: 'initialize', name: 'enforceItemSizes' },

@@ -31,7 +31,9 @@ export async function waitForSettled(sqs: SQSClient, queueUrl: string, stats: St
   let calm = 0;
   while (calm < 2) {
     if (Date.now() > end) {
-      throw new Error(`not settled after ${timeoutMs} ms: ${await queueDepth(sqs, queueUrl)} messages, ${(await stats.dirtyMarks()).length} dirty marks`);
+      throw new Error(
+        `not settled after ${timeoutMs} ms: ${await queueDepth(sqs, queueUrl)} messages, ${(await stats.dirtyMarks()).length} dirty marks`,
+      );
     }
     const busy = (await queueDepth(sqs, queueUrl)) > 0 || (await stats.dirtyMarks(1)).length > 0;
     calm = busy ? 0 : calm + 1;
@@ -40,7 +42,12 @@ export async function waitForSettled(sqs: SQSClient, queueUrl: string, stats: St
 }
 
 /** Asserts every minute file, the day file and the summary of each day equal the oracle. */
-export async function expectDaysMatch(bucket: RollupBucket, days: string[], valid: ExchangeEvent[], conflicts: ExchangeEvent[]): Promise<{ minutes: number; transactions: number }> {
+export async function expectDaysMatch(
+  bucket: RollupBucket,
+  days: string[],
+  valid: ExchangeEvent[],
+  conflicts: ExchangeEvent[],
+): Promise<{ minutes: number; transactions: number }> {
   const txs = oracleTransactions(valid);
   const minutes = oracleRows(txs, 'minute');
   const dayRows = oracleRows(txs, 'day');
@@ -60,8 +67,35 @@ export async function expectDaysMatch(bucket: RollupBucket, days: string[], vali
     const rows = parseJsonLines<Row>(await bucket.get(keys.dailyJsonl(day)));
     expectRowsMatch(rows, dayRows.has(day) ? [...dayRows.get(day)!.values()] : [], day);
     const summary = JSON.parse((await bucket.get(keys.summary(day)))!) as Record<string, unknown>;
-    const { date, timezone, transactions: n, succeeded, failed, ngspTransactions, avgTransactionsPerMinute, peakMinute, distinctSystems, systems, reportingPlatforms } = summary;
-    expect({ date, timezone, transactions: n, succeeded, failed, ngspTransactions, avgTransactionsPerMinute, peakMinute, distinctSystems, systems, reportingPlatforms }, day).toEqual(oracleSummary(txs, day));
+    const {
+      date,
+      timezone,
+      transactions: n,
+      succeeded,
+      failed,
+      ngspTransactions,
+      avgTransactionsPerMinute,
+      peakMinute,
+      distinctSystems,
+      systems,
+      reportingPlatforms,
+    } = summary;
+    expect(
+      {
+        date,
+        timezone,
+        transactions: n,
+        succeeded,
+        failed,
+        ngspTransactions,
+        avgTransactionsPerMinute,
+        peakMinute,
+        distinctSystems,
+        systems,
+        reportingPlatforms,
+      },
+      day,
+    ).toEqual(oracleSummary(txs, day));
     expect(summary.conflicts, `${day} conflicts`).toBe(conflicts.filter((c) => dayOfMs(Date.parse(c.requestAt)) === day).length);
     transactions += n as number;
   }

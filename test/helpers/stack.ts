@@ -33,7 +33,12 @@ export async function startTestStack(opts: Partial<LocalStackOptions> = {}): Pro
   return {
     stack,
     dataDir,
-    ...makeStores(stack.clients.ddb, stack.clients.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE),
+    ...makeStores(
+      stack.clients.ddb,
+      stack.clients.s3,
+      { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket },
+      PIPELINE,
+    ),
     async stop() {
       await stack.stop();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -101,14 +101,38 @@ export function generateStream(o: StreamOptions): Stream {
   }
   const nInvalid = Math.round(out.valid.length * (o.invalidShare ?? 0.05));
   const breakers: ((e: Record<string, unknown>) => string)[] = [
-    (e) => { delete e.serviceCode; return 'serviceCode'; },
-    (e) => { (e.reporter as Record<string, unknown>).platformId = 'LGSP-XX'; return 'reporter.platformId'; },
-    (e) => { e.requestAt = '2021-03-10 08:15:00'; return 'requestAt'; },
-    (e) => { e.extra = 1; return 'extra'; },
-    (e) => { e.succeeded = 'yes'; return 'succeeded'; },
-    (e) => { (e.consumer as Record<string, unknown>).provinceCode = '99'; return 'consumer.provinceCode'; },
-    (e) => { e.requestBytes = -1; return 'requestBytes'; },
-    (e) => { e.eventId = `${String(e.eventId)}#/with\nnewline`; return 'eventId'; },
+    (e) => {
+      delete e.serviceCode;
+      return 'serviceCode';
+    },
+    (e) => {
+      (e.reporter as Record<string, unknown>).platformId = 'LGSP-XX';
+      return 'reporter.platformId';
+    },
+    (e) => {
+      e.requestAt = '2021-03-10 08:15:00';
+      return 'requestAt';
+    },
+    (e) => {
+      e.extra = 1;
+      return 'extra';
+    },
+    (e) => {
+      e.succeeded = 'yes';
+      return 'succeeded';
+    },
+    (e) => {
+      (e.consumer as Record<string, unknown>).provinceCode = '99';
+      return 'consumer.provinceCode';
+    },
+    (e) => {
+      e.requestBytes = -1;
+      return 'requestBytes';
+    },
+    (e) => {
+      e.eventId = `${String(e.eventId)}#/with\nnewline`;
+      return 'eventId';
+    },
   ];
   for (let i = 0; i < nInvalid; i++) {
     const e = structuredClone(pick(out.valid)) as unknown as Record<string, unknown>;
@@ -167,8 +191,19 @@ export function oracleRows(txs: Map<string, OracleTx>, granularity: 'minute' | '
     const key = group.join('|');
     const row = rows.get(key) ?? {
       periodStart: granularity === 'minute' ? `${period}:00+07:00` : `${period}T00:00:00+07:00`,
-      granularity, route: group[0]!, serviceCode: group[1]!, consumerProvince: group[2]!, providerProvince: group[3]!,
-      transactions: 0, succeeded: 0, failed: 0, pairedTransactions: 0, requestBytes: 0, responseBytes: 0, durations: [], causes: {},
+      granularity,
+      route: group[0]!,
+      serviceCode: group[1]!,
+      consumerProvince: group[2]!,
+      providerProvince: group[3]!,
+      transactions: 0,
+      succeeded: 0,
+      failed: 0,
+      pairedTransactions: 0,
+      requestBytes: 0,
+      responseBytes: 0,
+      durations: [],
+      causes: {},
     };
     row.transactions++;
     if (e.succeeded) row.succeeded++;
@@ -195,7 +230,9 @@ export function exactQuantile(values: number[], q: number): number {
 
 /** Expected summary fields of a day (those the stream determines). */
 export function oracleSummary(txs: Map<string, OracleTx>, day: string) {
-  let transactions = 0, succeeded = 0, ngsp = 0;
+  let transactions = 0,
+    succeeded = 0,
+    ngsp = 0;
   const systems = new Set<string>();
   const platforms = new Set<string>();
   const perMinute = new Map<string, number>();
@@ -217,8 +254,16 @@ export function oracleSummary(txs: Map<string, OracleTx>, day: string) {
     if (!peak || n > peak.transactions) peak = { periodStart: `${m}:00+07:00`, transactions: n };
   }
   return {
-    date: day, timezone: ZONE, transactions, succeeded, failed: transactions - succeeded, ngspTransactions: ngsp,
+    date: day,
+    timezone: ZONE,
+    transactions,
+    succeeded,
+    failed: transactions - succeeded,
+    ngspTransactions: ngsp,
     avgTransactionsPerMinute: Math.round((transactions / 1440) * 1000) / 1000,
-    peakMinute: peak, distinctSystems: systems.size, systems: [...systems].sort(), reportingPlatforms: [...platforms].sort(),
+    peakMinute: peak,
+    distinctSystems: systems.size,
+    systems: [...systems].sort(),
+    reportingPlatforms: [...platforms].sort(),
   };
 }

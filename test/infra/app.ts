@@ -34,5 +34,7 @@ export function buildApp(context: Record<string, string> = {}, functions: readon
 export function nagFindings(app: App): string[] {
   app.synth();
   const report = new AwsSolutionsChecks().validateScope(app);
-  return report.violations.flatMap((v: PolicyViolation) => v.violatingResources.map((r) => `${v.ruleName} (${v.severity}) @ ${r.constructPath ?? r.resourceLogicalId}`));
+  return report.violations.flatMap((v: PolicyViolation) =>
+    v.violatingResources.map((r) => `${v.ruleName} (${v.severity}) @ ${r.constructPath ?? r.resourceLogicalId}`),
+  );
 }

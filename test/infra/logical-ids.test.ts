@@ -46,12 +46,18 @@ const EXPECTED = [
 ];
 
 describe('stateful resources keep their logical IDs', () => {
-  it.each(['dev', 'prod'])('given stage %s, then every table, bucket, queue, key, log group and catalog entry has its recorded logical ID', (stage) => {
-    const resources = Template.fromStack(buildApp({ stage, alarmEmail: 'ops@example.org' }).stack).toJSON().Resources as Record<string, { Type: string }>;
-    const stateful = Object.entries(resources)
-      .filter(([, r]) => STATEFUL.includes(r.Type))
-      .map(([id, r]) => `${r.Type} ${id}`)
-      .sort();
-    expect(stateful).toEqual(EXPECTED);
-  });
+  it.each(['dev', 'prod'])(
+    'given stage %s, then every table, bucket, queue, key, log group and catalog entry has its recorded logical ID',
+    (stage) => {
+      const resources = Template.fromStack(buildApp({ stage, alarmEmail: 'ops@example.org' }).stack).toJSON().Resources as Record<
+        string,
+        { Type: string }
+      >;
+      const stateful = Object.entries(resources)
+        .filter(([, r]) => STATEFUL.includes(r.Type))
+        .map(([id, r]) => `${r.Type} ${id}`)
+        .sort();
+      expect(stateful).toEqual(EXPECTED);
+    },
+  );
 });

@@ -36,11 +36,14 @@ function functionId(decl: FunctionDecl): string {
 function exportedNames(file: string): Set<string> {
   const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
   const names = new Set<string>();
-  const isExported = (n: ts.Node): boolean => ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  const isExported = (n: ts.Node): boolean =>
+    ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
   for (const st of src.statements) {
-    if (ts.isVariableStatement(st) && isExported(st)) for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) names.add(d.name.text);
+    if (ts.isVariableStatement(st) && isExported(st))
+      for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) names.add(d.name.text);
     if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && isExported(st) && st.name) names.add(st.name.text);
-    if (ts.isExportDeclaration(st) && st.exportClause && ts.isNamedExports(st.exportClause)) for (const e of st.exportClause.elements) names.add(e.name.text);
+    if (ts.isExportDeclaration(st) && st.exportClause && ts.isNamedExports(st.exportClause))
+      for (const e of st.exportClause.elements) names.add(e.name.text);
   }
   return names;
 }
@@ -81,19 +84,25 @@ describe('given the wiring table, when the stack is synthesized', () => {
     expect(Number(rollup.settings.LEASE_SECONDS)).toBeGreaterThanOrEqual(6);
   });
 
-  it.each(DECLS.map((d) => [d.name, d] as const))('then the %s function sees exactly its bindings, settings and Powertools variables', (_name, decl) => {
-    const env = resources[functionId(decl)]!.Properties.Environment.Variables as Record<string, unknown>;
-    const expected = [...PLATFORM_ENV_KEYS, ...Object.keys(decl.settings), ...decl.binds.map((b) => RESOURCE_ENV[b.resource])];
-    expect(Object.keys(env).sort()).toEqual([...new Set(expected)].sort());
-    expect(env.POWERTOOLS_SERVICE_NAME).toBe(decl.name);
-    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('NgspStats');
-    expect(env.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
-    for (const [k, v] of Object.entries(decl.settings)) {
-      // The stack sets the API function's role id: the one relay the ingest trusts (rule 7).
-      if (k === 'RELAY_SENDER_IDS') expect(env[k]).toEqual({ 'Fn::GetAtt': [dev.stack.getLogicalId(dev.stack.functions.get('api')!.role.node.defaultChild as never), 'RoleId'] });
-      else expect(env[k]).toBe(v);
-    }
-  });
+  it.each(DECLS.map((d) => [d.name, d] as const))(
+    'then the %s function sees exactly its bindings, settings and Powertools variables',
+    (_name, decl) => {
+      const env = resources[functionId(decl)]!.Properties.Environment.Variables as Record<string, unknown>;
+      const expected = [...PLATFORM_ENV_KEYS, ...Object.keys(decl.settings), ...decl.binds.map((b) => RESOURCE_ENV[b.resource])];
+      expect(Object.keys(env).sort()).toEqual([...new Set(expected)].sort());
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe(decl.name);
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('NgspStats');
+      expect(env.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+      for (const [k, v] of Object.entries(decl.settings)) {
+        // The stack sets the API function's role id: the one relay the ingest trusts (rule 7).
+        if (k === 'RELAY_SENDER_IDS')
+          expect(env[k]).toEqual({
+            'Fn::GetAtt': [dev.stack.getLogicalId(dev.stack.functions.get('api')!.role.node.defaultChild as never), 'RoleId'],
+          });
+        else expect(env[k]).toBe(v);
+      }
+    },
+  );
 
   it.each(DECLS.map((d) => [d.name, d] as const))('then the %s role grants only what its bindings declare', (_name, decl) => {
     const f = dev.stack.functions.get(decl.name)!;
@@ -110,9 +119,16 @@ describe('given the wiring table, when the stack is synthesized', () => {
       expect(text.includes(tableId), `${decl.name} ${def.id}`).toBe(bound);
     }
     // Bucket objects: only the declared prefixes.
-    const objectArns = statements.flatMap((s) => [s.Resource].flat()).map(joined).filter((r) => r.includes('RollupBucket') && r.includes('/'));
-    const prefixes = decl.binds.flatMap((b) => (b.resource === 'bucket' ? b.prefixes ?? [] : []));
-    for (const arn of objectArns) expect(prefixes.some((p) => arn.endsWith(`/${p}*`)), arn).toBe(true);
+    const objectArns = statements
+      .flatMap((s) => [s.Resource].flat())
+      .map(joined)
+      .filter((r) => r.includes('RollupBucket') && r.includes('/'));
+    const prefixes = decl.binds.flatMap((b) => (b.resource === 'bucket' ? (b.prefixes ?? []) : []));
+    for (const arn of objectArns)
+      expect(
+        prefixes.some((p) => arn.endsWith(`/${p}*`)),
+        arn,
+      ).toBe(true);
     // The sqs trigger's queue is consumed, not more.
     const actions = statements.flatMap((s) => [s.Action].flat());
     if (decl.trigger.kind === 'sqs') expect(actions).toContain('sqs:DeleteMessage');
@@ -155,7 +171,8 @@ describe('given the wiring table, when the stack is synthesized', () => {
     for (const d of consumers) expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * d.timeoutSeconds);
     expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
     expect(MAX_RECEIVE_COUNT).toBeGreaterThanOrEqual(5);
-    for (const q of Object.values(resources).filter((r) => r.Type === 'AWS::SQS::Queue')) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+    for (const q of Object.values(resources).filter((r) => r.Type === 'AWS::SQS::Queue'))
+      expect(q.Properties.SqsManagedSseEnabled).toBe(true);
     // Both queues refuse non-TLS requests.
     const denies = Object.values(resources)
       .filter((r) => r.Type === 'AWS::SQS::QueuePolicy')
@@ -186,17 +203,29 @@ describe('given the wiring table, when the stack is synthesized', () => {
     const buckets = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket');
     expect(buckets.length).toBe(3);
     for (const [id, b] of buckets) {
-      expect(b.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(b.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
       expect(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBeDefined();
       const policy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === id)!;
       const statements = policy.Properties.PolicyDocument.Statement as { Effect: string; Condition?: unknown }[];
-      expect(statements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('"aws:SecureTransport":"false"')), id).toBe(true);
+      expect(
+        statements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('"aws:SecureTransport":"false"')),
+        id,
+      ).toBe(true);
     }
     const rollup = resources[dev.stack.getLogicalId(dev.stack.bucket.node.defaultChild as never)]!.Properties;
     expect(rollup.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(rollup.LoggingConfiguration.DestinationBucketName).toBeDefined();
-    expect(rollup.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Prefix: 'rejected/', ExpirationInDays: 400, Status: 'Enabled' }));
-    expect(rollup.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }));
+    expect(rollup.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ Prefix: 'rejected/', ExpirationInDays: 400, Status: 'Enabled' }),
+    );
+    expect(rollup.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+    );
   });
 
   it('then each scheduled function has its EventBridge rate rule', () => {
@@ -224,7 +253,9 @@ describe('given the wiring table, when the stack is synthesized', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'dev',
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
-      MethodSettings: [Match.objectLike({ LoggingLevel: 'ERROR', DataTraceEnabled: false, ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 })],
+      MethodSettings: [
+        Match.objectLike({ LoggingLevel: 'ERROR', DataTraceEnabled: false, ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 }),
+      ],
     });
     template.resourceCountIs('AWS::ApiGateway::Account', 1);
   });
@@ -257,7 +288,9 @@ describe('given the wiring table, when the stack is synthesized', () => {
       // The partition folder is exactly the folder the rollup writes that day's object into.
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Glue's storage.location.template placeholder, not a JS template
       expect(template.replace('${date}', day)).toBe(`s3://<${bucketId}>/${path.posix.dirname(file)}/`);
-      expect(joined(input.StorageDescriptor.Location)).toBe(`s3://<${bucketId}>/${ROLLUP_TABLES.find((x) => x.name === input.Name)!.prefix}`);
+      expect(joined(input.StorageDescriptor.Location)).toBe(
+        `s3://<${bucketId}>/${ROLLUP_TABLES.find((x) => x.name === input.Name)!.prefix}`,
+      );
     }
     template.hasResourceProperties('AWS::Athena::WorkGroup', {
       WorkGroupConfiguration: Match.objectLike({
@@ -268,7 +301,9 @@ describe('given the wiring table, when the stack is synthesized', () => {
   });
 
   it('then alarms watch the DLQ, the queue age, every function and the rollup lag, into an encrypted topic', () => {
-    const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((a) => a.Properties);
+    const alarms = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((a) => a.Properties);
     const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(1);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(1);
@@ -277,8 +312,12 @@ describe('given the wiring table, when the stack is synthesized', () => {
     expect(byMetric(METRICS.rollup.RollupLagSeconds)).toEqual([
       expect.objectContaining({ Namespace: NAMESPACE, Dimensions: [{ Name: 'service', Value: 'rollup' }], TreatMissingData: 'breaching' }),
     ]);
-    expect(byMetric(METRICS.rollup.PeriodsQuarantined)).toEqual([expect.objectContaining({ Namespace: NAMESPACE, Dimensions: [{ Name: 'service', Value: 'rollup' }], Threshold: 0 })]);
-    expect(byMetric(METRICS.ingest.StoreErrors)).toEqual([expect.objectContaining({ Namespace: NAMESPACE, Dimensions: [{ Name: 'service', Value: 'ingest' }], Threshold: 0 })]);
+    expect(byMetric(METRICS.rollup.PeriodsQuarantined)).toEqual([
+      expect.objectContaining({ Namespace: NAMESPACE, Dimensions: [{ Name: 'service', Value: 'rollup' }], Threshold: 0 }),
+    ]);
+    expect(byMetric(METRICS.ingest.StoreErrors)).toEqual([
+      expect.objectContaining({ Namespace: NAMESPACE, Dimensions: [{ Name: 'service', Value: 'ingest' }], Threshold: 0 }),
+    ]);
     for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
     // The cost estimate counts what the stack makes.
     expect(alarms).toHaveLength(BUDGET.cloudwatch.alarms);
@@ -288,14 +327,18 @@ describe('given the wiring table, when the stack is synthesized', () => {
   });
 
   it('then the cost budget counts the alarms and custom metrics the template makes and shows', () => {
-    const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((a) => a.Properties);
+    const alarms = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((a) => a.Properties);
     // Custom metrics: those the alarms watch and the dashboard draws, read from the template.
     const seen = new Set<string>();
     for (const a of alarms) if (a.Namespace === NAMESPACE) seen.add(`${a.Dimensions[0].Value}/${a.MetricName}`);
     const [dashboard] = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
     // The body is an Fn::Join of JSON text and tokens (ARNs, the region): tokens become plain text.
     const parts = (dashboard!.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-    const body = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'token')).join('')) as { widgets: { properties: { metrics?: unknown[][] } }[] };
+    const body = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'token')).join('')) as {
+      widgets: { properties: { metrics?: unknown[][] } }[];
+    };
     for (const w of body.widgets) {
       for (const m of w.properties.metrics ?? []) {
         if (m[0] !== NAMESPACE) continue;
@@ -311,8 +354,10 @@ describe('given the wiring table, when the stack is synthesized', () => {
 
   it('then the outputs of CONTRACT.md section 6 and the CLI extras exist', () => {
     const outputs = Object.keys(template.toJSON().Outputs as object);
-    for (const name of ['ApiUrl', 'IngestQueueUrl', 'DeadLetterQueueUrl', 'RollupBucketName', 'AthenaDatabase', 'DashboardUrl']) expect(outputs).toContain(name);
-    for (const name of ['EventsTableName', 'StatsTableName', 'KeysTableName', 'RollupFunctionName', 'Region']) expect(outputs).toContain(name);
+    for (const name of ['ApiUrl', 'IngestQueueUrl', 'DeadLetterQueueUrl', 'RollupBucketName', 'AthenaDatabase', 'DashboardUrl'])
+      expect(outputs).toContain(name);
+    for (const name of ['EventsTableName', 'StatsTableName', 'KeysTableName', 'RollupFunctionName', 'Region'])
+      expect(outputs).toContain(name);
   });
 
   it('then CDK itself reports no errors or warnings', () => {
@@ -322,7 +367,9 @@ describe('given the wiring table, when the stack is synthesized', () => {
 
   it('then no resource has a hard-coded physical name (other than the Glue/Athena names derived from the stack name)', () => {
     const named = Object.entries(resources).filter(([, r]) =>
-      ['TableName', 'BucketName', 'QueueName', 'FunctionName', 'TopicName', 'RoleName', 'LogGroupName', 'DashboardName'].some((k) => typeof r.Properties?.[k] === 'string'),
+      ['TableName', 'BucketName', 'QueueName', 'FunctionName', 'TopicName', 'RoleName', 'LogGroupName', 'DashboardName'].some(
+        (k) => typeof r.Properties?.[k] === 'string',
+      ),
     );
     expect(named.map(([id]) => id)).toEqual([]);
   });
@@ -334,7 +381,9 @@ describe('given stage settings from context', () => {
     const t = Template.fromStack(prod.stack);
     expect(prod.stack.stackName).toBe('NgspStats-prod');
     const res = t.toJSON().Resources as Record<string, Resource>;
-    for (const r of Object.values(res).filter((x) => ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::KMS::Key'].includes(x.Type))) {
+    for (const r of Object.values(res).filter((x) =>
+      ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::KMS::Key'].includes(x.Type),
+    )) {
       expect(r.DeletionPolicy, r.Type).toBe('Retain');
     }
     t.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
@@ -345,7 +394,8 @@ describe('given stage settings from context', () => {
   });
 
   it('when stage=dev, then data stores are deleted with the stack', () => {
-    for (const r of Object.values(resources).filter((x) => ['AWS::DynamoDB::Table', 'AWS::S3::Bucket'].includes(x.Type))) expect(r.DeletionPolicy).toBe('Delete');
+    for (const r of Object.values(resources).filter((x) => ['AWS::DynamoDB::Table', 'AWS::S3::Bucket'].includes(x.Type)))
+      expect(r.DeletionPolicy).toBe('Delete');
   });
 
   it('then the cost budget uses the memory and hot window of the wiring table', () => {

@@ -27,10 +27,19 @@ describe('given no AWS credentials and no network but the npm registry', () => {
     const out = await mkdtemp(path.join(cache, 'ngsp-cdk-out-'));
     dirs.push(out);
     // Prepare: an environment with no credentials, profile or region of any kind.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: out /* no ~/.aws */, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_VERSION_CHECK: '1' };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: out /* no ~/.aws */,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      CDK_DISABLE_VERSION_CHECK: '1',
+    };
     // Act
     const started = Date.now();
-    await run('npx', ['cdk', 'synth', '-q', '--no-notices', '--output', out, '-c', 'stage=ci'], { cwd: REPO_ROOT, env, maxBuffer: 32 * 1024 * 1024 });
+    await run('npx', ['cdk', 'synth', '-q', '--no-notices', '--output', out, '-c', 'stage=ci'], {
+      cwd: REPO_ROOT,
+      env,
+      maxBuffer: 32 * 1024 * 1024,
+    });
     const seconds = (Date.now() - started) / 1000;
     // Assess
     const template = JSON.parse(await readFile(path.join(out, 'NgspStats-ci.template.json'), 'utf8')) as {
@@ -48,11 +57,19 @@ describe('given no AWS credentials and no network but the npm registry', () => {
       sizes[decl.name] = bundle.size;
       expect(bundle.size, `${decl.name} bundle`).toBeLessThan(MAX_BUNDLE_BYTES);
       // The ESM bundle loads (createRequire banner, externals) and exports the declared handler.
-      const bindingEnv = Object.fromEntries(decl.binds.map((b) => [RESOURCE_ENV[b.resource], b.resource.endsWith('Queue') ? 'https://sqs.invalid/1/q' : 'x']));
+      const bindingEnv = Object.fromEntries(
+        decl.binds.map((b) => [RESOURCE_ENV[b.resource], b.resource.endsWith('Queue') ? 'https://sqs.invalid/1/q' : 'x']),
+      );
       const probe = `const m = await import(${JSON.stringify(path.join(out, asset, 'index.mjs'))}); console.log(typeof m[${JSON.stringify(decl.handler)}]);`;
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], {
         cwd: REPO_ROOT,
-        env: { ...env, ...decl.settings, ...bindingEnv, AWS_REGION: 'ap-southeast-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        env: {
+          ...env,
+          ...decl.settings,
+          ...bindingEnv,
+          AWS_REGION: 'ap-southeast-1',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
       });
       expect(stdout.trim(), `${decl.name} handler export`).toBe('function');
     }

@@ -17,7 +17,12 @@ const SENDERS = {
   ops: ['arn:aws:iam::333333333333:role/ngsp-ops'],
 };
 
-function resourcesOf(context: Record<string, string>): { template: Template; resources: Record<string, Resource>; apiRoleId: string; queueId: string } {
+function resourcesOf(context: Record<string, string>): {
+  template: Template;
+  resources: Record<string, Resource>;
+  apiRoleId: string;
+  queueId: string;
+} {
   const { stack } = buildApp(context);
   const template = Template.fromStack(stack);
   return {
@@ -29,8 +34,12 @@ function resourcesOf(context: Record<string, string>): { template: Template; res
 }
 
 function sendStatements(resources: Record<string, Resource>, queueId: string): Record<string, any>[] {
-  const policies = Object.values(resources).filter((r) => r.Type === 'AWS::SQS::QueuePolicy' && r.Properties.Queues.some((q: any) => q.Ref === queueId));
-  return policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, any>[]).filter((st) => [st.Action].flat().includes('sqs:SendMessage'));
+  const policies = Object.values(resources).filter(
+    (r) => r.Type === 'AWS::SQS::QueuePolicy' && r.Properties.Queues.some((q: any) => q.Ref === queueId),
+  );
+  return policies
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, any>[])
+    .filter((st) => [st.Action].flat().includes('sqs:SendMessage'));
 }
 
 describe('given the stack synthesized with context senders', () => {
@@ -40,13 +49,17 @@ describe('given the stack synthesized with context senders', () => {
     const allow = statements.filter((st) => st.Effect === 'Allow');
     const deny = statements.filter((st) => st.Effect === 'Deny');
     expect(allow).toHaveLength(1);
-    expect([allow[0]!.Principal.AWS].flat().sort()).toEqual(
-      ['arn:aws:iam::111111111111:role/lgsp-79-sender', 'arn:aws:iam::222222222222:user/lgsp-01', 'arn:aws:iam::333333333333:role/ngsp-ops'],
-    );
+    expect([allow[0]!.Principal.AWS].flat().sort()).toEqual([
+      'arn:aws:iam::111111111111:role/lgsp-79-sender',
+      'arn:aws:iam::222222222222:user/lgsp-01',
+      'arn:aws:iam::333333333333:role/ngsp-ops',
+    ]);
     expect(deny).toHaveLength(1);
     expect(deny[0]!.Principal).toEqual({ AWS: '*' });
     expect(deny[0]!.Condition.ArnNotEquals['aws:PrincipalArn']).toEqual([
-      'arn:aws:iam::111111111111:role/lgsp-79-sender', 'arn:aws:iam::222222222222:user/lgsp-01', 'arn:aws:iam::333333333333:role/ngsp-ops',
+      'arn:aws:iam::111111111111:role/lgsp-79-sender',
+      'arn:aws:iam::222222222222:user/lgsp-01',
+      'arn:aws:iam::333333333333:role/ngsp-ops',
       { 'Fn::GetAtt': [apiRoleId, 'Arn'] },
     ]);
   });
@@ -71,26 +84,56 @@ describe('given the stack synthesized with context senders', () => {
 describe('given the stack synthesized', () => {
   const { resources, template } = resourcesOf({ stage: 'dev' });
 
-  it.each(GATEWAY_RESPONSES.map((r) => [r.type.responseType, r] as const))('then the gateway response %s answers the contract error body', (type, r) => {
-    const found = Object.values(resources).filter((x) => x.Type === 'AWS::ApiGateway::GatewayResponse' && x.Properties.ResponseType === type);
-    expect(found).toHaveLength(1);
-    const p = found[0]!.Properties;
-    if (r.status) expect(p.StatusCode).toBe(String(r.status));
-    else expect(p.StatusCode).toBeUndefined();
-    expect(p.ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/json; charset=utf-8'");
-    const body = JSON.parse(p.ResponseTemplates['application/json']) as { error: { code: string; message: string } };
-    expect(body.error).toMatchObject({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) });
-  });
+  it.each(GATEWAY_RESPONSES.map((r) => [r.type.responseType, r] as const))(
+    'then the gateway response %s answers the contract error body',
+    (type, r) => {
+      const found = Object.values(resources).filter(
+        (x) => x.Type === 'AWS::ApiGateway::GatewayResponse' && x.Properties.ResponseType === type,
+      );
+      expect(found).toHaveLength(1);
+      const p = found[0]!.Properties;
+      if (r.status) expect(p.StatusCode).toBe(String(r.status));
+      else expect(p.StatusCode).toBeUndefined();
+      expect(p.ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/json; charset=utf-8'");
+      const body = JSON.parse(p.ResponseTemplates['application/json']) as { error: { code: string; message: string } };
+      expect(body.error).toMatchObject({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) });
+    },
+  );
 
   it('then the gateway responses cover throttling, size, timeouts, failures, denials and both catch-alls', () => {
-    const types = Object.values(resources).filter((x) => x.Type === 'AWS::ApiGateway::GatewayResponse').map((x) => x.Properties.ResponseType as string);
-    expect(types).toEqual(expect.arrayContaining(['DEFAULT_4XX', 'DEFAULT_5XX', 'THROTTLED', 'REQUEST_TOO_LARGE', 'INTEGRATION_TIMEOUT', 'INTEGRATION_FAILURE', 'ACCESS_DENIED', 'UNAUTHORIZED']));
-    const statuses = Object.fromEntries(Object.values(resources).filter((x) => x.Type === 'AWS::ApiGateway::GatewayResponse').map((x) => [x.Properties.ResponseType, x.Properties.StatusCode]));
-    expect(statuses).toMatchObject({ THROTTLED: '429', REQUEST_TOO_LARGE: '413', INTEGRATION_TIMEOUT: '504', ACCESS_DENIED: '403', UNAUTHORIZED: '401' });
+    const types = Object.values(resources)
+      .filter((x) => x.Type === 'AWS::ApiGateway::GatewayResponse')
+      .map((x) => x.Properties.ResponseType as string);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'DEFAULT_4XX',
+        'DEFAULT_5XX',
+        'THROTTLED',
+        'REQUEST_TOO_LARGE',
+        'INTEGRATION_TIMEOUT',
+        'INTEGRATION_FAILURE',
+        'ACCESS_DENIED',
+        'UNAUTHORIZED',
+      ]),
+    );
+    const statuses = Object.fromEntries(
+      Object.values(resources)
+        .filter((x) => x.Type === 'AWS::ApiGateway::GatewayResponse')
+        .map((x) => [x.Properties.ResponseType, x.Properties.StatusCode]),
+    );
+    expect(statuses).toMatchObject({
+      THROTTLED: '429',
+      REQUEST_TOO_LARGE: '413',
+      INTEGRATION_TIMEOUT: '504',
+      ACCESS_DENIED: '403',
+      UNAUTHORIZED: '401',
+    });
   });
 
   it('then the keys table expires throttle counters by TTL on ttl', () => {
-    const keys = Object.entries(resources).filter(([id, x]) => x.Type === 'AWS::DynamoDB::Table' && id.startsWith('KeysTable')).map(([, x]) => x);
+    const keys = Object.entries(resources)
+      .filter(([id, x]) => x.Type === 'AWS::DynamoDB::Table' && id.startsWith('KeysTable'))
+      .map(([, x]) => x);
     expect(keys).toHaveLength(1);
     expect(keys[0]!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);

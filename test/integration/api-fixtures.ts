@@ -23,7 +23,11 @@ export interface ApiStack extends TestStack {
 }
 
 /** A test stack running ingest and api, with keys for analyst, ops and the given LGSP platforms. */
-export async function startApiStack(platforms: string[], workerEnv: Record<string, string> = {}, functions: ('ingest' | 'api')[] = ['ingest', 'api']): Promise<ApiStack> {
+export async function startApiStack(
+  platforms: string[],
+  workerEnv: Record<string, string> = {},
+  functions: ('ingest' | 'api')[] = ['ingest', 'api'],
+): Promise<ApiStack> {
   const t = await startTestStack({ functions, workerEnv });
   try {
     const store = new KeyStore(t.stack.clients.ddb, t.stack.resources.names.tables.Keys);
@@ -31,7 +35,12 @@ export async function startApiStack(platforms: string[], workerEnv: Record<strin
     for (const p of platforms) lgsp[p] = (await store.create('lgsp', p)).key;
     const revoked = await store.create('analyst');
     await store.revoke(revoked.record.keyId);
-    const keys: ApiKeys = { analyst: (await store.create('analyst')).key, ops: (await store.create('ops')).key, lgsp, revoked: revoked.key };
+    const keys: ApiKeys = {
+      analyst: (await store.create('analyst')).key,
+      ops: (await store.create('ops')).key,
+      lgsp,
+      revoked: revoked.key,
+    };
     return { ...t, url: t.stack.apiUrl, keys };
   } catch (err) {
     await t.stop();

@@ -32,12 +32,18 @@ type Filter = { route?: string; serviceCode?: string; province?: string };
 const FILTERS: Filter[] = [{}, { route: 'LGSP' }, { serviceCode: 'dkkd.tracuu' }, { province: '79' }, { route: 'NGSP', province: '01' }];
 
 function rowMatches(r: Row, f: Filter): boolean {
-  return (f.route === undefined || r.route === f.route) && (f.serviceCode === undefined || r.serviceCode === f.serviceCode) &&
-    (f.province === undefined || r.consumerProvince === f.province || r.providerProvince === f.province);
+  return (
+    (f.route === undefined || r.route === f.route) &&
+    (f.serviceCode === undefined || r.serviceCode === f.serviceCode) &&
+    (f.province === undefined || r.consumerProvince === f.province || r.providerProvince === f.province)
+  );
 }
 
 function sums(rows: Row[]): { transactions: number; succeeded: number; failed: number } {
-  return rows.reduce((a, r) => ({ transactions: a.transactions + r.transactions, succeeded: a.succeeded + r.succeeded, failed: a.failed + r.failed }), { transactions: 0, succeeded: 0, failed: 0 });
+  return rows.reduce(
+    (a, r) => ({ transactions: a.transactions + r.transactions, succeeded: a.succeeded + r.succeeded, failed: a.failed + r.failed }),
+    { transactions: 0, succeeded: 0, failed: 0 },
+  );
 }
 
 /** Exact p95 of the oracle's transactions in a period (for the percentile tolerance check). */
@@ -47,7 +53,12 @@ function oracleP95(txs: Map<string, OracleTx>, inPeriod: (ms: number) => boolean
     const e = (tx.consumer ?? tx.provider)!;
     const at = Date.parse(e.requestAt);
     if (!inPeriod(at)) continue;
-    const row = { route: e.route, serviceCode: e.serviceCode, consumerProvince: e.consumer.provinceCode ?? '', providerProvince: e.provider.provinceCode ?? '' } as Row;
+    const row = {
+      route: e.route,
+      serviceCode: e.serviceCode,
+      consumerProvince: e.consumer.provinceCode ?? '',
+      providerProvince: e.provider.provinceCode ?? '',
+    } as Row;
     if (rowMatches(row, f)) durations.push(Date.parse(e.responseAt) - at);
   }
   return durations.length ? exactQuantile(durations, 0.95) : null;
@@ -70,57 +81,79 @@ describe('metrics API against the S3 rollups', () => {
     await t?.stop();
   });
 
-  it.each(FILTERS)('given minutes over the stream (filter %j), when GET /v1/metrics/minutes, then each point equals its S3 minute file', async (filter) => {
-    // Prepare
-    const from = START - 5 * 60_000;
-    const to = ROLL_TO;
-    // Act
-    const r = await call(t.url, 'GET', '/v1/metrics/minutes', { key: t.keys.analyst, query: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...filter } });
-    // Assess
-    expect(r.status).toBe(200);
-    const points: Point[] = r.json.points;
-    const minutes = minuteKeysBetween(from, to);
-    expect(points).toHaveLength(minutes.length);
-    const files = await Promise.all(minutes.map((m) => t.bucket.get(keys.minute(m))));
-    let nonZero = 0;
-    for (const [i, m] of minutes.entries()) {
-      const p = points[i]!;
-      expect(p.periodStart).toBe(`${m}:00+07:00`);
-      const text = files[i];
-      const rows = text === undefined ? [] : parseJsonLines<Row>(text).filter((row) => rowMatches(row, filter));
-      // Minutes before the rolled range have no file: the API answers zeros for them.
-      expect({ ...sums(rows) }, m).toEqual({ transactions: p.transactions, succeeded: p.succeeded, failed: p.failed });
-      const exact = oracleP95(txs, (ms) => minuteKeyOf(ms) === m, filter);
-      if (exact === null) expect(p.durationMsP95, m).toBeNull();
-      else expect(Math.abs(p.durationMsP95! - exact), `${m} p95 ${p.durationMsP95} vs ${exact}`).toBeLessThanOrEqual(exact * 0.01 + 1e-9);
-      if (p.transactions) nonZero++;
-    }
-    expect(nonZero).toBeGreaterThan(filter.serviceCode || filter.province ? 20 : 100);
-  });
+  it.each(FILTERS)(
+    'given minutes over the stream (filter %j), when GET /v1/metrics/minutes, then each point equals its S3 minute file',
+    async (filter) => {
+      // Prepare
+      const from = START - 5 * 60_000;
+      const to = ROLL_TO;
+      // Act
+      const r = await call(t.url, 'GET', '/v1/metrics/minutes', {
+        key: t.keys.analyst,
+        query: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...filter },
+      });
+      // Assess
+      expect(r.status).toBe(200);
+      const points: Point[] = r.json.points;
+      const minutes = minuteKeysBetween(from, to);
+      expect(points).toHaveLength(minutes.length);
+      const files = await Promise.all(minutes.map((m) => t.bucket.get(keys.minute(m))));
+      let nonZero = 0;
+      for (const [i, m] of minutes.entries()) {
+        const p = points[i]!;
+        expect(p.periodStart).toBe(`${m}:00+07:00`);
+        const text = files[i];
+        const rows = text === undefined ? [] : parseJsonLines<Row>(text).filter((row) => rowMatches(row, filter));
+        // Minutes before the rolled range have no file: the API answers zeros for them.
+        expect({ ...sums(rows) }, m).toEqual({ transactions: p.transactions, succeeded: p.succeeded, failed: p.failed });
+        const exact = oracleP95(txs, (ms) => minuteKeyOf(ms) === m, filter);
+        if (exact === null) expect(p.durationMsP95, m).toBeNull();
+        else expect(Math.abs(p.durationMsP95! - exact), `${m} p95 ${p.durationMsP95} vs ${exact}`).toBeLessThanOrEqual(exact * 0.01 + 1e-9);
+        if (p.transactions) nonZero++;
+      }
+      expect(nonZero).toBeGreaterThan(filter.serviceCode || filter.province ? 20 : 100);
+    },
+  );
 
-  it.each(FILTERS)('given the stream\'s days and empty days around them (filter %j), when GET /v1/metrics/days, then each point equals its daily rollup', async (filter) => {
-    const r = await call(t.url, 'GET', '/v1/metrics/days', { key: t.keys.ops, query: { from: '2021-03-08', to: '2021-03-13', ...filter } });
-    expect(r.status).toBe(200);
-    const points: Point[] = r.json.points;
-    expect(points.map((p) => p.periodStart)).toEqual(['08', '09', '10', '11', '12', '13'].map((d) => `2021-03-${d}T00:00:00+07:00`));
-    for (const p of points) {
-      const day = p.periodStart.slice(0, 10);
-      const text = await t.bucket.get(keys.dailyJsonl(day));
-      const rows = text === undefined ? [] : parseJsonLines<Row>(text).filter((row) => rowMatches(row, filter));
-      expect({ transactions: p.transactions, succeeded: p.succeeded, failed: p.failed }, day).toEqual(sums(rows));
-      const exact = oracleP95(txs, (ms) => dayOf(ms) === day, filter);
-      if (exact === null) expect(p.durationMsP95).toBeNull();
-      else expect(Math.abs(p.durationMsP95! - exact)).toBeLessThanOrEqual(exact * 0.01 + 1e-9);
-    }
-    expect(points[2]!.transactions + points[3]!.transactions).toBeGreaterThan(0);
-    expect([points[0], points[1], points[4], points[5]].every((p) => p!.transactions === 0 && p!.durationMsP95 === null)).toBe(true);
-  });
+  it.each(FILTERS)(
+    "given the stream's days and empty days around them (filter %j), when GET /v1/metrics/days, then each point equals its daily rollup",
+    async (filter) => {
+      const r = await call(t.url, 'GET', '/v1/metrics/days', {
+        key: t.keys.ops,
+        query: { from: '2021-03-08', to: '2021-03-13', ...filter },
+      });
+      expect(r.status).toBe(200);
+      const points: Point[] = r.json.points;
+      expect(points.map((p) => p.periodStart)).toEqual(['08', '09', '10', '11', '12', '13'].map((d) => `2021-03-${d}T00:00:00+07:00`));
+      for (const p of points) {
+        const day = p.periodStart.slice(0, 10);
+        const text = await t.bucket.get(keys.dailyJsonl(day));
+        const rows = text === undefined ? [] : parseJsonLines<Row>(text).filter((row) => rowMatches(row, filter));
+        expect({ transactions: p.transactions, succeeded: p.succeeded, failed: p.failed }, day).toEqual(sums(rows));
+        const exact = oracleP95(txs, (ms) => dayOf(ms) === day, filter);
+        if (exact === null) expect(p.durationMsP95).toBeNull();
+        else expect(Math.abs(p.durationMsP95! - exact)).toBeLessThanOrEqual(exact * 0.01 + 1e-9);
+      }
+      expect(points[2]!.transactions + points[3]!.transactions).toBeGreaterThan(0);
+      expect([points[0], points[1], points[4], points[5]].every((p) => p!.transactions === 0 && p!.durationMsP95 === null)).toBe(true);
+    },
+  );
 
   it('given two days, when GET /v1/metrics/summary, then totals equal summary.json files and distinct counts are the union from the stream', async () => {
     // Prepare
     const days = ['2021-03-10', '2021-03-11'];
     const perDay = days.map((d) => oracleSummary(txs, d));
-    const files = await Promise.all(days.map(async (d) => JSON.parse((await t.bucket.get(keys.summary(d)))!) as { transactions: number; succeeded: number; failed: number; distinctSystems: number }));
+    const files = await Promise.all(
+      days.map(
+        async (d) =>
+          JSON.parse((await t.bucket.get(keys.summary(d)))!) as {
+            transactions: number;
+            succeeded: number;
+            failed: number;
+            distinctSystems: number;
+          },
+      ),
+    );
     const systems = new Set(perDay.flatMap((s) => s.systems));
     const platforms = [...new Set(perDay.flatMap((s) => s.reportingPlatforms))].sort();
     const peak = perDay.map((s) => s.peakMinute!).reduce((a, b) => (b.transactions > a.transactions ? b : a));
@@ -130,9 +163,15 @@ describe('metrics API against the S3 rollups', () => {
     expect(r.status).toBe(200);
     const n = files[0]!.transactions + files[1]!.transactions;
     expect(r.json).toMatchObject({
-      from: days[0], to: days[1], transactions: n, succeeded: files[0]!.succeeded + files[1]!.succeeded, failed: files[0]!.failed + files[1]!.failed,
+      from: days[0],
+      to: days[1],
+      transactions: n,
+      succeeded: files[0]!.succeeded + files[1]!.succeeded,
+      failed: files[0]!.failed + files[1]!.failed,
       avgTransactionsPerMinute: Math.round((n / 2880) * 1000) / 1000,
-      distinctSystems: systems.size, reportingPlatforms: platforms, peakMinute: peak,
+      distinctSystems: systems.size,
+      reportingPlatforms: platforms,
+      peakMinute: peak,
     });
     expect(n).toBe(perDay[0]!.transactions + perDay[1]!.transactions);
     // Distinct over the range, not a sum of the days' distinct counts.
@@ -151,7 +190,9 @@ describe('metrics API against the S3 rollups', () => {
   it('given the stream, when GET /v1/metrics/breakdown, then services and province pairs sum the daily rollup rows', async () => {
     const r = await call(t.url, 'GET', '/v1/metrics/breakdown', { key: t.keys.analyst, query: { from: '2021-03-10', to: '2021-03-11' } });
     expect(r.status).toBe(200);
-    const rows = (await Promise.all(['2021-03-10', '2021-03-11'].map(async (d) => parseJsonLines<Row>(await t.bucket.get(keys.dailyJsonl(d)))))).flat();
+    const rows = (
+      await Promise.all(['2021-03-10', '2021-03-11'].map(async (d) => parseJsonLines<Row>(await t.bucket.get(keys.dailyJsonl(d)))))
+    ).flat();
     const byService = new Map<string, number>();
     const byPair = new Map<string, number>();
     for (const row of rows) {
@@ -160,10 +201,21 @@ describe('metrics API against the S3 rollups', () => {
       byPair.set(k, (byPair.get(k) ?? 0) + row.transactions);
     }
     expect(r.json.transactions).toBe(txs.size);
-    expect(new Map(r.json.services.map((s: { serviceCode: string; transactions: number }) => [s.serviceCode, s.transactions]))).toEqual(byService);
-    expect(new Map(r.json.provincePairs.map((p: { consumerProvince: string; providerProvince: string; transactions: number }) => [`${p.consumerProvince}>${p.providerProvince}`, p.transactions]))).toEqual(byPair);
+    expect(new Map(r.json.services.map((s: { serviceCode: string; transactions: number }) => [s.serviceCode, s.transactions]))).toEqual(
+      byService,
+    );
+    expect(
+      new Map(
+        r.json.provincePairs.map((p: { consumerProvince: string; providerProvince: string; transactions: number }) => [
+          `${p.consumerProvince}>${p.providerProvince}`,
+          p.transactions,
+        ]),
+      ),
+    ).toEqual(byPair);
     const counts = r.json.services.map((s: { transactions: number }) => s.transactions);
     expect(counts).toEqual([...counts].sort((a: number, b: number) => b - a));
-    expect(r.json.provincePairs.find((p: { consumerProvince: string }) => p.consumerProvince === '79')?.consumerProvinceName).toMatch(/Hồ Chí Minh/);
+    expect(r.json.provincePairs.find((p: { consumerProvince: string }) => p.consumerProvince === '79')?.consumerProvinceName).toMatch(
+      /Hồ Chí Minh/,
+    );
   });
 });

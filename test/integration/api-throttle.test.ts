@@ -30,8 +30,14 @@ describe('per-tenant throttling', () => {
     for (const key of [t.keys.lgsp['LGSP-79']!, secondKey79, t.keys.lgsp['LGSP-79']!]) {
       statuses.push((await call(t.url, 'GET', '/v1/rejections', { key, query: { date: today } })).status);
     }
-    const over = await call(t.url, 'POST', '/v1/events', { key: secondKey79, body: JSON.stringify(sampleEvent('LGSP-79', 'thr-1', Date.now())) });
-    const other = await call(t.url, 'POST', '/v1/events', { key: t.keys.lgsp['LGSP-01'], body: JSON.stringify(sampleEvent('LGSP-01', 'thr-2', Date.now())) });
+    const over = await call(t.url, 'POST', '/v1/events', {
+      key: secondKey79,
+      body: JSON.stringify(sampleEvent('LGSP-79', 'thr-1', Date.now())),
+    });
+    const other = await call(t.url, 'POST', '/v1/events', {
+      key: t.keys.lgsp['LGSP-01'],
+      body: JSON.stringify(sampleEvent('LGSP-01', 'thr-2', Date.now())),
+    });
     // Assess
     expect(statuses).toEqual([200, 200, 200]);
     expect(over.status).toBe(429);
@@ -43,7 +49,8 @@ describe('per-tenant throttling', () => {
   it('given an analyst over its budget, when it asks again, then 429; the ops key still has its own budget', async () => {
     const q = { year: '2021' };
     const statuses: number[] = [];
-    for (let i = 0; i <= LIMIT; i++) statuses.push((await call(t.url, 'GET', '/v1/metrics/summary', { key: t.keys.analyst, query: q })).status);
+    for (let i = 0; i <= LIMIT; i++)
+      statuses.push((await call(t.url, 'GET', '/v1/metrics/summary', { key: t.keys.analyst, query: q })).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect((await call(t.url, 'GET', '/v1/metrics/summary', { key: t.keys.ops, query: q })).status).toBe(200);
   });

@@ -78,7 +78,11 @@ describe('HTTP API routes and status codes', () => {
   });
 
   describe('authentication and roles', () => {
-    const protectedRoutes: [string, string][] = [['POST', '/v1/events'], ...METRICS_ROUTES.map((p): [string, string] => ['GET', p]), ['GET', '/v1/rejections']];
+    const protectedRoutes: [string, string][] = [
+      ['POST', '/v1/events'],
+      ...METRICS_ROUTES.map((p): [string, string] => ['GET', p]),
+      ['GET', '/v1/rejections'],
+    ];
 
     it.each(protectedRoutes)('given no key, when %s %s, then 401', async (method, path) => {
       const r = await call(t.url, method, path, { query: OK_QUERY[path], ...(method === 'POST' ? { body: '{}' } : {}) });
@@ -114,7 +118,8 @@ describe('HTTP API routes and status codes', () => {
     });
 
     it.each(METRICS_ROUTES)('given analyst and ops keys, when GET %s with a good query, then 200', async (path) => {
-      for (const key of [t.keys.analyst, t.keys.ops]) expect((await call(t.url, 'GET', path, { key, query: OK_QUERY[path] })).status).toBe(200);
+      for (const key of [t.keys.analyst, t.keys.ops])
+        expect((await call(t.url, 'GET', path, { key, query: OK_QUERY[path] })).status).toBe(200);
     });
   });
 
@@ -167,10 +172,16 @@ describe('HTTP API routes and status codes', () => {
   describe('POST /v1/events', () => {
     it('given valid and invalid events of its own platform, when posted, then 202 lists the rejects, valid ones are ingested and rejects are kept', async () => {
       // Prepare
-      const good = [sampleEvent('LGSP-79', 'post-ok-1', now - 60_000), sampleEvent('LGSP-79', 'post-ok-2', now - 30_000, { succeeded: false, errorCategory: 'TIMEOUT' })];
+      const good = [
+        sampleEvent('LGSP-79', 'post-ok-1', now - 60_000),
+        sampleEvent('LGSP-79', 'post-ok-2', now - 30_000, { succeeded: false, errorCategory: 'TIMEOUT' }),
+      ];
       const bad = { ...sampleEvent('LGSP-79', 'post-bad-1', now - 60_000), serviceCode: undefined, extra: true };
       // Act
-      const r = await call(t.url, 'POST', '/v1/events', { key: t.keys.lgsp['LGSP-79'], body: JSON.stringify({ events: [good[0], bad, good[1]] }) });
+      const r = await call(t.url, 'POST', '/v1/events', {
+        key: t.keys.lgsp['LGSP-79'],
+        body: JSON.stringify({ events: [good[0], bad, good[1]] }),
+      });
       // Assess
       expect(r.status).toBe(202);
       expect(r.json.accepted).toBe(2);
@@ -186,12 +197,15 @@ describe('HTTP API routes and status codes', () => {
     });
 
     it('given a single event (not an envelope), when posted, then 202 with accepted 1', async () => {
-      const r = await call(t.url, 'POST', '/v1/events', { key: t.keys.lgsp['LGSP-01'], body: JSON.stringify(sampleEvent('LGSP-01', 'single-1', now - 5000)) });
+      const r = await call(t.url, 'POST', '/v1/events', {
+        key: t.keys.lgsp['LGSP-01'],
+        body: JSON.stringify(sampleEvent('LGSP-01', 'single-1', now - 5000)),
+      });
       expect(r.status).toBe(202);
       expect(r.json).toEqual({ accepted: 1, rejected: [] });
     });
 
-    it("given one event of another platform among its own, when posted, then 403 and none of them is accepted", async () => {
+    it('given one event of another platform among its own, when posted, then 403 and none of them is accepted', async () => {
       // Prepare
       const own = sampleEvent('LGSP-79', 'cross-own-1', now - 10_000);
       const other = sampleEvent('LGSP-01', 'cross-other-1', now - 10_000);
@@ -245,7 +259,10 @@ describe('HTTP API routes and status codes', () => {
       const l01 = await call(t.url, 'GET', '/v1/rejections', { key: t.keys.lgsp['LGSP-01'], query: { date: today } });
       const ops = await call(t.url, 'GET', '/v1/rejections', { key: t.keys.ops, query: { date: today } });
       const opsOne = await call(t.url, 'GET', '/v1/rejections', { key: t.keys.ops, query: { date: today, platformId: 'LGSP-01' } });
-      const cross = await call(t.url, 'GET', '/v1/rejections', { key: t.keys.lgsp['LGSP-79'], query: { date: today, platformId: 'LGSP-01' } });
+      const cross = await call(t.url, 'GET', '/v1/rejections', {
+        key: t.keys.lgsp['LGSP-79'],
+        query: { date: today, platformId: 'LGSP-01' },
+      });
       // Assess
       expect(l79.status).toBe(200);
       expect(l79.json.rejected.length).toBeGreaterThan(0);
@@ -264,7 +281,8 @@ describe('HTTP API routes and status codes', () => {
       let cursor: string | null = null;
       do {
         const page: { json: { rejected: unknown[]; nextCursor: string | null } } = await call(t.url, 'GET', '/v1/rejections', {
-          key: t.keys.ops, query: { date: today, limit: '1', ...(cursor ? { cursor } : {}) },
+          key: t.keys.ops,
+          query: { date: today, limit: '1', ...(cursor ? { cursor } : {}) },
         });
         seen.push(...page.json.rejected);
         cursor = page.json.nextCursor;
@@ -280,7 +298,7 @@ describe('HTTP API routes and status codes', () => {
   });
 
   describe('OpenAPI document', () => {
-    it('given GET /v1/openapi.json, then it is a valid OpenAPI 3.1 document whose event schemas are the validator\'s', async () => {
+    it("given GET /v1/openapi.json, then it is a valid OpenAPI 3.1 document whose event schemas are the validator's", async () => {
       const r = await call(t.url, 'GET', '/v1/openapi.json');
       expect(r.status).toBe(200);
       const validator = new Validator();
@@ -289,10 +307,18 @@ describe('HTTP API routes and status codes', () => {
       expect(result.valid).toBe(true);
       expect(validator.version).toBe('3.1');
       // The same schema the validator compiles, only moved: rewrite refs back and compare.
-      const back = JSON.parse(JSON.stringify(r.json.components.schemas.ExchangeEvent).replace(/#\/components\/schemas\/(\w+)/g, (_m: string, n: string) => {
-        const names: Record<string, string> = { Id: 'id', Code: 'code', ProvinceCode: 'provinceCode', Timestamp: 'timestamp', Party: 'party' };
-        return `#/$defs/${names[n] ?? n}`;
-      }));
+      const back = JSON.parse(
+        JSON.stringify(r.json.components.schemas.ExchangeEvent).replace(/#\/components\/schemas\/(\w+)/g, (_m: string, n: string) => {
+          const names: Record<string, string> = {
+            Id: 'id',
+            Code: 'code',
+            ProvinceCode: 'provinceCode',
+            Timestamp: 'timestamp',
+            Party: 'party',
+          };
+          return `#/$defs/${names[n] ?? n}`;
+        }),
+      );
       expect(back).toEqual(eventJsonSchema.$defs.event);
     });
 

@@ -27,7 +27,12 @@ describe('demo: a 2020-profile day through the local stack', () => {
   beforeAll(async () => {
     t = await startTestStack({ functions: ['ingest'], visibilityTimeoutSeconds: 30 });
     // Every platform signs its SQS messages with its own credentials, as with npm start.
-    const senders = await ensureLocalSenders(join(t.dataDir, 'senders.json'), t.stack.clients.ddb, t.stack.resources.names.tables.Keys, t.stack.sqsProxy);
+    const senders = await ensureLocalSenders(
+      join(t.dataDir, 'senders.json'),
+      t.stack.clients.ddb,
+      t.stack.resources.names.tables.Keys,
+      t.stack.sqsProxy,
+    );
     target = localTarget(t.stack.stackJson({ analyst: '', ops: '', lgsp: {} }, senders), 'test stack');
   });
   afterAll(async () => {
@@ -35,30 +40,36 @@ describe('demo: a 2020-profile day through the local stack', () => {
     await t?.stop();
   });
 
-  it(`given the 2020 profile's demo weekday (scale ${SCALE}), when replayed, drained and rolled, then the summary equals the expected figures and matches the public targets within 10 %`, async () => {
-    // Prepare
-    const p = profile('2020');
-    const lines: string[] = [];
-    const io: Io = { out: (l) => lines.push(l), note: (l) => lines.push(l), progress: false };
+  it(
+    `given the 2020 profile's demo weekday (scale ${SCALE}), when replayed, drained and rolled, then the summary equals the expected figures and matches the public targets within 10 %`,
+    async () => {
+      // Prepare
+      const p = profile('2020');
+      const lines: string[] = [];
+      const io: Io = { out: (l) => lines.push(l), note: (l) => lines.push(l), progress: false };
 
-    // Act
-    const r = await replayDemoDay(target, io, { scale: SCALE, force: true });
+      // Act
+      const r = await replayDemoDay(target, io, { scale: SCALE, force: true });
 
-    // Assess: exact against the generator
-    const x = r.expected!;
-    const s = r.summary;
-    expect(s.transactions).toBe(x.transactions);
-    expect(s.succeeded).toBe(x.succeeded);
-    expect(s.ngspTransactions).toBe(x.ngspTransactions);
-    expect(s.peakMinute).toEqual(x.peakMinute);
-    expect(s.systems).toEqual(x.systems);
-    expect(s.reportingPlatforms).toEqual(x.reportingPlatforms);
-    // Assess: the public figures (scaled back)
-    const perDay = p.annualTransactions / 365;
-    expect(Math.abs(s.transactions / SCALE - perDay) / perDay).toBeLessThan(0.1);
-    expect(Math.abs(s.avgTransactionsPerMinute / SCALE - perDay / 1440) / (perDay / 1440)).toBeLessThan(0.1);
-    expect(s.distinctSystems).toBe(p.connectedSystems);
-    expect(await t.bucket.list(`rollups/minute/date=${r.day}/`)).toHaveLength(1440);
-    console.log(`demo test (scale ${SCALE}): ${s.transactions} transactions; send ${r.sendSeconds.toFixed(1)} s, drain ${r.drainSeconds.toFixed(1)} s, rollup ${r.rollSeconds.toFixed(1)} s, ${Math.round(r.ingestRate)} events/s`);
-  }, FULL ? 600_000 : 240_000);
+      // Assess: exact against the generator
+      const x = r.expected!;
+      const s = r.summary;
+      expect(s.transactions).toBe(x.transactions);
+      expect(s.succeeded).toBe(x.succeeded);
+      expect(s.ngspTransactions).toBe(x.ngspTransactions);
+      expect(s.peakMinute).toEqual(x.peakMinute);
+      expect(s.systems).toEqual(x.systems);
+      expect(s.reportingPlatforms).toEqual(x.reportingPlatforms);
+      // Assess: the public figures (scaled back)
+      const perDay = p.annualTransactions / 365;
+      expect(Math.abs(s.transactions / SCALE - perDay) / perDay).toBeLessThan(0.1);
+      expect(Math.abs(s.avgTransactionsPerMinute / SCALE - perDay / 1440) / (perDay / 1440)).toBeLessThan(0.1);
+      expect(s.distinctSystems).toBe(p.connectedSystems);
+      expect(await t.bucket.list(`rollups/minute/date=${r.day}/`)).toHaveLength(1440);
+      console.log(
+        `demo test (scale ${SCALE}): ${s.transactions} transactions; send ${r.sendSeconds.toFixed(1)} s, drain ${r.drainSeconds.toFixed(1)} s, rollup ${r.rollSeconds.toFixed(1)} s, ${Math.round(r.ingestRate)} events/s`,
+      );
+    },
+    FULL ? 600_000 : 240_000,
+  );
 });

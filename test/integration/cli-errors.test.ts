@@ -20,7 +20,11 @@ interface Run {
 
 function ngsp(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'cli/main.ts', ...args], { cwd: process.cwd(), env: { ...process.env, ...env, NGSP_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', ['tsx', 'cli/main.ts', ...args], {
+      cwd: process.cwd(),
+      env: { ...process.env, ...env, NGSP_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -58,7 +62,12 @@ describe('ngsp process: exit codes and one-sentence errors', () => {
     mkdirSync(unreachable);
     writeFileSync(join(unreachable, 'stack.json'), JSON.stringify(json));
     const events = [...new DayTraffic(profile('2019'), '2019-06-12', { scale: 0.001 }).events()].slice(0, 3).map((e) => JSON.stringify(e));
-    writeFileSync(join(dir, 'bad.jsonl'), [events[0], JSON.stringify({ ...JSON.parse(events[1]!), reporter: { platformId: 'LGSP-XX', role: 'CONSUMER' } }), events[2]].join('\n'));
+    writeFileSync(
+      join(dir, 'bad.jsonl'),
+      [events[0], JSON.stringify({ ...JSON.parse(events[1]!), reporter: { platformId: 'LGSP-XX', role: 'CONSUMER' } }), events[2]].join(
+        '\n',
+      ),
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -75,7 +84,10 @@ describe('ngsp process: exit codes and one-sentence errors', () => {
     expectOneSentence(missing, /no local stack: run npm start/);
     expectOneSentence(dead, /cannot reach 127\.0\.0\.1:9 \(connection refused\): is the local stack running\? start it with npm start/);
     expect(dead.code).toBe(3);
-    expectOneSentence(badLine, /line 2 of .*bad\.jsonl is not a valid event \(reporter\.platformId "LGSP-XX" is not a registered platform\)/);
+    expectOneSentence(
+      badLine,
+      /line 2 of .*bad\.jsonl is not a valid event \(reporter\.platformId "LGSP-XX" is not a registered platform\)/,
+    );
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--granularity/);
     expect(cost.code, cost.stderr).toBe(0);

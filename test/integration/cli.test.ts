@@ -40,7 +40,12 @@ describe('ngsp commands against the local stack', () => {
   beforeAll(async () => {
     t = await startTestStack({ functions: ['ingest'] });
     // Every platform signs its SQS messages with its own credentials, as with npm start.
-    const senders = await ensureLocalSenders(join(t.dataDir, 'senders.json'), t.stack.clients.ddb, t.stack.resources.names.tables.Keys, t.stack.sqsProxy);
+    const senders = await ensureLocalSenders(
+      join(t.dataDir, 'senders.json'),
+      t.stack.clients.ddb,
+      t.stack.resources.names.tables.Keys,
+      t.stack.sqsProxy,
+    );
     target = localTarget(t.stack.stackJson({ analyst: '', ops: '', lgsp: {} }, senders), 'test stack');
     dir = mkdtempSync(join(tmpdir(), 'ngsp-cli-'));
   });
@@ -78,14 +83,17 @@ describe('ngsp commands against the local stack', () => {
     expect(summary.reportingPlatforms).toEqual(x.reportingPlatforms);
     expect(summary.conflicts).toBe(0);
     expect(await t.bucket.list(`rollups/minute/date=${day}/`)).toHaveLength(1440);
-    for (const key of [s3keys.dailyJsonl(day), s3keys.dailyCsv(day), s3keys.summary(day)]) expect(await t.bucket.get(key), key).toBeDefined();
+    for (const key of [s3keys.dailyJsonl(day), s3keys.dailyCsv(day), s3keys.summary(day)])
+      expect(await t.bucket.get(key), key).toBeDefined();
   });
 
   it('given a bad line, when sent without --skip-bad, then it fails naming the line; with --skip-bad the other lines are sent', async () => {
     const good = [...new DayTraffic(profile('2019'), '2019-06-14', { scale: 0.002 }).events()].slice(0, 5).map((e) => JSON.stringify(e));
     const file = join(dir, 'bad.jsonl');
     writeFileSync(file, [good[0], '{"eventId": "x"', ...good.slice(1)].join('\n'));
-    await expect(send(target, { file, via: 'sqs' }, captureIo())).rejects.toThrow(/^line 2 of .*bad\.jsonl is not a valid event \(\(body\) is not valid JSON.*\); nothing was sent/);
+    await expect(send(target, { file, via: 'sqs' }, captureIo())).rejects.toThrow(
+      /^line 2 of .*bad\.jsonl is not a valid event \(\(body\) is not valid JSON.*\); nothing was sent/,
+    );
     await expect(send(target, { file, via: 'sqs' }, captureIo())).rejects.toBeInstanceOf(UserError);
     // A bad line after many good ones (more than one batch): still nothing is sent.
     const late = join(dir, 'bad-late.jsonl');
@@ -93,12 +101,17 @@ describe('ngsp commands against the local stack', () => {
     writeFileSync(late, [...many, '{"eventId": "x"'].join('\n'));
     let sends = 0;
     const counter = 'count-sends';
-    target.clients.sqs.middlewareStack.add((next) => async (args) => {
-      sends++;
-      return next(args);
-    }, { step: 'initialize', name: counter });
+    target.clients.sqs.middlewareStack.add(
+      (next) => async (args) => {
+        sends++;
+        return next(args);
+      },
+      { step: 'initialize', name: counter },
+    );
     try {
-      await expect(send(target, { file: late, via: 'sqs', envelope: 10 }, captureIo())).rejects.toThrow(/^line \d+ of .*bad-late\.jsonl .*nothing was sent/);
+      await expect(send(target, { file: late, via: 'sqs', envelope: 10 }, captureIo())).rejects.toThrow(
+        /^line \d+ of .*bad-late\.jsonl .*nothing was sent/,
+      );
       expect(sends).toBe(0);
     } finally {
       target.clients.sqs.middlewareStack.remove(counter);
@@ -113,7 +126,7 @@ describe('ngsp commands against the local stack', () => {
     expect(io.lines.join('\n')).toMatch(/sent 1 event in 1 message via SQS\./);
   });
 
-  it('given the 2020 profile, when a scaled day is replayed and rolled, then the summary equals the generator\'s expected figures', async () => {
+  it("given the 2020 profile, when a scaled day is replayed and rolled, then the summary equals the generator's expected figures", async () => {
     // Prepare
     const day = '2020-11-19';
     const io = captureIo();
@@ -128,8 +141,24 @@ describe('ngsp commands against the local stack', () => {
     const s = rolled.summaries[0]!;
     expect(x.transactions).toBeGreaterThan(400);
     expect(out.sent!.sent).toBe(x.events);
-    expect({ t: s.transactions, ok: s.succeeded, f: s.failed, ngsp: s.ngspTransactions, avg: s.avgTransactionsPerMinute, peak: s.peakMinute, sys: s.systems, pl: s.reportingPlatforms }).toEqual({
-      t: x.transactions, ok: x.succeeded, f: x.failed, ngsp: x.ngspTransactions, avg: x.avgTransactionsPerMinute, peak: x.peakMinute, sys: x.systems, pl: x.reportingPlatforms,
+    expect({
+      t: s.transactions,
+      ok: s.succeeded,
+      f: s.failed,
+      ngsp: s.ngspTransactions,
+      avg: s.avgTransactionsPerMinute,
+      peak: s.peakMinute,
+      sys: s.systems,
+      pl: s.reportingPlatforms,
+    }).toEqual({
+      t: x.transactions,
+      ok: x.succeeded,
+      f: x.failed,
+      ngsp: x.ngspTransactions,
+      avg: x.avgTransactionsPerMinute,
+      peak: x.peakMinute,
+      sys: x.systems,
+      pl: x.reportingPlatforms,
     });
     expect(s.distinctSystems).toBe(profile('2020').connectedSystems);
   });
@@ -139,26 +168,40 @@ describe('ngsp commands against the local stack', () => {
     const daily = await download(target, { from: day, to: day, out: join(dir, 'dl-day') }, captureIo());
     const dailyCsv = await download(target, { from: day, to: day, format: 'csv', out: join(dir, 'dl-csv') }, captureIo());
     const minutes = await download(target, { from: day, to: day, granularity: 'minute', out: join(dir, 'dl-min') }, captureIo());
-    const minutesCsv = await download(target, { from: day, to: day, granularity: 'minute', format: 'csv', out: join(dir, 'dl-mincsv') }, captureIo());
+    const minutesCsv = await download(
+      target,
+      { from: day, to: day, granularity: 'minute', format: 'csv', out: join(dir, 'dl-mincsv') },
+      captureIo(),
+    );
 
     expect(daily.files.sort()).toEqual([s3keys.dailyJsonl(day), s3keys.summary(day)].sort());
     expect(dailyCsv.files.sort()).toEqual([s3keys.dailyCsv(day), s3keys.summary(day)].sort());
-    for (const [res, base] of [[daily, 'dl-day'], [dailyCsv, 'dl-csv'], [minutes, 'dl-min']] as const) {
+    for (const [res, base] of [
+      [daily, 'dl-day'],
+      [dailyCsv, 'dl-csv'],
+      [minutes, 'dl-min'],
+    ] as const) {
       for (const f of res.files) expect(readFileSync(join(dir, base, f), 'utf8'), f).toBe(await t.bucket.get(f));
     }
     expect(minutes.files).toHaveLength(1440);
     expect(minutesCsv.files).toHaveLength(1440);
     let rows = 0;
     for (const f of minutesCsv.files) {
-      const jsonl = (await t.bucket.get(f.replace(/\.csv$/, '.jsonl')))!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const jsonl = (await t.bucket.get(f.replace(/\.csv$/, '.jsonl')))!
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const csv = parse(readFileSync(join(dir, 'dl-mincsv', f), 'utf8'), { columns: true }) as Record<string, string>[];
       expect(csv.length).toBe(jsonl.length);
-      for (const [i, r] of csv.entries()) expect(r).toEqual(Object.fromEntries(Object.entries(jsonl[i]!).map(([k, v]) => [k, v === null ? '' : String(v)])));
+      for (const [i, r] of csv.entries())
+        expect(r).toEqual(Object.fromEntries(Object.entries(jsonl[i]!).map(([k, v]) => [k, v === null ? '' : String(v)])));
       rows += csv.length;
     }
     const summary = JSON.parse((await t.bucket.get(s3keys.summary(day)))!) as DaySummary;
     expect(rows).toBeGreaterThanOrEqual(summary.transactions > 0 ? 1 : 0);
-    await expect(download(target, { from: '2001-01-01', to: '2001-01-02', out: join(dir, 'none') }, captureIo())).rejects.toThrow(/no rollups between 2001-01-01 and 2001-01-02/);
+    await expect(download(target, { from: '2001-01-01', to: '2001-01-02', out: join(dir, 'none') }, captureIo())).rejects.toThrow(
+      /no rollups between 2001-01-01 and 2001-01-02/,
+    );
     expect(existsSync(join(dir, 'dl-day', 'rollups', 'daily', `date=${day}`, 'rollup.jsonl'))).toBe(true);
   });
 
@@ -166,7 +209,12 @@ describe('ngsp commands against the local stack', () => {
     // Prepare: three envelopes put straight into the DLQ
     const events = [...new DayTraffic(profile('2019'), '2019-06-17', { scale: 0.005, seed: 99 }).events()];
     const bodies = [events.slice(0, 10), events.slice(10, 20), events.slice(20, 30)].map((es) => JSON.stringify({ events: es }));
-    await t.stack.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: t.stack.resources.dlqUrl, Entries: bodies.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
+    await t.stack.clients.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: t.stack.resources.dlqUrl,
+        Entries: bodies.map((b, i) => ({ Id: String(i), MessageBody: b })),
+      }),
+    );
     expect(await queueDepth(t.stack.clients.sqs, t.stack.resources.dlqUrl)).toBe(3);
     const io = captureIo();
 

@@ -10,7 +10,13 @@ import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { generateStream, oracleTransactions } from '../helpers/stream.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
-const stream = generateStream({ seed: 21, startMs: Date.parse('2022-01-01T00:00:00Z'), spanMs: 30 * 60_000, transactions: 60, conflictShare: 0 });
+const stream = generateStream({
+  seed: 21,
+  startMs: Date.parse('2022-01-01T00:00:00Z'),
+  spanMs: 30 * 60_000,
+  transactions: 60,
+  conflictShare: 0,
+});
 
 function renamed(e: ExchangeEvent, run: number): ExchangeEvent {
   return { ...e, eventId: `r${run}-${e.eventId}`, ...(e.transactionId ? { transactionId: `r${run}-${e.transactionId}` } : {}) };
@@ -39,7 +45,12 @@ describe('stored transactions do not depend on delivery', () => {
           for (let i = 0, k = 0; i < events.length; k++) {
             const n = sizes[k % sizes.length]!;
             const chunk = events.slice(i, i + n);
-            messages.push({ messageId: `m${run}-${k}`, body: n === 1 ? JSON.stringify(chunk[0]) : JSON.stringify({ events: chunk }), receivedAtMs: Date.now(), source: 'sqs' });
+            messages.push({
+              messageId: `m${run}-${k}`,
+              body: n === 1 ? JSON.stringify(chunk[0]) : JSON.stringify({ events: chunk }),
+              receivedAtMs: Date.now(),
+              source: 'sqs',
+            });
             i += n;
           }
           const deps = { events: t.events, stats: t.stats, bucket: t.bucket, latenessMs: 120_000, dirtyMarginMs: 30_000, concurrency: 16 };

@@ -8,7 +8,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, QueryCommand, UpdateItemCommand, type AttributeValue,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { startEmulators, type RunningEmulators } from '../../local/emulators.ts';
 import { pool } from '#shared/pool.ts';
@@ -32,9 +37,15 @@ async function countIndex(ddb: DynamoDBClient, table: string, b: string): Promis
   const keys: string[] = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await ddb.send(new QueryCommand({
-      TableName: table, IndexName: 'byB', KeyConditionExpression: 'b = :b', ExpressionAttributeValues: { ':b': { S: b } }, ExclusiveStartKey: start,
-    }));
+    const page = await ddb.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'byB',
+        KeyConditionExpression: 'b = :b',
+        ExpressionAttributeValues: { ':b': { S: b } },
+        ExclusiveStartKey: start,
+      }),
+    );
     for (const it of page.Items ?? []) keys.push(it.pk!.S!);
     start = page.LastEvaluatedKey;
   } while (start);
@@ -47,13 +58,25 @@ describe('local DynamoDB secondary index', () => {
   const table = `idx-${Date.now()}`;
   beforeAll(async () => {
     emu = await startEmulators({ useEnvironment: false });
-    ddb = new DynamoDBClient({ endpoint: emu.endpoints.dynamodb, region: 'ap-southeast-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    await ddb.send(new CreateTableCommand({
-      TableName: table, BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'b', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [{ IndexName: 'byB', KeySchema: [{ AttributeName: 'b', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
-    }));
+    ddb = new DynamoDBClient({
+      endpoint: emu.endpoints.dynamodb,
+      region: 'ap-southeast-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'b', AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          { IndexName: 'byB', KeySchema: [{ AttributeName: 'b', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+        ],
+      }),
+    );
   });
   afterAll(async () => {
     ddb?.destroy();
@@ -65,9 +88,25 @@ describe('local DynamoDB secondary index', () => {
     const [a, b] = collidingKeys();
     expect(oldSuffix(a)).toBe(oldSuffix(b));
     // Act
-    for (const pk of [a, b]) await ddb.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: pk } }, UpdateExpression: 'SET b = :b', ExpressionAttributeValues: { ':b': { S: 'pair' } } }));
+    for (const pk of [a, b])
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: pk } },
+          UpdateExpression: 'SET b = :b',
+          ExpressionAttributeValues: { ':b': { S: 'pair' } },
+        }),
+      );
     const written = await countIndex(ddb, table, 'pair');
-    for (const pk of [a, b]) await ddb.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: pk } }, UpdateExpression: 'SET x = :x', ExpressionAttributeValues: { ':x': { N: '1' } } }));
+    for (const pk of [a, b])
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: pk } },
+          UpdateExpression: 'SET x = :x',
+          ExpressionAttributeValues: { ':x': { N: '1' } },
+        }),
+      );
     const updated = await countIndex(ddb, table, 'pair');
     // Assess
     expect(written.keys.sort()).toEqual([a, b].sort());
@@ -91,7 +130,9 @@ describe('local DynamoDB secondary index', () => {
     const got = await countIndex(ddb, table, 'busy-minute#0');
     // Assess
     const suffixes = new Set(items.map((it) => oldSuffix(it.pk.S)));
-    console.log(`[dynamodb-index] ${n} items under one index key, ${n - suffixes.size} would share an old 24-bit suffix; Query returned ${got.count}`);
+    console.log(
+      `[dynamodb-index] ${n} items under one index key, ${n - suffixes.size} would share an old 24-bit suffix; Query returned ${got.count}`,
+    );
     expect(n - suffixes.size).toBeGreaterThan(0);
     expect(got.count).toBe(n);
     expect(new Set(got.keys).size).toBe(n);

@@ -69,7 +69,12 @@ describe('exact for years: ingest and schedule edges', () => {
     const sentMs = Date.parse('2026-11-30T10:00:00+07:00');
     const future = event({ eventId: 'fut-1', requestAt: toIct(sentMs + 6 * 60_000) });
     const fine = event({ eventId: 'fut-ok', requestAt: toIct(sentMs - 60_000) });
-    const msg = { messageId: 'redelivered-future', body: JSON.stringify({ events: [future, fine] }), receivedAtMs: sentMs, source: 'sqs' as const };
+    const msg = {
+      messageId: 'redelivered-future',
+      body: JSON.stringify({ events: [future, fine] }),
+      receivedAtMs: sentMs,
+      source: 'sqs' as const,
+    };
     const deps = (now: number): IngestDeps => ({ ...t, latenessMs: 120_000, dirtyMarginMs: 30_000, concurrency: 4, now: () => now });
     // Act: the first delivery, then the redelivery once the event's time has passed
     const first = await ingestBatch([msg], deps(sentMs + 1_000));
@@ -78,7 +83,9 @@ describe('exact for years: ingest and schedule edges', () => {
     expect([first.rejected, again.rejected]).toEqual([1, 1]);
     expect([first.stored, again.stored, again.duplicates]).toEqual([1, 0, 1]);
     expect(await t.events.getTransaction('T#fut-1-tx')).toBeUndefined();
-    const lines = parseJsonLines<{ index: number; errors: { path: string }[] }>(await t.bucket.get(keys.rejected('LGSP-01', '2026-11-30', 'sqs-redelivered-future')));
+    const lines = parseJsonLines<{ index: number; errors: { path: string }[] }>(
+      await t.bucket.get(keys.rejected('LGSP-01', '2026-11-30', 'sqs-redelivered-future')),
+    );
     expect(lines).toEqual([expect.objectContaining({ index: 0, errors: [expect.objectContaining({ path: 'requestAt' })] })]);
     expect(await t.stats.rejectedOn('2026-11-30')).toBe(1);
   });
@@ -97,7 +104,17 @@ describe('exact for years: ingest and schedule edges', () => {
     laggy.forEachTransactionPage = (m, onPage, pageSize) =>
       t.events.forEachTransactionPage(m, (page) => onPage(page.filter((tx) => (written.get(tx.key) ?? 0) + lagMs <= clock)), pageSize);
     const ingest: IngestDeps = { ...t, events: laggy, latenessMs: 120_000, dirtyMarginMs: 30_000, concurrency: 4, now: () => clock };
-    const rollup: RollupDeps = { ...t, events: laggy, latenessMs: 120_000, concurrency: 4, maxMinutesPerRun: 5, initialLookbackMs: 0, indexLagMs: lagMs, ...rollupNumbers(), now: () => clock };
+    const rollup: RollupDeps = {
+      ...t,
+      events: laggy,
+      latenessMs: 120_000,
+      concurrency: 4,
+      maxMinutesPerRun: 5,
+      initialLookbackMs: 0,
+      indexLagMs: lagMs,
+      ...rollupNumbers(),
+      now: () => clock,
+    };
     await t.stats.setWatermark(minuteKeyOf(clock - 180_000));
     // Only this test's mark: the backfill above left marks of its own (no rollup runs in this stack).
     for (const m of await t.stats.dirtyMarks()) await t.stats.clearDirty(m);

@@ -23,9 +23,15 @@ describe('provisional minutes', () => {
     const at = minuteStart + 30_000;
     const minute = minuteKeyOf(at);
     const event = {
-      eventId: `fresh-${Date.now()}`, reporter: { platformId: 'LGSP-79', role: 'CONSUMER' }, route: 'NGSP',
-      consumer: { orgCode: 'SOTP', systemCode: 'MOTCUA', provinceCode: '79' }, provider: { orgCode: 'BTP', systemCode: 'HOTICH' },
-      serviceCode: 'hotich.khaisinh', requestAt: toIct(at), responseAt: toIct(at + 120), succeeded: true,
+      eventId: `fresh-${Date.now()}`,
+      reporter: { platformId: 'LGSP-79', role: 'CONSUMER' },
+      route: 'NGSP',
+      consumer: { orgCode: 'SOTP', systemCode: 'MOTCUA', provinceCode: '79' },
+      provider: { orgCode: 'BTP', systemCode: 'HOTICH' },
+      serviceCode: 'hotich.khaisinh',
+      requestAt: toIct(at),
+      responseAt: toIct(at + 120),
+      succeeded: true,
     };
 
     // Act

@@ -15,9 +15,11 @@ import { queueDepth, sendBodies, startTestStack, waitForEmptyQueue, type TestSta
 
 async function scanTransactions(t: TestStack): Promise<Map<string, TransactionState>> {
   const out = new Map<string, TransactionState>();
-  let start: Record<string, import("@aws-sdk/client-dynamodb").AttributeValue> | undefined;
+  let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
   do {
-    const page = await t.stack.clients.ddb.send(new ScanCommand({ TableName: t.stack.resources.names.tables.Events, ExclusiveStartKey: start }));
+    const page = await t.stack.clients.ddb.send(
+      new ScanCommand({ TableName: t.stack.resources.names.tables.Events, ExclusiveStartKey: start }),
+    );
     for (const raw of page.Items ?? []) {
       const tx = decodeTransactionItem(raw);
       if (tx) out.set(tx.key, tx);
@@ -38,7 +40,14 @@ describe('ingest through SQS into the event store', () => {
 
   it('given a mixed stream with duplicates and invalid events, when drained, then the store equals the oracle and rejects are kept', async () => {
     // Prepare
-    const s = generateStream({ seed: 7, startMs: Date.parse('2021-03-10T16:30:00Z'), spanMs: 3 * 3600_000, transactions: 1100, duplicateShare: 0.2, invalidShare: 0.05 });
+    const s = generateStream({
+      seed: 7,
+      startMs: Date.parse('2021-03-10T16:30:00Z'),
+      spanMs: 3 * 3600_000,
+      transactions: 1100,
+      duplicateShare: 0.2,
+      invalidShare: 0.05,
+    });
     const all = [...s.valid, ...s.duplicates, ...s.conflicts, ...s.invalid.map((i) => i.event)];
     expect(all.length).toBeGreaterThanOrEqual(2000);
     const bodies = toBodies(all, 11);
@@ -66,7 +75,16 @@ describe('ingest through SQS into the event store', () => {
     const keys = (await t.bucket.list('rejected/')).filter((k) => k.includes(`/date=${day}/`));
     const lines = (await Promise.all(keys.map((k) => t.bucket.get(k))))
       .flatMap((text) => text!.trim().split('\n'))
-      .map((l) => JSON.parse(l) as { body: string; source: string; errors: { path: string; message: string }[]; messageId: string; index: number | null });
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            body: string;
+            source: string;
+            errors: { path: string; message: string }[];
+            messageId: string;
+            index: number | null;
+          },
+      );
     expect(lines).toHaveLength(s.invalid.length);
     const byEventId = new Map(lines.map((l) => [(JSON.parse(l.body) as { eventId: string }).eventId, l]));
     for (const bad of s.invalid) {
@@ -80,7 +98,8 @@ describe('ingest through SQS into the event store', () => {
 
     // Assess: each conflicting copy counted once, on the day of its requestAt
     const conflictDays = new Map<string, number>();
-    for (const c of s.conflicts) conflictDays.set(dayOf(Date.parse(c.requestAt)), (conflictDays.get(dayOf(Date.parse(c.requestAt))) ?? 0) + 1);
+    for (const c of s.conflicts)
+      conflictDays.set(dayOf(Date.parse(c.requestAt)), (conflictDays.get(dayOf(Date.parse(c.requestAt))) ?? 0) + 1);
     expect(s.conflicts.length).toBeGreaterThan(0);
     for (const [d, n] of conflictDays) expect(await t.events.conflictsOn(d)).toBe(n);
 

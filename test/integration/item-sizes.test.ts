@@ -56,13 +56,28 @@ describe('the worst-case day item', () => {
       const systems = all.filter((_, i) => i % 4 === q);
       const sketch = new DurationSketch();
       sketch.add(120);
-      const group = { k: ['NGSP', 'hotich.khaisinh', '01', '79'] as [string, string, string, string], n: 1, ok: 1, pair: 1, qb: 0, sb: 0, s: sketch.toData() };
-      await stores.stats.putMinute(`${DAY}T10:0${q}`, { transactions: 1, succeeded: 1, durationMsP95: 120 }, { groups: [group], systems, platforms: ['LGSP-01', 'NGSP'] });
+      const group = {
+        k: ['NGSP', 'hotich.khaisinh', '01', '79'] as [string, string, string, string],
+        n: 1,
+        ok: 1,
+        pair: 1,
+        qb: 0,
+        sb: 0,
+        s: sketch.toData(),
+      };
+      await stores.stats.putMinute(
+        `${DAY}T10:0${q}`,
+        { transactions: 1, succeeded: 1, durationMsP95: 120 },
+        { groups: [group], systems, platforms: ['LGSP-01', 'NGSP'] },
+      );
     }
 
     // Act
     const summary = await rollDay(DAY, { ...stores, now: () => Date.parse(`${DAY}T23:00:00+07:00`) });
-    const api = await new MetricsReader(stores.stats, () => Date.parse('2021-12-31T12:00:00+07:00')).summary({ from: '2021-01-01', to: '2021-12-31' });
+    const api = await new MetricsReader(stores.stats, () => Date.parse('2021-12-31T12:00:00+07:00')).summary({
+      from: '2021-01-01',
+      to: '2021-12-31',
+    });
 
     // Assess
     expect(summary.distinctSystems).toBe(SYSTEMS);

@@ -23,15 +23,26 @@ const sample = (over: Partial<ExchangeEvent> & { role: 'CONSUMER' | 'PROVIDER'; 
   const requestAt = rest.requestAt ?? '2023-04-05T08:15:50.000+07:00';
   const responseAt = new Date(Date.parse(requestAt) + 300).toISOString();
   return {
-    schemaVersion: '1', eventId: 'e', transactionId: 'tx', reporter: { platformId, role }, route: 'NGSP',
+    schemaVersion: '1',
+    eventId: 'e',
+    transactionId: 'tx',
+    reporter: { platformId, role },
+    route: 'NGSP',
     consumer: { orgCode: 'SOTP-79', systemCode: 'HTTP-MOTCUA', provinceCode: '79' },
     provider: { orgCode: 'BTP', systemCode: 'CSDL-HOTICH', provinceCode: '01' },
-    serviceCode: 'hotich.khaisinh.tracuu', succeeded: true, ...rest, requestAt, responseAt,
+    serviceCode: 'hotich.khaisinh.tracuu',
+    succeeded: true,
+    ...rest,
+    requestAt,
+    responseAt,
   } as ExchangeEvent;
 };
 
 const message = (id: string, events: ExchangeEvent[], receivedAtMs = START + 3_600_000): IncomingMessage => ({
-  messageId: id, body: JSON.stringify({ events }), receivedAtMs, source: 'sqs',
+  messageId: id,
+  body: JSON.stringify({ events }),
+  receivedAtMs,
+  source: 'sqs',
 });
 
 async function minuteKeys(events: EventStore, minute: string): Promise<string[]> {
@@ -66,13 +77,27 @@ describe('the minute journal', () => {
     for (const [minute, keys] of expected) expect(await minuteKeys(t.events, minute)).toEqual(keys.sort());
 
     const items = await scanAll(t.stack.clients.ddb, t.stack.resources.names.tables.Events);
-    expect(items.filter((it) => it.pk?.S?.startsWith('T#') || it.pk?.S?.startsWith('E#')).length).toBe(oracleTransactions(stream.valid).size);
+    expect(items.filter((it) => it.pk?.S?.startsWith('T#') || it.pk?.S?.startsWith('E#')).length).toBe(
+      oracleTransactions(stream.valid).size,
+    );
     expect(items.filter((it) => it.b && !it.pk?.S?.startsWith('X#'))).toEqual([]);
   });
 
   it('given a late CONSUMER report that moves a transaction to the next minute, then only the new minute reads it, also after the journal entry of the old minute names it', async () => {
-    const provider = sample({ role: 'PROVIDER', platformId: 'LGSP-BTP', eventId: 'mv-p', transactionId: 'mv-1', requestAt: '2023-04-05T08:15:59.900+07:00' });
-    const consumer = sample({ role: 'CONSUMER', platformId: 'LGSP-79', eventId: 'mv-c', transactionId: 'mv-1', requestAt: '2023-04-05T08:16:00.100+07:00' });
+    const provider = sample({
+      role: 'PROVIDER',
+      platformId: 'LGSP-BTP',
+      eventId: 'mv-p',
+      transactionId: 'mv-1',
+      requestAt: '2023-04-05T08:15:59.900+07:00',
+    });
+    const consumer = sample({
+      role: 'CONSUMER',
+      platformId: 'LGSP-79',
+      eventId: 'mv-c',
+      transactionId: 'mv-1',
+      requestAt: '2023-04-05T08:16:00.100+07:00',
+    });
     const key = toReport(provider).transactionKey;
     expect(await ingestBatch([message('mv-a', [provider])], deps)).toMatchObject({ failedMessageIds: [], stored: 1, rejected: 0 });
     expect(await minuteKeys(t.events, '2023-04-05T08:15')).toContain(key);
@@ -82,7 +107,15 @@ describe('the minute journal', () => {
   });
 
   it('given a batch of ten single-event messages, then it writes one journal request, and the same batch delivered again writes the same entries', async () => {
-    const singles = Array.from({ length: 10 }, (_, i) => sample({ role: 'CONSUMER', platformId: 'LGSP-79', eventId: `one-${i}`, transactionId: `one-${i}`, requestAt: `2023-04-05T08:40:${String(10 + i)}.000+07:00` }));
+    const singles = Array.from({ length: 10 }, (_, i) =>
+      sample({
+        role: 'CONSUMER',
+        platformId: 'LGSP-79',
+        eventId: `one-${i}`,
+        transactionId: `one-${i}`,
+        requestAt: `2023-04-05T08:40:${String(10 + i)}.000+07:00`,
+      }),
+    );
     const batch = singles.map((e, i) => ({ ...message(`one-${i}`, [e]), body: JSON.stringify(e) }));
     let calls = 0;
     const events = Object.create(t.events) as EventStore;
@@ -93,7 +126,9 @@ describe('the minute journal', () => {
     expect(await ingestBatch(batch, { ...deps, events })).toMatchObject({ failedMessageIds: [], stored: 10 });
     expect(calls).toBe(1);
     const entriesOf = async (): Promise<string[]> =>
-      (await scanAll(t.stack.clients.ddb, t.stack.resources.names.tables.Stats)).filter((it) => it.pk?.S === 'J#2023-04-05T08:40').map((it) => `${it.sk!.S}:${it.k!.SS!.length}`);
+      (await scanAll(t.stack.clients.ddb, t.stack.resources.names.tables.Stats))
+        .filter((it) => it.pk?.S === 'J#2023-04-05T08:40')
+        .map((it) => `${it.sk!.S}:${it.k!.SS!.length}`);
     const first = await entriesOf();
     expect(first).toHaveLength(1);
     expect(await ingestBatch(batch, { ...deps, events })).toMatchObject({ failedMessageIds: [], duplicates: 10 });
@@ -103,7 +138,10 @@ describe('the minute journal', () => {
 
   it('given the journal cannot be written, then no report of the message is stored and the message is delivered again', async () => {
     const e = sample({ role: 'CONSUMER', platformId: 'LGSP-79', eventId: 'jf-c', transactionId: 'jf-1' });
-    const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException', $retryable: { throttling: true } });
+    const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+      name: 'ThrottlingException',
+      $retryable: { throttling: true },
+    });
     const events = Object.create(t.events) as EventStore;
     events.journalReports = async () => {
       throw throttled;
@@ -116,19 +154,37 @@ describe('the minute journal', () => {
   });
 
   it('given an item written before the journal (old minute index, no entry), then its minute reads it, and once its other report arrives it has left the old index and is read once', async () => {
-    const provider = sample({ role: 'PROVIDER', platformId: 'LGSP-BTP', eventId: 'old-p', transactionId: 'old-1', requestAt: '2023-04-05T08:30:10.000+07:00' });
-    const consumer = sample({ role: 'CONSUMER', platformId: 'LGSP-79', eventId: 'old-c', transactionId: 'old-1', requestAt: '2023-04-05T08:30:09.000+07:00' });
+    const provider = sample({
+      role: 'PROVIDER',
+      platformId: 'LGSP-BTP',
+      eventId: 'old-p',
+      transactionId: 'old-1',
+      requestAt: '2023-04-05T08:30:10.000+07:00',
+    });
+    const consumer = sample({
+      role: 'CONSUMER',
+      platformId: 'LGSP-79',
+      eventId: 'old-c',
+      transactionId: 'old-1',
+      requestAt: '2023-04-05T08:30:09.000+07:00',
+    });
     const key = toReport(provider).transactionKey;
     const minute = '2023-04-05T08:30';
     expect(await ingestBatch([message('old-a', [provider])], deps)).toMatchObject({ failedMessageIds: [], stored: 1, rejected: 0 });
     // As a 1.0 ingest left it: the minute index key on the item, and no journal entry.
     const names = t.stack.resources.names.tables;
     await t.stack.clients.ddb.send(
-      new UpdateItemCommand({ TableName: names.Events, Key: { pk: { S: key } }, UpdateExpression: 'SET b = :b', ExpressionAttributeValues: { ':b': { S: `${minute}#${t.events.shards - 1}` } } }),
+      new UpdateItemCommand({
+        TableName: names.Events,
+        Key: { pk: { S: key } },
+        UpdateExpression: 'SET b = :b',
+        ExpressionAttributeValues: { ':b': { S: `${minute}#${t.events.shards - 1}` } },
+      }),
     );
     const entries = (await scanAll(t.stack.clients.ddb, names.Stats)).filter((it) => it.pk?.S === `J#${minute}`);
     expect(entries.length).toBe(1);
-    for (const it of entries) await t.stack.clients.ddb.send(new DeleteItemCommand({ TableName: names.Stats, Key: { pk: it.pk!, sk: it.sk! } }));
+    for (const it of entries)
+      await t.stack.clients.ddb.send(new DeleteItemCommand({ TableName: names.Stats, Key: { pk: it.pk!, sk: it.sk! } }));
     expect(await minuteKeys(t.events, minute)).toEqual([key]);
 
     expect((await ingestBatch([message('old-b', [consumer])], deps)).failedMessageIds).toEqual([]);

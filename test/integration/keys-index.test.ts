@@ -29,12 +29,27 @@ describe('keys list', () => {
     let clock = Date.parse('2026-01-01T00:00:00Z');
     const throttle = new ThrottleCounters(ddb, table, { limit: 600, windowSeconds: 60, now: () => clock });
     for (let i = 0; i < 40; i++, clock += 60_000) await throttle.take('P#LGSP-79');
-    await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `H#${hashKey('legacy')}` }, keyId: { S: 'k_legacy000000' }, role: { S: 'ops' }, createdAt: { S: '2025-01-01T00:00:00.000Z' } } }));
+    await ddb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: `H#${hashKey('legacy')}` },
+          keyId: { S: 'k_legacy000000' },
+          role: { S: 'ops' },
+          createdAt: { S: '2025-01-01T00:00:00.000Z' },
+        },
+      }),
+    );
     const commands: string[] = [];
-    ddb.middlewareStack.add((next, context) => async (args) => {
-      commands.push(`${context.commandName}${(args.input as { IndexName?: string }).IndexName ? `:${(args.input as { IndexName?: string }).IndexName}` : ''}`);
-      return next(args);
-    }, { step: 'initialize', name: 'countCommands' });
+    ddb.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(
+          `${context.commandName}${(args.input as { IndexName?: string }).IndexName ? `:${(args.input as { IndexName?: string }).IndexName}` : ''}`,
+        );
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
 
     // Act
     const listed = await keys.list();

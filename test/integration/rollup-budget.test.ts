@@ -57,7 +57,12 @@ describe('a catch-up run longer than the function timeout', () => {
     const deps: RollupHandlerDeps = {
       ...makeStores(clients.ddb, clients.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE),
       ...rollupNumbers(),
-      latenessMs: LATENESS_MS, concurrency: 8, maxMinutesPerRun: BACKLOG, initialLookbackMs: 0, indexLagMs: 0, provisional: false,
+      latenessMs: LATENESS_MS,
+      concurrency: 8,
+      maxMinutesPerRun: BACKLOG,
+      initialLookbackMs: 0,
+      indexLagMs: 0,
+      provisional: false,
       budgetMarginMs: 1_500,
       now: () => now,
     };
@@ -65,7 +70,11 @@ describe('a catch-up run longer than the function timeout', () => {
     const handler = makeHandler(deps);
     const invoke = async (): Promise<string | undefined> => {
       deadline = Date.now() + TIMEOUT_MS;
-      const context = { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), functionName: 'rollup', awsRequestId: 'test' } as unknown as Context;
+      const context = {
+        getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+        functionName: 'rollup',
+        awsRequestId: 'test',
+      } as unknown as Context;
       await handler({}, context).catch(() => undefined); // killed or not, what counts is what it saved
       deadline = Number.POSITIVE_INFINITY;
       return t.stats.watermark();

@@ -39,12 +39,20 @@ describe('a poison minute', () => {
   });
 
   const deps = (now: number): RollupDeps => ({
-    ...t, ...rollupNumbers(), latenessMs: LATENESS_MS, concurrency: 4, maxMinutesPerRun: 6, initialLookbackMs: 0, indexLagMs: 0, now: () => now,
+    ...t,
+    ...rollupNumbers(),
+    latenessMs: LATENESS_MS,
+    concurrency: 4,
+    maxMinutesPerRun: 6,
+    initialLookbackMs: 0,
+    indexLagMs: 0,
+    now: () => now,
   });
-  const run = (now: number): Promise<RunReport | RollupIncompleteError> => runScheduled(deps(now)).catch((err: unknown) => {
-    if (err instanceof RollupIncompleteError) return err;
-    throw err;
-  });
+  const run = (now: number): Promise<RunReport | RollupIncompleteError> =>
+    runScheduled(deps(now)).catch((err: unknown) => {
+      if (err instanceof RollupIncompleteError) return err;
+      throw err;
+    });
 
   it('given a minute that fails on every run, then it is quarantined, later minutes are rolled, the watermark moves on and ops see it', async () => {
     // Prepare: a corrupt archive object makes every final roll of the minute fail the same way.

@@ -26,7 +26,18 @@ const DAYS = ['2024-12-30', '2024-12-31', '2025-01-01', '2025-01-02'];
 
 function windowedStream(): Stream {
   const parts = WINDOWS.map(([start, minutes], i) =>
-    generateStream({ seed: 99 + i, prefix: `w${i}`, startMs: Date.parse(start), spanMs: minutes * 60_000, transactions: 500, pairShare: 0.6, crossMinuteShare: 0.4, duplicateShare: 0.2, conflictShare: 0.01, invalidShare: 0.05 }),
+    generateStream({
+      seed: 99 + i,
+      prefix: `w${i}`,
+      startMs: Date.parse(start),
+      spanMs: minutes * 60_000,
+      transactions: 500,
+      pairShare: 0.6,
+      crossMinuteShare: 0.4,
+      duplicateShare: 0.2,
+      conflictShare: 0.01,
+      invalidShare: 0.05,
+    }),
   );
   return {
     valid: parts.flatMap((p) => p.valid),
@@ -51,7 +62,13 @@ describe('rollups equal the oracle', () => {
   beforeAll(async () => {
     t = await startTestStack({
       functions: ['ingest', 'rollup'],
-      workerEnv: { NGSP_SCHEDULE_SECONDS: '2', LATENESS_SECONDS: '5', DIRTY_MARGIN_SECONDS: '2', INITIAL_LOOKBACK_MINUTES: '1', INDEX_LAG_SECONDS: '1' },
+      workerEnv: {
+        NGSP_SCHEDULE_SECONDS: '2',
+        LATENESS_SECONDS: '5',
+        DIRTY_MARGIN_SECONDS: '2',
+        INITIAL_LOOKBACK_MINUTES: '1',
+        INDEX_LAG_SECONDS: '1',
+      },
     });
   });
   afterAll(async () => {
@@ -78,8 +95,32 @@ describe('rollups equal the oracle', () => {
       const dayRows = parseJsonLines<Row>(await t.bucket.get(keys.dailyJsonl(day)));
       expectRowsMatch(dayRows, days.has(day) ? [...days.get(day)!.values()] : [], day);
       const summary = JSON.parse((await t.bucket.get(keys.summary(day)))!) as Record<string, unknown>;
-      const { date, timezone, transactions, succeeded, failed, ngspTransactions, avgTransactionsPerMinute, peakMinute, distinctSystems, systems, reportingPlatforms } = summary;
-      expect({ date, timezone, transactions, succeeded, failed, ngspTransactions, avgTransactionsPerMinute, peakMinute, distinctSystems, systems, reportingPlatforms }).toEqual(oracleSummary(txs, day));
+      const {
+        date,
+        timezone,
+        transactions,
+        succeeded,
+        failed,
+        ngspTransactions,
+        avgTransactionsPerMinute,
+        peakMinute,
+        distinctSystems,
+        systems,
+        reportingPlatforms,
+      } = summary;
+      expect({
+        date,
+        timezone,
+        transactions,
+        succeeded,
+        failed,
+        ngspTransactions,
+        avgTransactionsPerMinute,
+        peakMinute,
+        distinctSystems,
+        systems,
+        reportingPlatforms,
+      }).toEqual(oracleSummary(txs, day));
       expect(summary.conflicts).toBe(conflicts.filter((c) => dayOfMs(Date.parse(c.requestAt)) === day).length);
       expect(summary.rejected).toBe(0); // rejections count on the day they were received (today)
       expect(typeof summary.generatedAt).toBe('string');
@@ -88,7 +129,10 @@ describe('rollups equal the oracle', () => {
 
   it('given the stream ingested and rolled, then every minute file, day file and summary equals the oracle', async () => {
     // Prepare
-    const bodies = toBodies([...early, ...s.duplicates.filter((d) => !lateIds.has(d.eventId)), ...earlyConflicts, ...s.invalid.map((i) => i.event)], 5);
+    const bodies = toBodies(
+      [...early, ...s.duplicates.filter((d) => !lateIds.has(d.eventId)), ...earlyConflicts, ...s.invalid.map((i) => i.event)],
+      5,
+    );
     const t0 = Date.now();
     await sendBodies(t.stack.clients.sqs, t.stack.resources.queueUrl, bodies);
     await waitForEmptyQueue(t.stack.clients.sqs, t.stack.resources.queueUrl);
@@ -146,8 +190,23 @@ describe('rollups equal the oracle', () => {
     for (const day of DAYS) {
       const json = parseJsonLines<Row>(await t.bucket.get(keys.dailyJsonl(day)));
       const numeric = new Set([
-        'transactions', 'succeeded', 'failed', 'pairedTransactions', 'requestBytes', 'responseBytes', 'durationMsP50', 'durationMsP95', 'durationMsP99', 'durationMsMax',
-        'failedAuth', 'failedThrottled', 'failedTarget', 'failedTimeout', 'failedValidation', 'failedOther', 'failedUnspecified',
+        'transactions',
+        'succeeded',
+        'failed',
+        'pairedTransactions',
+        'requestBytes',
+        'responseBytes',
+        'durationMsP50',
+        'durationMsP95',
+        'durationMsP99',
+        'durationMsMax',
+        'failedAuth',
+        'failedThrottled',
+        'failedTarget',
+        'failedTimeout',
+        'failedValidation',
+        'failedOther',
+        'failedUnspecified',
       ]);
       const csv = parse((await t.bucket.get(keys.dailyCsv(day)))!, {
         columns: true,

@@ -51,7 +51,11 @@ describe('npm start', () => {
     expect(Object.keys(json.sqs).sort()).toEqual(['dlqUrl', 'endpoint', 'queueUrl', 'senders']);
     // 1.1: an operator's credentials, and one sending credential per platform (CONTRACT.md section 4)
     expect(Object.keys(json.credentials!).sort()).toEqual(['accessKeyId', 'secretAccessKey']);
-    expect(json.sqs.senders!['LGSP-79']).toEqual({ accessKeyId: expect.stringMatching(/^AKIA/), secretAccessKey: expect.any(String), queueUrl: json.sqs.queueUrl });
+    expect(json.sqs.senders!['LGSP-79']).toEqual({
+      accessKeyId: expect.stringMatching(/^AKIA/),
+      secretAccessKey: expect.any(String),
+      queueUrl: json.sqs.queueUrl,
+    });
     expect(new Set(Object.values(json.sqs.senders!).map((c) => c.accessKeyId)).size).toBe(Object.keys(json.sqs.senders!).length);
     expect(statSync(join(dir, 'senders.json')).mode & 0o077).toBe(0);
     // The READY line names the Node it runs on: 22, like Lambda's nodejs22.x.

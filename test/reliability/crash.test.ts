@@ -46,8 +46,16 @@ const DAY = '2022-05-18';
 // No conflicting copies: which of two conflicting reports arrives first is up to SQS' random
 // order, so with them two clean runs could differ too.
 const stream = generateStream({
-  seed: 4242, prefix: 'crash', startMs: Date.parse(`${DAY}T23:00:00+07:00`), spanMs: 55 * 60_000, transactions: FULL ? 3000 : 300,
-  pairShare: 0.6, crossMinuteShare: 0.4, duplicateShare: 0.2, conflictShare: 0, invalidShare: 0.05,
+  seed: 4242,
+  prefix: 'crash',
+  startMs: Date.parse(`${DAY}T23:00:00+07:00`),
+  spanMs: 55 * 60_000,
+  transactions: FULL ? 3000 : 300,
+  pairShare: 0.6,
+  crossMinuteShare: 0.4,
+  duplicateShare: 0.2,
+  conflictShare: 0,
+  invalidShare: 0.05,
 });
 const bodies = toBodies(allEvents(stream), 3, 10);
 
@@ -76,7 +84,13 @@ describe('given workers SIGKILLed at chosen points', () => {
     killed = await startFaultedStack({
       seed: 7,
       functions: ['ingest', 'rollup'],
-      workerEnv: { NGSP_SCHEDULE_SECONDS: '2', LATENESS_SECONDS: '5', DIRTY_MARGIN_SECONDS: '2', INITIAL_LOOKBACK_MINUTES: '1', INDEX_LAG_SECONDS: '1' },
+      workerEnv: {
+        NGSP_SCHEDULE_SECONDS: '2',
+        LATENESS_SECONDS: '5',
+        DIRTY_MARGIN_SECONDS: '2',
+        INITIAL_LOOKBACK_MINUTES: '1',
+        INDEX_LAG_SECONDS: '1',
+      },
       onDdbRequest: (info: RequestInfo) => {
         if (info.operation === 'UpdateItem' && killAtUpdate.has(++updates)) kill('ingest', `store write ${updates}`);
         if (info.operation === 'BatchWriteItem' && killAtMark.has(++marks)) {
@@ -94,34 +108,40 @@ describe('given workers SIGKILLed at chosen points', () => {
     await killed?.stop();
   });
 
-  it('given the same stream ingested by a clean stack and by a stack whose ingest worker is killed mid-batch, then both event stores hold exactly the same items', async () => {
-    // Act
-    const t0 = Date.now();
-    await Promise.all([
-      sendBodies(clean.stack.clients.sqs, clean.stack.resources.queueUrl, bodies),
-      sendBodies(killed.stack.clients.sqs, killed.stack.resources.queueUrl, bodies),
-    ]);
-    await waitForEmptyQueue(clean.stack.clients.sqs, clean.stack.resources.queueUrl, 120_000);
-    await waitForSettled(killed.direct.sqs, killed.stack.resources.queueUrl, killed.stats, FULL ? 900_000 : 180_000);
-    await killed.stack.waitForWorker('ingest');
+  it(
+    'given the same stream ingested by a clean stack and by a stack whose ingest worker is killed mid-batch, then both event stores hold exactly the same items',
+    async () => {
+      // Act
+      const t0 = Date.now();
+      await Promise.all([
+        sendBodies(clean.stack.clients.sqs, clean.stack.resources.queueUrl, bodies),
+        sendBodies(killed.stack.clients.sqs, killed.stack.resources.queueUrl, bodies),
+      ]);
+      await waitForEmptyQueue(clean.stack.clients.sqs, clean.stack.resources.queueUrl, 120_000);
+      await waitForSettled(killed.direct.sqs, killed.stack.resources.queueUrl, killed.stats, FULL ? 900_000 : 180_000);
+      await killed.stack.waitForWorker('ingest');
 
-    // Assess: the kills happened, at each kind of point
-    // (A numbered write can come from a worker killed a moment before, then no one is killed: hence - 1.)
-    expect(kills.filter((k) => k.startsWith('ingest@store')).length).toBeGreaterThanOrEqual(killAtUpdate.size - 1);
-    expect(kills.filter((k) => k.startsWith('ingest@before dirty mark')).length).toBeGreaterThanOrEqual(1);
-    // Assess: item for item the same store
-    const a = await snapshot(clean.stack.clients.ddb, clean.stack.resources.names.tables.Events);
-    const b = await snapshot(killed.direct.ddb, killed.stack.resources.names.tables.Events);
-    expect(b.size).toBe(a.size);
-    expect(b.size).toBeGreaterThan(stream.valid.length / 2);
-    for (const [pk, item] of a) expect(b.get(pk), pk).toEqual(item);
-    // Assess: every rejected event counted once, on both
-    const today = dayOf(Date.now());
-    expect(await killed.stats.rejectedOn(today)).toBe(stream.invalid.length);
-    expect(await clean.stats.rejectedOn(today)).toBe(stream.invalid.length);
-    expect(await queueDepth(killed.direct.sqs, killed.stack.resources.dlqUrl)).toBe(0);
-    console.log(`[crash] ${bodies.length} messages, ${allEvents(stream).length} reports, ${a.size} items; kills: ${kills.join(', ')}; settled in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  }, FULL ? 1_000_000 : 240_000);
+      // Assess: the kills happened, at each kind of point
+      // (A numbered write can come from a worker killed a moment before, then no one is killed: hence - 1.)
+      expect(kills.filter((k) => k.startsWith('ingest@store')).length).toBeGreaterThanOrEqual(killAtUpdate.size - 1);
+      expect(kills.filter((k) => k.startsWith('ingest@before dirty mark')).length).toBeGreaterThanOrEqual(1);
+      // Assess: item for item the same store
+      const a = await snapshot(clean.stack.clients.ddb, clean.stack.resources.names.tables.Events);
+      const b = await snapshot(killed.direct.ddb, killed.stack.resources.names.tables.Events);
+      expect(b.size).toBe(a.size);
+      expect(b.size).toBeGreaterThan(stream.valid.length / 2);
+      for (const [pk, item] of a) expect(b.get(pk), pk).toEqual(item);
+      // Assess: every rejected event counted once, on both
+      const today = dayOf(Date.now());
+      expect(await killed.stats.rejectedOn(today)).toBe(stream.invalid.length);
+      expect(await clean.stats.rejectedOn(today)).toBe(stream.invalid.length);
+      expect(await queueDepth(killed.direct.sqs, killed.stack.resources.dlqUrl)).toBe(0);
+      console.log(
+        `[crash] ${bodies.length} messages, ${allEvents(stream).length} reports, ${a.size} items; kills: ${kills.join(', ')}; settled in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    },
+    FULL ? 1_000_000 : 240_000,
+  );
 
   it('given the rollup worker killed during its uploads as well, when the schedule has caught up, then every rollup equals the oracle', async () => {
     // Act: nothing more; the schedule rolled (and was killed) during the first test.
@@ -131,6 +151,8 @@ describe('given workers SIGKILLed at chosen points', () => {
     expect(kills.filter((k) => k.startsWith('rollup@')).length, `kills: ${kills.join(', ')}`).toBeGreaterThanOrEqual(1);
     const checked = await expectDaysMatch(killed.bucket, daysOf(stream.valid), stream.valid, []);
     expect(checked.transactions).toBeGreaterThan(0);
-    console.log(`[crash] rollups equal the oracle: ${checked.transactions} transactions, ${checked.minutes} minute files, over ${daysOf(stream.valid).join(', ')}`);
+    console.log(
+      `[crash] rollups equal the oracle: ${checked.transactions} transactions, ${checked.minutes} minute files, over ${daysOf(stream.valid).join(', ')}`,
+    );
   }, 180_000);
 });

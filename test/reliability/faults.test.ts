@@ -47,7 +47,10 @@ const kinds = (share: number): Scenario[] => [
     // their batch is delivered again while its first delivery is still writing. (Every delay
     // above the visibility timeout costs a receive: in AWS the function timeout, 30 s, is far
     // below the visibility timeout, 180 s, so only a timed-out invocation does that.)
-    ddb: [{ kind: 'latency', share, when: 'before', latencyMs: [50, 300] }, { kind: 'latency', share: 0, times: 3, when: 'after', latencyMs: [4500, 5500] }],
+    ddb: [
+      { kind: 'latency', share, when: 'before', latencyMs: [50, 300] },
+      { kind: 'latency', share: 0, times: 3, when: 'after', latencyMs: [4500, 5500] },
+    ],
     s3: [{ kind: 'latency', share, when: 'before', latencyMs: [50, 300] }],
   },
   {
@@ -62,10 +65,16 @@ const kinds = (share: number): Scenario[] => [
   {
     name: 'mixed',
     ddb: [
-      { kind: 'throttle', share: share / 4, when: 'before' }, { kind: 'error500', share: share / 4, when: 'after' },
-      { kind: 'drop', share: share / 4, when: 'after' }, { kind: 'latency', share: share / 4, when: 'before', latencyMs: [50, 300] },
+      { kind: 'throttle', share: share / 4, when: 'before' },
+      { kind: 'error500', share: share / 4, when: 'after' },
+      { kind: 'drop', share: share / 4, when: 'after' },
+      { kind: 'latency', share: share / 4, when: 'before', latencyMs: [50, 300] },
     ],
-    s3: [{ kind: 'throttle', share: share / 2, when: 'before' }, { kind: 'drop', share: share / 4, when: 'after' }, { kind: 'error500', share: share / 4, when: 'after' }],
+    s3: [
+      { kind: 'throttle', share: share / 2, when: 'before' },
+      { kind: 'drop', share: share / 4, when: 'after' },
+      { kind: 'error500', share: share / 4, when: 'after' },
+    ],
   },
 ];
 
@@ -102,8 +111,13 @@ for (const [r, rate] of RATES.entries()) {
         functions: ['ingest', 'rollup'],
         onWorkerOutput: (fn, text) => log.feed(fn, text),
         workerEnv: {
-          NGSP_SDK_MAX_ATTEMPTS: String(rate.attempts), POWERTOOLS_LOG_LEVEL: 'INFO',
-          NGSP_SCHEDULE_SECONDS: '2', LATENESS_SECONDS: '5', DIRTY_MARGIN_SECONDS: '2', INITIAL_LOOKBACK_MINUTES: '1', INDEX_LAG_SECONDS: '1',
+          NGSP_SDK_MAX_ATTEMPTS: String(rate.attempts),
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NGSP_SCHEDULE_SECONDS: '2',
+          LATENESS_SECONDS: '5',
+          DIRTY_MARGIN_SECONDS: '2',
+          INITIAL_LOOKBACK_MINUTES: '1',
+          INDEX_LAG_SECONDS: '1',
         },
       });
     });
@@ -112,48 +126,63 @@ for (const [r, rate] of RATES.entries()) {
     });
 
     for (const [i, sc] of rate.scenarios.entries()) {
-      it(`given ${sc.name} faults, when a stream is ingested and rolled, then rollups equal the oracle, rejects are kept once and the DLQ is empty`, async () => {
-        // Prepare: one day of its own per scenario, so the days compare independently.
-        const day = `2021-0${3 + r}-${String(10 + i).padStart(2, '0')}`;
-        const s = generateStream({
-          seed: 1000 * (r + 1) + i, prefix: `f${r}${sc.name}`, startMs: Date.parse(`${day}T08:00:00+07:00`), spanMs: 90 * 60_000,
-          transactions: TRANSACTIONS, pairShare: 0.5, crossMinuteShare: 0.3, duplicateShare: 0.2, conflictShare: 0.01, invalidShare: 0.05,
-        });
-        for (const bad of s.invalid) invalidIds.add((bad.event as { eventId: string }).eventId);
-        const bodies = toBodies(allEvents(s), i + 1, 10);
-        const retriedBefore = log.retried;
-        t.ddbProxy.set(sc.ddb);
-        t.s3Proxy.set(sc.s3);
+      it(
+        `given ${sc.name} faults, when a stream is ingested and rolled, then rollups equal the oracle, rejects are kept once and the DLQ is empty`,
+        async () => {
+          // Prepare: one day of its own per scenario, so the days compare independently.
+          const day = `2021-0${3 + r}-${String(10 + i).padStart(2, '0')}`;
+          const s = generateStream({
+            seed: 1000 * (r + 1) + i,
+            prefix: `f${r}${sc.name}`,
+            startMs: Date.parse(`${day}T08:00:00+07:00`),
+            spanMs: 90 * 60_000,
+            transactions: TRANSACTIONS,
+            pairShare: 0.5,
+            crossMinuteShare: 0.3,
+            duplicateShare: 0.2,
+            conflictShare: 0.01,
+            invalidShare: 0.05,
+          });
+          for (const bad of s.invalid) invalidIds.add((bad.event as { eventId: string }).eventId);
+          const bodies = toBodies(allEvents(s), i + 1, 10);
+          const retriedBefore = log.retried;
+          t.ddbProxy.set(sc.ddb);
+          t.s3Proxy.set(sc.s3);
 
-        // Act
-        const t0 = Date.now();
-        await sendBodies(t.stack.clients.sqs, t.stack.resources.queueUrl, bodies);
-        await waitForSettled(t.direct.sqs, t.stack.resources.queueUrl, t.stats, FULL ? 1_200_000 : 150_000);
-        const ddbStats = t.ddbProxy.set([]);
-        const s3Stats = t.s3Proxy.set([]);
-        const seconds = (Date.now() - t0) / 1000;
+          // Act
+          const t0 = Date.now();
+          await sendBodies(t.stack.clients.sqs, t.stack.resources.queueUrl, bodies);
+          await waitForSettled(t.direct.sqs, t.stack.resources.queueUrl, t.stats, FULL ? 1_200_000 : 150_000);
+          const ddbStats = t.ddbProxy.set([]);
+          const s3Stats = t.s3Proxy.set([]);
+          const seconds = (Date.now() - t0) / 1000;
 
-        // Assess: rollups equal the oracle
-        const checked = await expectDaysMatch(t.bucket, daysOf(s.valid), s.valid, s.conflicts);
-        // Assess: this scenario's invalid events each kept once in rejected/, no valid event among the rejects
-        const lines = (await rejectedLinesOf(t.bucket, today)).filter((l) => l.body.includes(`"f${r}${sc.name}-`));
-        const ids = lines.map((l) => (JSON.parse(l.body) as { eventId: string }).eventId);
-        expect(ids.filter((id) => !id.includes('-bad-')), 'valid events rejected').toEqual([]);
-        expect(ids.sort()).toEqual(s.invalid.map((b) => (b.event as { eventId: string }).eventId).sort());
-        // Assess: both queues empty
-        expect(await queueDepth(t.direct.sqs, t.stack.resources.queueUrl)).toBe(0);
-        expect(await queueDepth(t.direct.sqs, t.stack.resources.dlqUrl)).toBe(0);
-        const injected = Object.entries({ ...ddbStats.injected }).filter(([, n]) => n > 0);
-        expect(ddbStats.requests).toBeGreaterThan(0);
-        expect(injected.length, 'faults were injected').toBeGreaterThan(0);
-        if (sc.name === 'mark-outage') expect(log.retried - retriedBefore, 'messages delivered again').toBeGreaterThan(0);
-        console.log(
-          `[faults] ${sc.name} @${rate.share * 100}% a=${rate.attempts}: ${bodies.length} messages, ${allEvents(s).length} reports, ` +
-            `${checked.transactions} transactions, ${checked.minutes} minute files; ddb ${ddbStats.requests} req ${JSON.stringify(Object.fromEntries(injected))}; ` +
-            `s3 ${s3Stats.requests} req ${JSON.stringify(Object.fromEntries(Object.entries(s3Stats.injected).filter(([, n]) => n > 0)))}; ` +
-            `messages retried by redelivery ${log.retried - retriedBefore}; settled in ${seconds.toFixed(1)} s`,
-        );
-      }, FULL ? 1_500_000 : 200_000);
+          // Assess: rollups equal the oracle
+          const checked = await expectDaysMatch(t.bucket, daysOf(s.valid), s.valid, s.conflicts);
+          // Assess: this scenario's invalid events each kept once in rejected/, no valid event among the rejects
+          const lines = (await rejectedLinesOf(t.bucket, today)).filter((l) => l.body.includes(`"f${r}${sc.name}-`));
+          const ids = lines.map((l) => (JSON.parse(l.body) as { eventId: string }).eventId);
+          expect(
+            ids.filter((id) => !id.includes('-bad-')),
+            'valid events rejected',
+          ).toEqual([]);
+          expect(ids.sort()).toEqual(s.invalid.map((b) => (b.event as { eventId: string }).eventId).sort());
+          // Assess: both queues empty
+          expect(await queueDepth(t.direct.sqs, t.stack.resources.queueUrl)).toBe(0);
+          expect(await queueDepth(t.direct.sqs, t.stack.resources.dlqUrl)).toBe(0);
+          const injected = Object.entries({ ...ddbStats.injected }).filter(([, n]) => n > 0);
+          expect(ddbStats.requests).toBeGreaterThan(0);
+          expect(injected.length, 'faults were injected').toBeGreaterThan(0);
+          if (sc.name === 'mark-outage') expect(log.retried - retriedBefore, 'messages delivered again').toBeGreaterThan(0);
+          console.log(
+            `[faults] ${sc.name} @${rate.share * 100}% a=${rate.attempts}: ${bodies.length} messages, ${allEvents(s).length} reports, ` +
+              `${checked.transactions} transactions, ${checked.minutes} minute files; ddb ${ddbStats.requests} req ${JSON.stringify(Object.fromEntries(injected))}; ` +
+              `s3 ${s3Stats.requests} req ${JSON.stringify(Object.fromEntries(Object.entries(s3Stats.injected).filter(([, n]) => n > 0)))}; ` +
+              `messages retried by redelivery ${log.retried - retriedBefore}; settled in ${seconds.toFixed(1)} s`,
+          );
+        },
+        FULL ? 1_500_000 : 200_000,
+      );
     }
 
     it('given every scenario done, then the day of receipt counts each rejected event once and no run left a dead letter', async () => {

@@ -49,58 +49,87 @@ describe('given the queue fed as fast as it will take for a bounded time', () =>
     await t?.stop();
   });
 
-  it('given a bounded load run, then the oldest message age and throughput are reported and, once drained, the rollups equal the oracle', async () => {
-    // Prepare: more reports than can be sent in the time; no invalid ones, 10 % duplicates.
-    const s = generateStream({ seed: 77, prefix: 'load', startMs: START, spanMs: SPAN, transactions: FULL ? 60_000 : 12_000, pairShare: 0.5, duplicateShare: 0.1, conflictShare: 0, invalidShare: 0 });
-    const bodies = toBodies([...s.valid, ...s.duplicates], 9, 10);
-    const sent: string[] = [];
-    const depth: number[] = [];
+  it(
+    'given a bounded load run, then the oldest message age and throughput are reported and, once drained, the rollups equal the oracle',
+    async () => {
+      // Prepare: more reports than can be sent in the time; no invalid ones, 10 % duplicates.
+      const s = generateStream({
+        seed: 77,
+        prefix: 'load',
+        startMs: START,
+        spanMs: SPAN,
+        transactions: FULL ? 60_000 : 12_000,
+        pairShare: 0.5,
+        duplicateShare: 0.1,
+        conflictShare: 0,
+        invalidShare: 0,
+      });
+      const bodies = toBodies([...s.valid, ...s.duplicates], 9, 10);
+      const sent: string[] = [];
+      const depth: number[] = [];
 
-    // Act: four senders until the time is up
-    const t0 = Date.now();
-    const end = t0 + SECONDS * 1000;
-    let next = 0;
-    let backlog = 0;
-    const sampler = setInterval(() => void queueDepth(t.direct.sqs, t.stack.resources.queueUrl).then((d) => depth.push((backlog = d))), 500);
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (Date.now() < end && next < bodies.length) {
-          if (backlog > MAX_BACKLOG) {
-            await new Promise((r) => setTimeout(r, 100));
-            continue;
+      // Act: four senders until the time is up
+      const t0 = Date.now();
+      const end = t0 + SECONDS * 1000;
+      let next = 0;
+      let backlog = 0;
+      const sampler = setInterval(
+        () => void queueDepth(t.direct.sqs, t.stack.resources.queueUrl).then((d) => depth.push((backlog = d))),
+        500,
+      );
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (Date.now() < end && next < bodies.length) {
+            if (backlog > MAX_BACKLOG) {
+              await new Promise((r) => setTimeout(r, 100));
+              continue;
+            }
+            const batch = bodies.slice(next, next + 10);
+            next += 10;
+            const out = await t.stack.clients.sqs.send(
+              new SendMessageBatchCommand({
+                QueueUrl: t.stack.resources.queueUrl,
+                Entries: batch.map((b, i) => ({ Id: String(i), MessageBody: b })),
+              }),
+            );
+            expect(out.Failed ?? []).toEqual([]);
+            sent.push(...batch);
           }
-          const batch = bodies.slice(next, next + 10);
-          next += 10;
-          const out = await t.stack.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: t.stack.resources.queueUrl, Entries: batch.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
-          expect(out.Failed ?? []).toEqual([]);
-          sent.push(...batch);
-        }
-      }),
-    );
-    const sendSeconds = (Date.now() - t0) / 1000;
-    await waitForEmptyQueue(t.direct.sqs, t.stack.resources.queueUrl, FULL ? 900_000 : 180_000);
-    clearInterval(sampler);
-    const drainSeconds = (Date.now() - t0) / 1000;
+        }),
+      );
+      const sendSeconds = (Date.now() - t0) / 1000;
+      await waitForEmptyQueue(t.direct.sqs, t.stack.resources.queueUrl, FULL ? 900_000 : 180_000);
+      clearInterval(sampler);
+      const drainSeconds = (Date.now() - t0) / 1000;
 
-    // Assess: counts equal the oracle of what was sent
-    const events = sent.flatMap((b) => {
-      const v = JSON.parse(b) as ExchangeEvent | { events: ExchangeEvent[] };
-      return 'events' in v ? v.events : [v];
-    });
-    await rollRange(START, START + SPAN + 5 * 60_000, { ...t, concurrency: 8 });
-    const checked = await expectDaysMatch(t.bucket, daysOf(events), events, []);
-    expect(checked.transactions).toBeGreaterThan(0);
-    expect(received).toBeGreaterThanOrEqual(sent.length);
-    expect(await queueDepth(t.direct.sqs, t.stack.resources.dlqUrl)).toBe(0);
+      // Assess: counts equal the oracle of what was sent
+      const events = sent.flatMap((b) => {
+        const v = JSON.parse(b) as ExchangeEvent | { events: ExchangeEvent[] };
+        return 'events' in v ? v.events : [v];
+      });
+      await rollRange(START, START + SPAN + 5 * 60_000, { ...t, concurrency: 8 });
+      const checked = await expectDaysMatch(t.bucket, daysOf(events), events, []);
+      expect(checked.transactions).toBeGreaterThan(0);
+      expect(received).toBeGreaterThanOrEqual(sent.length);
+      expect(await queueDepth(t.direct.sqs, t.stack.resources.dlqUrl)).toBe(0);
 
-    const maxAge = Math.max(...ages.map((a) => a.age));
-    const p95 = [...ages.map((a) => a.age)].sort((a, b) => a - b)[Math.floor(0.95 * (ages.length - 1))]!;
-    const figures = {
-      seconds: SECONDS, messagesSent: sent.length, reportsSent: events.length, sendRate: Math.round(events.length / sendSeconds),
-      ingestRate: Math.round(events.length / drainSeconds), drainSeconds: Number(drainSeconds.toFixed(1)), peakQueueDepth: Math.max(0, ...depth),
-      oldestMessageAgeMs: maxAge, messageAgeP95Ms: p95, transactions: checked.transactions,
-    };
-    console.log(`[load] ${JSON.stringify(figures)}`);
-    expect(maxAge).toBeGreaterThanOrEqual(0);
-  }, FULL ? 1_200_000 : 300_000);
+      const maxAge = Math.max(...ages.map((a) => a.age));
+      const p95 = [...ages.map((a) => a.age)].sort((a, b) => a - b)[Math.floor(0.95 * (ages.length - 1))]!;
+      const figures = {
+        seconds: SECONDS,
+        messagesSent: sent.length,
+        reportsSent: events.length,
+        sendRate: Math.round(events.length / sendSeconds),
+        ingestRate: Math.round(events.length / drainSeconds),
+        drainSeconds: Number(drainSeconds.toFixed(1)),
+        peakQueueDepth: Math.max(0, ...depth),
+        oldestMessageAgeMs: maxAge,
+        messageAgeP95Ms: p95,
+        transactions: checked.transactions,
+      };
+      console.log(`[load] ${JSON.stringify(figures)}`);
+      expect(maxAge).toBeGreaterThanOrEqual(0);
+    },
+    FULL ? 1_200_000 : 300_000,
+  );
 });

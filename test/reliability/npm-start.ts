@@ -23,7 +23,12 @@ export interface Running {
 
 /** `npm start -- --no-demo` in its own process group; resolves once it printed READY (or exited). */
 export async function npmStart(env: NodeJS.ProcessEnv): Promise<Running> {
-  const child = spawn('npm', ['start', '--', '--no-demo'], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['start', '--', '--no-demo'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -34,7 +34,8 @@ const withParty = (id: string, side: 'consumer' | 'provider', over: Record<strin
   valid(id, { [side]: { orgCode: 'SOTP', systemCode: 'MOTCUA', ...over } });
 
 /** JSON with every non-ASCII character escaped (\uXXXX). */
-const asciiJson = (v: unknown): string => JSON.stringify(v).replace(/[\u0080-\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const asciiJson = (v: unknown): string =>
+  JSON.stringify(v).replace(/[\u0080-\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** [name, body, the path the rejection must name] */
 const CASES: [string, string, string][] = [
@@ -52,7 +53,11 @@ const CASES: [string, string, string][] = [
   ['missing serviceCode', JSON.stringify((({ serviceCode: _s, ...e }) => e)(valid('p-miss1'))), 'serviceCode'],
   ['missing reporter.role', JSON.stringify(valid('p-miss2', { reporter: { platformId: 'LGSP-79' } })), 'reporter.role'],
   ['unknown field', JSON.stringify(valid('p-unk1', { extra: 1 })), 'extra'],
-  ['unknown nested field', JSON.stringify(valid('p-unk2', { reporter: { platformId: 'LGSP-79', role: 'CONSUMER', admin: true } })), 'reporter.admin'],
+  [
+    'unknown nested field',
+    JSON.stringify(valid('p-unk2', { reporter: { platformId: 'LGSP-79', role: 'CONSUMER', admin: true } })),
+    'reporter.admin',
+  ],
   ['a __proto__ field', `{"__proto__":{"polluted":true},${JSON.stringify(valid('p-proto')).slice(1)}`, '__proto__'],
   ['an envelope of 501 events', JSON.stringify({ events: Array.from({ length: 501 }, (_, i) => valid(`p-big-${i}`)) }), 'events'],
   ['an empty envelope', '{"events": []}', 'events'],
@@ -67,7 +72,11 @@ const CASES: [string, string, string][] = [
   // Escaped: fauxqs refuses characters above U+FFFF in a body (real SQS accepts them); JSON.parse restores the emoji.
   ['emoji systemCode', asciiJson(withParty('p-uni2', 'provider', { systemCode: 'HO🦄TICH' })), 'provider.systemCode'],
   ['a field named ""', JSON.stringify(valid('p-empty', { '': 1 })), '""'],
-  ['unicode platformId', JSON.stringify(valid('p-uni3', { reporter: { platformId: 'LGSP-七十九', role: 'CONSUMER' } })), 'reporter.platformId'],
+  [
+    'unicode platformId',
+    JSON.stringify(valid('p-uni3', { reporter: { platformId: 'LGSP-七十九', role: 'CONSUMER' } })),
+    'reporter.platformId',
+  ],
   ['a lone surrogate', JSON.stringify(valid('p-surr', { serviceCode: 'a\uD800b' })), 'serviceCode'],
   ['eventId of 129 chars', JSON.stringify(valid('p'.repeat(129))), 'eventId'],
   ['a 200 KB serviceCode', JSON.stringify(valid('p-long', { serviceCode: 'x'.repeat(200_000) })), 'serviceCode'],
@@ -79,10 +88,32 @@ const CASES: [string, string, string][] = [
   ['a timestamp without offset', JSON.stringify(valid('p-tz', { requestAt: '2021-03-10T08:15:00' })), 'requestAt'],
   ['a date only', JSON.stringify(valid('p-date', { requestAt: '2021-03-10' })), 'requestAt'],
   ['an impossible date', JSON.stringify(valid('p-feb30', { requestAt: '2021-02-30T08:15:00+07:00' })), 'requestAt'],
-  ['requestAt far in the future', JSON.stringify(valid('p-future', { requestAt: '2999-01-01T00:00:00+07:00', responseAt: '2999-01-01T00:00:01+07:00' })), 'requestAt'],
+  [
+    'requestAt far in the future',
+    JSON.stringify(valid('p-future', { requestAt: '2999-01-01T00:00:00+07:00', responseAt: '2999-01-01T00:00:01+07:00' })),
+    'requestAt',
+  ],
   ['responseAt before requestAt', JSON.stringify(valid('p-back', { responseAt: '2021-03-10T08:14:00+07:00' })), 'responseAt'],
-  ['LGSP-77 after it merged (2025-07-01)', JSON.stringify(valid('p-77', { reporter: { platformId: 'LGSP-77', role: 'CONSUMER' }, requestAt: '2025-08-01T08:00:00+07:00', responseAt: '2025-08-01T08:00:01+07:00', consumer: { orgCode: 'A', systemCode: 'B' }, provider: { orgCode: 'C', systemCode: 'D' } })), 'reporter.platformId'],
-  ['province 77 after it merged', JSON.stringify(withParty('p-prov', 'consumer', { provinceCode: '77' })).replace('2021-03-10T08:15:00.000', '2025-08-01T08:00:00.000').replace('2021-03-10T08:15:00.250', '2025-08-01T08:00:00.250'), 'consumer.provinceCode'],
+  [
+    'LGSP-77 after it merged (2025-07-01)',
+    JSON.stringify(
+      valid('p-77', {
+        reporter: { platformId: 'LGSP-77', role: 'CONSUMER' },
+        requestAt: '2025-08-01T08:00:00+07:00',
+        responseAt: '2025-08-01T08:00:01+07:00',
+        consumer: { orgCode: 'A', systemCode: 'B' },
+        provider: { orgCode: 'C', systemCode: 'D' },
+      }),
+    ),
+    'reporter.platformId',
+  ],
+  [
+    'province 77 after it merged',
+    JSON.stringify(withParty('p-prov', 'consumer', { provinceCode: '77' }))
+      .replace('2021-03-10T08:15:00.000', '2025-08-01T08:00:00.000')
+      .replace('2021-03-10T08:15:00.250', '2025-08-01T08:00:00.250'),
+    'consumer.provinceCode',
+  ],
   ['errorCategory on success', JSON.stringify(valid('p-cat', { errorCategory: 'TIMEOUT' })), 'errorCategory'],
 ];
 
@@ -105,7 +136,12 @@ describe('poison and bad input through the ingest worker', () => {
     const ids = new Map<string, [string, string]>();
     for (let i = 0; i < CASES.length; i += 10) {
       const batch = CASES.slice(i, i + 10);
-      const out = await t.stack.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: t.stack.resources.queueUrl, Entries: batch.map(([, body], j) => ({ Id: String(j), MessageBody: body })) }));
+      const out = await t.stack.clients.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: t.stack.resources.queueUrl,
+          Entries: batch.map(([, body], j) => ({ Id: String(j), MessageBody: body })),
+        }),
+      );
       expect(out.Failed ?? []).toEqual([]);
       for (const s of out.Successful ?? []) ids.set(s.MessageId!, [batch[Number(s.Id)]![0], batch[Number(s.Id)]![2]]);
     }
@@ -117,11 +153,20 @@ describe('poison and bad input through the ingest worker', () => {
       const mine = lines.filter((l) => l.messageId === messageId);
       expect(mine.length, name).toBeGreaterThanOrEqual(1);
       const errors = mine.flatMap((l) => l.errors);
-      expect(errors.map((e) => e.path), name).toContain(path);
-      expect(errors.every((e) => e.message.length > 0), name).toBe(true);
+      expect(
+        errors.map((e) => e.path),
+        name,
+      ).toContain(path);
+      expect(
+        errors.every((e) => e.message.length > 0),
+        name,
+      ).toBe(true);
       for (const l of mine) expect(Buffer.byteLength(l.body, 'utf8'), name).toBeLessThanOrEqual(64 * 1024);
     }
-    expect(lines.filter((l) => l.messageId.endsWith('-store')), 'no store-level rejection').toEqual([]);
+    expect(
+      lines.filter((l) => l.messageId.endsWith('-store')),
+      'no store-level rejection',
+    ).toEqual([]);
     expect(await queueDepth(t.stack.clients.sqs, t.stack.resources.dlqUrl)).toBe(0);
     expect(t.stack.worker('ingest')?.pid).toBe(pid);
     expect(log.crashes).toEqual([]);
@@ -137,14 +182,37 @@ describe('poison and bad input through the ingest worker', () => {
       },
     );
     await waitForEmptyQueue(t.stack.clients.sqs, t.stack.resources.queueUrl);
-    if (sent) expect((await rejectedLinesOf(t.bucket, today)).filter((l) => l.messageId === sent).flatMap((l) => l.errors.map((e) => e.path))).toContain('serviceCode');
+    if (sent)
+      expect(
+        (await rejectedLinesOf(t.bucket, today)).filter((l) => l.messageId === sent).flatMap((l) => l.errors.map((e) => e.path)),
+      ).toContain('serviceCode');
     expect(await queueDepth(t.stack.clients.sqs, t.stack.resources.dlqUrl)).toBe(0);
     expect(t.stack.worker('ingest')?.pid).toBe(pid);
   });
 
   // Random bodies: arbitrary text, arbitrary JSON, and valid events with one part broken.
   const base = valid('fz');
-  const paths = ['eventId', 'transactionId', 'reporter', 'reporter.platformId', 'reporter.role', 'route', 'consumer', 'consumer.orgCode', 'consumer.provinceCode', 'provider.systemCode', 'serviceCode', 'requestAt', 'responseAt', 'succeeded', 'errorCategory', 'httpStatus', 'requestBytes', 'responseBytes', 'extra'];
+  const paths = [
+    'eventId',
+    'transactionId',
+    'reporter',
+    'reporter.platformId',
+    'reporter.role',
+    'route',
+    'consumer',
+    'consumer.orgCode',
+    'consumer.provinceCode',
+    'provider.systemCode',
+    'serviceCode',
+    'requestAt',
+    'responseAt',
+    'succeeded',
+    'errorCategory',
+    'httpStatus',
+    'requestBytes',
+    'responseBytes',
+    'extra',
+  ];
   const mutated = fc
     .record({
       id: fc.stringMatching(/^[A-Za-z0-9._:-]{1,12}$/),
@@ -184,7 +252,12 @@ describe('poison and bad input through the ingest worker', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(body, { minLength: 1, maxLength: 10 }), async (bodies) => {
         runs++;
-        const messages = bodies.map((b, i) => ({ messageId: `fz-${runs}-${i}`, body: b, receivedAtMs: Date.now(), source: 'sqs' as const }));
+        const messages = bodies.map((b, i) => ({
+          messageId: `fz-${runs}-${i}`,
+          body: b,
+          receivedAtMs: Date.now(),
+          source: 'sqs' as const,
+        }));
         const expected = bodies.reduce((n, b) => n + outcomes(b), 0);
         const r = await ingestBatch(messages, deps);
         events += expected;
@@ -207,7 +280,12 @@ describe('poison and bad input through the ingest worker', () => {
     const sent: { id: string; body: string }[] = [];
     for (let i = 0; i < bodies.length && Date.now() < deadline; i += 10) {
       const batch = bodies.slice(i, i + 10);
-      const out = await t.stack.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: t.stack.resources.queueUrl, Entries: batch.map((b, j) => ({ Id: String(j), MessageBody: b })) }));
+      const out = await t.stack.clients.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: t.stack.resources.queueUrl,
+          Entries: batch.map((b, j) => ({ Id: String(j), MessageBody: b })),
+        }),
+      );
       for (const s of out.Successful ?? []) sent.push({ id: s.MessageId!, body: batch[Number(s.Id)]! });
     }
 

@@ -30,12 +30,23 @@ describe('npm start with reports still queued', () => {
   it('given 5,000 reports queued and not consumed, when the stack is SIGKILLed and then SIGTERMed and started again each time, then none is lost and every report is counted exactly once', async () => {
     // Prepare: no ingest worker, so everything sent stays in the queue.
     const ports = {
-      NGSP_SQS_PORT: String(await freePort()), NGSP_DYNAMODB_PORT: String(await freePort()),
-      NGSP_S3_PORT: String(await freePort()), NGSP_API_PORT: String(await freePort()),
+      NGSP_SQS_PORT: String(await freePort()),
+      NGSP_DYNAMODB_PORT: String(await freePort()),
+      NGSP_S3_PORT: String(await freePort()),
+      NGSP_API_PORT: String(await freePort()),
     };
     const paused = { NGSP_LOCAL_DIR: dir, ...ports, NGSP_FUNCTIONS: 'api,rollup' };
     const qday = '2023-03-08';
-    const s = generateStream({ seed: 57, prefix: 'rq', startMs: Date.parse(`${qday}T09:00:00+07:00`), spanMs: 60 * 60_000, transactions: 3300, duplicateShare: 0.1, invalidShare: 0.02, conflictShare: 0.01 });
+    const s = generateStream({
+      seed: 57,
+      prefix: 'rq',
+      startMs: Date.parse(`${qday}T09:00:00+07:00`),
+      spanMs: 60 * 60_000,
+      transactions: 3300,
+      duplicateShare: 0.1,
+      invalidShare: 0.02,
+      conflictShare: 0.01,
+    });
     const reports = allEvents(s);
     expect(reports.length).toBeGreaterThanOrEqual(5000);
     const bodies = toBodies(reports, 5, 10);
@@ -69,6 +80,8 @@ describe('npm start with reports still queued', () => {
     expect(afterKill).toBe(bodies.length);
     const checked = await expectDaysMatch(deps.bucket, daysOf(s.valid), s.valid, s.conflicts);
     closeTarget(target);
-    console.log(`[restart] ${reports.length} reports in ${bodies.length} messages queued; after SIGKILL + restart ${afterKill} still queued; after SIGTERM + restart ${checked.transactions} transactions counted, = oracle (restarts ${((ingested - t0) / 1000).toFixed(0)} s incl. the drain, roll ${((Date.now() - ingested) / 1000).toFixed(0)} s)`);
+    console.log(
+      `[restart] ${reports.length} reports in ${bodies.length} messages queued; after SIGKILL + restart ${afterKill} still queued; after SIGTERM + restart ${checked.transactions} transactions counted, = oracle (restarts ${((ingested - t0) / 1000).toFixed(0)} s incl. the drain, roll ${((Date.now() - ingested) / 1000).toFixed(0)} s)`,
+    );
   }, 400_000);
 });

@@ -24,7 +24,6 @@ import { allEvents } from '../helpers/rollups.ts';
 import { sendBodies, waitForEmptyQueue } from '../helpers/stack.ts';
 import { generateStream } from '../helpers/stream.ts';
 
-
 import { freePort, npmStart, stop, type Running } from './npm-start.ts';
 
 /**
@@ -45,7 +44,11 @@ async function snapshot(target: Target, day: string): Promise<{ items: Map<strin
   } while (start);
   const bucket = new RollupBucket(target.clients.s3, target.bucket);
   const objects = new Map<string, string>();
-  const keys = [...(await bucket.list(`rollups/minute/date=${day}/`)), ...(await bucket.list(`rollups/daily/date=${day}/`)), ...(await bucket.list('rejected/'))];
+  const keys = [
+    ...(await bucket.list(`rollups/minute/date=${day}/`)),
+    ...(await bucket.list(`rollups/daily/date=${day}/`)),
+    ...(await bucket.list('rejected/')),
+  ];
   for (const key of keys) objects.set(key, (await bucket.get(key))!.replace(/"generatedAt":"[^"]*"/, ''));
   return { items, objects };
 }
@@ -64,8 +67,10 @@ describe('npm start stopped and started again', () => {
     // Prepare
     const env = {
       NGSP_LOCAL_DIR: dir,
-      NGSP_SQS_PORT: String(await freePort()), NGSP_DYNAMODB_PORT: String(await freePort()),
-      NGSP_S3_PORT: String(await freePort()), NGSP_API_PORT: String(await freePort()),
+      NGSP_SQS_PORT: String(await freePort()),
+      NGSP_DYNAMODB_PORT: String(await freePort()),
+      NGSP_S3_PORT: String(await freePort()),
+      NGSP_API_PORT: String(await freePort()),
     };
     const t0 = Date.now();
     const first = await npmStart(env);
@@ -75,7 +80,16 @@ describe('npm start stopped and started again', () => {
     const json = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackJson;
     expect(statSync(join(dir, 'keys.json')).mode & 0o777).toBe(0o600);
     let target = localTarget(json);
-    const s = generateStream({ seed: 31, prefix: 'rs', startMs: Date.parse(`${day}T10:00:00+07:00`), spanMs: 30 * 60_000, transactions: 200, duplicateShare: 0.1, invalidShare: 0.05, conflictShare: 0.01 });
+    const s = generateStream({
+      seed: 31,
+      prefix: 'rs',
+      startMs: Date.parse(`${day}T10:00:00+07:00`),
+      spanMs: 30 * 60_000,
+      transactions: 200,
+      duplicateShare: 0.1,
+      invalidShare: 0.05,
+      conflictShare: 0.01,
+    });
     await sendBodies(target.clients.sqs, target.queueUrl, toBodies(allEvents(s), 2, 10));
     await waitForEmptyQueue(target.clients.sqs, target.queueUrl, 90_000);
     const deps = { ...storesOf(target), concurrency: 8 };
@@ -105,7 +119,9 @@ describe('npm start stopped and started again', () => {
       expect([...after.objects.keys()].sort(), signal).toEqual([...before.objects.keys()].sort());
       for (const [k, v] of before.objects) expect(after.objects.get(k), `${signal} ${k}`).toBe(v);
     }
-    console.log(`[restart] READY in ${readyFirst.toFixed(1)} s; ${before.items.size} items and ${before.objects.size} objects kept across SIGTERM and SIGKILL restarts`);
+    console.log(
+      `[restart] READY in ${readyFirst.toFixed(1)} s; ${before.items.size} items and ${before.objects.size} objects kept across SIGTERM and SIGKILL restarts`,
+    );
 
     // And a key file that others can read: npm start refuses to start.
     await stop(running.at(-1)!, 'SIGTERM');

@@ -50,12 +50,22 @@ const API: Record<string, Record<Who, number>> = {
 type Outcome = 'counted' | { rejectedIn: string };
 const SQS: Record<'send as self' | 'send as other', Record<Who, Outcome>> = {
   'send as self': {
-    lgspA: 'counted', lgspB: 'counted', ops: 'counted',
-    analyst: { rejectedIn: 'unknown' }, unknown: { rejectedIn: 'unknown' }, revoked: { rejectedIn: 'unknown' }, noPlatform: { rejectedIn: 'unknown' },
+    lgspA: 'counted',
+    lgspB: 'counted',
+    ops: 'counted',
+    analyst: { rejectedIn: 'unknown' },
+    unknown: { rejectedIn: 'unknown' },
+    revoked: { rejectedIn: 'unknown' },
+    noPlatform: { rejectedIn: 'unknown' },
   },
   'send as other': {
-    lgspA: { rejectedIn: A }, lgspB: { rejectedIn: B }, ops: 'counted',
-    analyst: { rejectedIn: 'unknown' }, unknown: { rejectedIn: 'unknown' }, revoked: { rejectedIn: 'unknown' }, noPlatform: { rejectedIn: 'unknown' },
+    lgspA: { rejectedIn: A },
+    lgspB: { rejectedIn: B },
+    ops: 'counted',
+    analyst: { rejectedIn: 'unknown' },
+    unknown: { rejectedIn: 'unknown' },
+    revoked: { rejectedIn: 'unknown' },
+    noPlatform: { rejectedIn: 'unknown' },
   },
 };
 
@@ -86,11 +96,25 @@ describe('tenancy over both paths: every principal × every action', () => {
     await store.revoke(revoked.record.keyId);
     // An lgsp key record without a platform (KeyStore refuses to make one: written as a bad migration would).
     const noPlatformKey = `ngsp_lgsp_${randomBytes(18).toString('base64url')}`;
-    await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `H#${hashKey(noPlatformKey)}` }, keyId: { S: 'k_000000000000' }, role: { S: 'lgsp' }, createdAt: { S: new Date().toISOString() } } }));
+    await ddb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: `H#${hashKey(noPlatformKey)}` },
+          keyId: { S: 'k_000000000000' },
+          role: { S: 'lgsp' },
+          createdAt: { S: new Date().toISOString() },
+        },
+      }),
+    );
     Object.assign(keys, {
-      lgspA: (await store.create('lgsp', A)).key, lgspB: (await store.create('lgsp', B)).key,
-      analyst: (await store.create('analyst')).key, ops: (await store.create('ops')).key,
-      unknown: 'ngsp_lgsp_this-key-was-never-issued-00000', revoked: revoked.key, noPlatform: noPlatformKey,
+      lgspA: (await store.create('lgsp', A)).key,
+      lgspB: (await store.create('lgsp', B)).key,
+      analyst: (await store.create('analyst')).key,
+      ops: (await store.create('ops')).key,
+      unknown: 'ngsp_lgsp_this-key-was-never-issued-00000',
+      revoked: revoked.key,
+      noPlatform: noPlatformKey,
     });
 
     // SQS principals: each platform's registered credential, the operator, and principals the registry does not (or no longer) know.
@@ -103,7 +127,17 @@ describe('tenancy over both paths: every principal × every action', () => {
     creds.revoked = await t.stack.addPlatformSender(A);
     await senders.remove(localSenderId(creds.revoked.accessKeyId));
     creds.noPlatform = newLocalCredentials();
-    await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: `S#${localSenderId(creds.noPlatform.accessKeyId)}` }, senderId: { S: localSenderId(creds.noPlatform.accessKeyId) }, role: { S: 'lgsp' }, createdAt: { S: '' } } }));
+    await ddb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: `S#${localSenderId(creds.noPlatform.accessKeyId)}` },
+          senderId: { S: localSenderId(creds.noPlatform.accessKeyId) },
+          role: { S: 'lgsp' },
+          createdAt: { S: '' },
+        },
+      }),
+    );
   });
   afterAll(async () => {
     for (const c of clients.values()) c.destroy();
@@ -113,12 +147,33 @@ describe('tenancy over both paths: every principal × every action', () => {
   const apiRequest = (who: Who, column: string): Parameters<typeof call>[3] & { method: string; path: string } => {
     const key = { key: keys[who] };
     switch (column) {
-      case 'send as self': return { method: 'POST', path: '/v1/events', ...key, body: JSON.stringify(sampleEvent(SELF[who], `api-self-${who}-${run}`, now - 60_000)) };
-      case 'send as other': return { method: 'POST', path: '/v1/events', ...key, body: JSON.stringify(sampleEvent(OTHER[who], `api-other-${who}-${run}`, now - 60_000)) };
-      case 'read own rejections': return { method: 'GET', path: '/v1/rejections', ...key, query: { date: today } };
-      case "read other's rejections": return { method: 'GET', path: '/v1/rejections', ...key, query: { date: today, platformId: OTHER[who] } };
-      case 'metrics': return { method: 'GET', path: '/v1/metrics/minutes', ...key, query: { from: '2021-03-10T08:00:00+07:00', to: '2021-03-10T09:00:00+07:00' } };
-      default: return { method: 'POST', path: '/v1/keys', ...key, body: '{"role":"ops"}' };
+      case 'send as self':
+        return {
+          method: 'POST',
+          path: '/v1/events',
+          ...key,
+          body: JSON.stringify(sampleEvent(SELF[who], `api-self-${who}-${run}`, now - 60_000)),
+        };
+      case 'send as other':
+        return {
+          method: 'POST',
+          path: '/v1/events',
+          ...key,
+          body: JSON.stringify(sampleEvent(OTHER[who], `api-other-${who}-${run}`, now - 60_000)),
+        };
+      case 'read own rejections':
+        return { method: 'GET', path: '/v1/rejections', ...key, query: { date: today } };
+      case "read other's rejections":
+        return { method: 'GET', path: '/v1/rejections', ...key, query: { date: today, platformId: OTHER[who] } };
+      case 'metrics':
+        return {
+          method: 'GET',
+          path: '/v1/metrics/minutes',
+          ...key,
+          query: { from: '2021-03-10T08:00:00+07:00', to: '2021-03-10T09:00:00+07:00' },
+        };
+      default:
+        return { method: 'POST', path: '/v1/keys', ...key, body: '{"role":"ops"}' };
     }
   };
 
@@ -128,7 +183,11 @@ describe('tenancy over both paths: every principal × every action', () => {
         const { method, path, ...opts } = apiRequest(who, column);
         const r = await call(url, method, path, opts);
         expect(r.status, `${who} ${column}`).toBe(expected[who]);
-        if (r.status >= 400) expect(r.json?.error, `${who} ${column}: the contract's error body`).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+        if (r.status >= 400)
+          expect(r.json?.error, `${who} ${column}: the contract's error body`).toMatchObject({
+            code: expect.any(String),
+            message: expect.any(String),
+          });
         if (column.startsWith('read') && r.status === 200) {
           const want = column === 'read own rejections' ? (who === 'ops' ? undefined : SELF[who]) : OTHER[who];
           for (const l of r.json.rejected as RejectedLineRead[]) if (want) expect(l.platformId, `${who} ${column}`).toBe(want);
@@ -144,17 +203,26 @@ describe('tenancy over both paths: every principal × every action', () => {
       const mine = (own.json.rejected as RejectedLineRead[]).filter((l) => l.body.includes(`api-other-${who}-${run}`));
       expect(mine, who).toHaveLength(1);
       expect(mine[0]).toMatchObject({ platformId: SELF[who], reportedPlatformId: OTHER[who], errors: [{ path: 'reporter.platformId' }] });
-      expect((other.json.rejected as RejectedLineRead[]).some((l) => l.body.includes(`api-other-${who}-${run}`)), who).toBe(false);
+      expect(
+        (other.json.rejected as RejectedLineRead[]).some((l) => l.body.includes(`api-other-${who}-${run}`)),
+        who,
+      ).toBe(false);
       expect(await t.events.getTransaction(transactionKeyOf(sampleEvent(OTHER[who], `api-other-${who}-${run}`, now)))).toBeUndefined();
     }
   });
 
-  it('given each principal\'s SQS identity, when it sends as itself and as another platform, then only its own platform (or an operator relay) is counted and the rest is in the sender\'s rejections', async () => {
+  it("given each principal's SQS identity, when it sends as itself and as another platform, then only its own platform (or an operator relay) is counted and the rest is in the sender's rejections", async () => {
     // Act: one message per principal and column, signed with that principal's credentials.
     for (const who of WHO) {
       for (const column of ['send as self', 'send as other'] as const) {
-        const event = sampleEvent(column === 'send as self' ? SELF[who] : OTHER[who], `sqs-${column.replace(/ /g, '-')}-${who}-${run}`, now - 60_000);
-        const out = await sqsOf(who).send(new SendMessageCommand({ QueueUrl: t.stack.resources.queueUrl, MessageBody: JSON.stringify(event) }));
+        const event = sampleEvent(
+          column === 'send as self' ? SELF[who] : OTHER[who],
+          `sqs-${column.replace(/ /g, '-')}-${who}-${run}`,
+          now - 60_000,
+        );
+        const out = await sqsOf(who).send(
+          new SendMessageCommand({ QueueUrl: t.stack.resources.queueUrl, MessageBody: JSON.stringify(event) }),
+        );
         sqsEvents.set(out.MessageId!, { who, column, event });
       }
     }
@@ -171,29 +239,57 @@ describe('tenancy over both paths: every principal × every action', () => {
         expect(mine, `${who} ${column}`).toEqual([]);
       } else {
         expect(stored, `${who} ${column}: counted nowhere`).toBeUndefined();
-        expect(mine.map((l) => l.folder), `${who} ${column}`).toEqual([expected.rejectedIn]);
+        expect(
+          mine.map((l) => l.folder),
+          `${who} ${column}`,
+        ).toEqual([expected.rejectedIn]);
         if (expected.rejectedIn === 'unknown') expect(mine[0]!.errors[0]!.path).toBe('(sender)');
-        else expect(mine[0]).toMatchObject({ platformId: expected.rejectedIn, reportedPlatformId: event.reporter.platformId, errors: [{ path: 'reporter.platformId' }] });
+        else
+          expect(mine[0]).toMatchObject({
+            platformId: expected.rejectedIn,
+            reportedPlatformId: event.reporter.platformId,
+            errors: [{ path: 'reporter.platformId' }],
+          });
       }
     }
     // Through the API, each LGSP reads its own SQS rejection and not the other's.
-    const seenByA = (await call(url, 'GET', '/v1/rejections', { key: keys.lgspA, query: { date: today } })).json.rejected as RejectedLineRead[];
+    const seenByA = (await call(url, 'GET', '/v1/rejections', { key: keys.lgspA, query: { date: today } })).json
+      .rejected as RejectedLineRead[];
     expect(seenByA.some((l) => l.body.includes(`sqs-send-as-other-lgspA-${run}`))).toBe(true);
     expect(seenByA.some((l) => l.body.includes(`-lgspB-${run}`))).toBe(false);
-    const unknownSeenByOps = (await call(url, 'GET', '/v1/rejections', { key: keys.ops, query: { date: today, platformId: 'unknown' } })).json.rejected as RejectedLineRead[];
+    const unknownSeenByOps = (await call(url, 'GET', '/v1/rejections', { key: keys.ops, query: { date: today, platformId: 'unknown' } }))
+      .json.rejected as RejectedLineRead[];
     expect(unknownSeenByOps.some((l) => l.body.includes(`-unknown-${run}`))).toBe(true);
   });
 
   it('given LGSP-A, when it tries to forge its sender (the stamp attribute) or signs with a wrong secret, then the forgery is stripped and the bad signature refused', async () => {
     // Prepare: B's principal id, claimed by A in the attribute the local front uses to carry the sender.
     const forged = sampleEvent(B, `sqs-forged-${run}`, now - 60_000);
-    const out = await sqsOf('lgspA').send(new SendMessageCommand({
-      QueueUrl: t.stack.resources.queueUrl, MessageBody: JSON.stringify(forged),
-      MessageAttributes: { [SENDER_ATTRIBUTE]: { DataType: 'String', StringValue: localSenderId(creds.lgspB.accessKeyId) }, note: { DataType: 'String', StringValue: 'mine' } },
-    }));
-    const wrongSecret = new SQSClient({ endpoint: t.stack.emulators.endpoints.sqs, region: t.stack.region, credentials: { accessKeyId: creds.lgspB.accessKeyId, secretAccessKey: 'not-the-secret' }, maxAttempts: 1 });
+    const out = await sqsOf('lgspA').send(
+      new SendMessageCommand({
+        QueueUrl: t.stack.resources.queueUrl,
+        MessageBody: JSON.stringify(forged),
+        MessageAttributes: {
+          [SENDER_ATTRIBUTE]: { DataType: 'String', StringValue: localSenderId(creds.lgspB.accessKeyId) },
+          note: { DataType: 'String', StringValue: 'mine' },
+        },
+      }),
+    );
+    const wrongSecret = new SQSClient({
+      endpoint: t.stack.emulators.endpoints.sqs,
+      region: t.stack.region,
+      credentials: { accessKeyId: creds.lgspB.accessKeyId, secretAccessKey: 'not-the-secret' },
+      maxAttempts: 1,
+    });
     try {
-      await expect(wrongSecret.send(new SendMessageBatchCommand({ QueueUrl: t.stack.resources.queueUrl, Entries: [{ Id: '0', MessageBody: JSON.stringify(sampleEvent(B, `sqs-wrong-secret-${run}`, now)) }] }))).rejects.toThrow(/signature/i);
+      await expect(
+        wrongSecret.send(
+          new SendMessageBatchCommand({
+            QueueUrl: t.stack.resources.queueUrl,
+            Entries: [{ Id: '0', MessageBody: JSON.stringify(sampleEvent(B, `sqs-wrong-secret-${run}`, now)) }],
+          }),
+        ),
+      ).rejects.toThrow(/signature/i);
     } finally {
       wrongSecret.destroy();
     }
@@ -204,20 +300,41 @@ describe('tenancy over both paths: every principal × every action', () => {
     expect(await t.events.getTransaction(transactionKeyOf(sampleEvent(B, `sqs-wrong-secret-${run}`, now)))).toBeUndefined();
   });
 
-  it('given a message received through the local front, then SenderId is the signer\'s and the stamp is not among its message attributes', async () => {
+  it("given a message received through the local front, then SenderId is the signer's and the stamp is not among its message attributes", async () => {
     const q = t.stack.resources.dlqUrl; // no worker consumes it
-    await sqsOf('lgspB').send(new SendMessageCommand({ QueueUrl: q, MessageBody: '{}', MessageAttributes: { note: { DataType: 'String', StringValue: 'x' } } }));
-    const got = await t.stack.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: q, MessageSystemAttributeNames: ['SenderId'], MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
+    await sqsOf('lgspB').send(
+      new SendMessageCommand({ QueueUrl: q, MessageBody: '{}', MessageAttributes: { note: { DataType: 'String', StringValue: 'x' } } }),
+    );
+    const got = await t.stack.clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: q,
+        MessageSystemAttributeNames: ['SenderId'],
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 1,
+      }),
+    );
     expect(got.Messages?.[0]?.Attributes?.SenderId).toBe(localSenderId(creds.lgspB.accessKeyId));
     expect(Object.keys(got.Messages?.[0]?.MessageAttributes ?? {})).toEqual(['note']);
   });
 
-  it('given hostile bodies (fuzz) sent as LGSP-A over SQS and HTTPS, then none of them appears in LGSP-B\'s rejections or is counted for B', async () => {
+  it("given hostile bodies (fuzz) sent as LGSP-A over SQS and HTTPS, then none of them appears in LGSP-B's rejections or is counted for B", async () => {
     // Prepare: mutations aimed at B — its platform id in every spelling, path tricks, junk, envelopes mixing both.
-    const platformIds = fc.oneof(fc.constantFrom(B, `${B} `, `../${B}`, `platform=${B}`, 'unknown', `${B}/date=${today}`, 'LGSP-01\u0000', B.toLowerCase()), fc.string({ maxLength: 40 }));
+    const platformIds = fc.oneof(
+      fc.constantFrom(B, `${B} `, `../${B}`, `platform=${B}`, 'unknown', `${B}/date=${today}`, 'LGSP-01\u0000', B.toLowerCase()),
+      fc.string({ maxLength: 40 }),
+    );
     const hostile = fc.oneof(
-      platformIds.map((p) => JSON.stringify({ ...sampleEvent(A, `fz-${run}`, now - 60_000), reporter: { platformId: p, role: 'CONSUMER' } })),
-      fc.array(platformIds, { minLength: 1, maxLength: 5 }).map((ps) => JSON.stringify({ events: ps.map((p, i) => ({ ...sampleEvent(A, `fz-${run}-${i}`, now - 60_000), reporter: { platformId: p, role: 'PROVIDER' } })) })),
+      platformIds.map((p) =>
+        JSON.stringify({ ...sampleEvent(A, `fz-${run}`, now - 60_000), reporter: { platformId: p, role: 'CONSUMER' } }),
+      ),
+      fc.array(platformIds, { minLength: 1, maxLength: 5 }).map((ps) =>
+        JSON.stringify({
+          events: ps.map((p, i) => ({
+            ...sampleEvent(A, `fz-${run}-${i}`, now - 60_000),
+            reporter: { platformId: p, role: 'PROVIDER' },
+          })),
+        }),
+      ),
       fc.string({ maxLength: 200 }).map((s) => `{"reporter":{"platformId":"${B}"},"x":${JSON.stringify(s)}`),
       fc.jsonValue().map((v) => JSON.stringify(v)),
     );
@@ -232,7 +349,12 @@ describe('tenancy over both paths: every principal × every action', () => {
     // Act
     const sent = new Set<string>();
     for (let i = 0; i < bodies.length; i += 10) {
-      const out = await sqsOf('lgspA').send(new SendMessageBatchCommand({ QueueUrl: t.stack.resources.queueUrl, Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b })) }));
+      const out = await sqsOf('lgspA').send(
+        new SendMessageBatchCommand({
+          QueueUrl: t.stack.resources.queueUrl,
+          Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b })),
+        }),
+      );
       for (const ok of out.Successful ?? []) sent.add(ok.MessageId!);
     }
     const apiStatuses = new Set<number>();
@@ -241,19 +363,31 @@ describe('tenancy over both paths: every principal × every action', () => {
 
     // Assess
     expect(sent.size).toBeGreaterThan(40);
-    expect([...apiStatuses].every((s) => [202, 400, 403].includes(s)), [...apiStatuses].join()).toBe(true);
+    expect(
+      [...apiStatuses].every((s) => [202, 400, 403].includes(s)),
+      [...apiStatuses].join(),
+    ).toBe(true);
     const lines = await rejectedLinesOf(t.bucket, today);
     const fromA = lines.filter((l) => sent.has(l.messageId));
     expect(fromA.length).toBeGreaterThan(0);
-    expect(fromA.every((l) => l.folder === A && l.platformId === A), JSON.stringify(fromA.find((l) => l.folder !== A))).toBe(true);
-    const seenByB = (await call(url, 'GET', '/v1/rejections', { key: keys.lgspB, query: { date: today } })).json.rejected as RejectedLineRead[];
-    expect(seenByB.some((l) => l.body.includes(`fz-${run}`) || bodies.some((b) => l.body === marker(b))), 'a hostile body of A in B\'s view').toBe(false);
+    expect(
+      fromA.every((l) => l.folder === A && l.platformId === A),
+      JSON.stringify(fromA.find((l) => l.folder !== A)),
+    ).toBe(true);
+    const seenByB = (await call(url, 'GET', '/v1/rejections', { key: keys.lgspB, query: { date: today } })).json
+      .rejected as RejectedLineRead[];
+    expect(
+      seenByB.some((l) => l.body.includes(`fz-${run}`) || bodies.some((b) => l.body === marker(b))),
+      "a hostile body of A in B's view",
+    ).toBe(false);
     expect(lines.filter((l) => l.folder === B).some((l) => l.body.includes(`fz-${run}`))).toBe(false);
     // No event of these bodies is counted for B (every (platformId, eventId) they claim for B).
     const claimsForB = bodies.flatMap((b) => {
       try {
         const v = JSON.parse(b) as { events?: unknown[] };
-        return (Array.isArray(v?.events) ? v.events : [v]).filter((e): e is ExchangeEvent => (e as ExchangeEvent)?.reporter?.platformId === B && typeof (e as ExchangeEvent).eventId === 'string');
+        return (Array.isArray(v?.events) ? v.events : [v]).filter(
+          (e): e is ExchangeEvent => (e as ExchangeEvent)?.reporter?.platformId === B && typeof (e as ExchangeEvent).eventId === 'string',
+        );
       } catch {
         return [];
       }

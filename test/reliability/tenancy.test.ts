@@ -28,17 +28,60 @@ const event79 = JSON.stringify(sampleEvent('LGSP-79', `ten-${now}`, now - 60_000
 
 /** route → expected status for each principal. */
 const TABLE: { method: string; path: string; query?: Record<string, string>; body?: string; expect: Record<Who, number> }[] = [
-  { method: 'POST', path: '/v1/events', body: event79, expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 202, lgsp01: 403, analyst: 403, ops: 403 } },
-  { method: 'GET', path: '/v1/metrics/minutes', query: { from: '2021-03-10T08:00:00+07:00', to: '2021-03-10T09:00:00+07:00' }, expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 403, lgsp01: 403, analyst: 200, ops: 200 } },
-  { method: 'GET', path: '/v1/metrics/days', query: { from: '2021-03-01', to: '2021-03-31' }, expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 403, lgsp01: 403, analyst: 200, ops: 200 } },
-  { method: 'GET', path: '/v1/metrics/summary', query: { year: '2021' }, expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 403, lgsp01: 403, analyst: 200, ops: 200 } },
-  { method: 'GET', path: '/v1/rejections', query: { date: today }, expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 200, lgsp01: 200, analyst: 403, ops: 200 } },
+  {
+    method: 'POST',
+    path: '/v1/events',
+    body: event79,
+    expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 202, lgsp01: 403, analyst: 403, ops: 403 },
+  },
+  {
+    method: 'GET',
+    path: '/v1/metrics/minutes',
+    query: { from: '2021-03-10T08:00:00+07:00', to: '2021-03-10T09:00:00+07:00' },
+    expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 403, lgsp01: 403, analyst: 200, ops: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/v1/metrics/days',
+    query: { from: '2021-03-01', to: '2021-03-31' },
+    expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 403, lgsp01: 403, analyst: 200, ops: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/v1/metrics/summary',
+    query: { year: '2021' },
+    expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 403, lgsp01: 403, analyst: 200, ops: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/v1/rejections',
+    query: { date: today },
+    expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 200, lgsp01: 200, analyst: 403, ops: 200 },
+  },
   // Rejections of another platform, or of all platforms: ops only.
-  { method: 'GET', path: '/v1/rejections', query: { date: today, platformId: 'LGSP-79' }, expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 200, lgsp01: 403, analyst: 403, ops: 200 } },
-  { method: 'GET', path: '/v1/health', expect: { none: 200, unknown: 200, revoked: 200, lgsp79: 200, lgsp01: 200, analyst: 200, ops: 200 } },
-  { method: 'GET', path: '/v1/openapi.json', expect: { none: 200, unknown: 200, revoked: 200, lgsp79: 200, lgsp01: 200, analyst: 200, ops: 200 } },
+  {
+    method: 'GET',
+    path: '/v1/rejections',
+    query: { date: today, platformId: 'LGSP-79' },
+    expect: { none: 401, unknown: 401, revoked: 401, lgsp79: 200, lgsp01: 403, analyst: 403, ops: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/v1/health',
+    expect: { none: 200, unknown: 200, revoked: 200, lgsp79: 200, lgsp01: 200, analyst: 200, ops: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    expect: { none: 200, unknown: 200, revoked: 200, lgsp79: 200, lgsp01: 200, analyst: 200, ops: 200 },
+  },
   // No route manages keys (that is `ngsp keys`, behind AWS credentials).
-  { method: 'POST', path: '/v1/keys', body: '{"role":"ops"}', expect: { none: 404, unknown: 404, revoked: 404, lgsp79: 404, lgsp01: 404, analyst: 404, ops: 404 } },
+  {
+    method: 'POST',
+    path: '/v1/keys',
+    body: '{"role":"ops"}',
+    expect: { none: 404, unknown: 404, revoked: 404, lgsp79: 404, lgsp01: 404, analyst: 404, ops: 404 },
+  },
 ];
 
 describe('tenancy and auth on every route', () => {
@@ -48,15 +91,23 @@ describe('tenancy and auth on every route', () => {
   const log = new IngestLog();
 
   beforeAll(async () => {
-    t = await startTestStack({ functions: ['ingest', 'api'], onWorkerOutput: (fn, text) => log.feed(fn, text), workerEnv: { POWERTOOLS_LOG_LEVEL: 'DEBUG' } });
+    t = await startTestStack({
+      functions: ['ingest', 'api'],
+      onWorkerOutput: (fn, text) => log.feed(fn, text),
+      workerEnv: { POWERTOOLS_LOG_LEVEL: 'DEBUG' },
+    });
     url = t.stack.apiUrl;
     const store = new KeyStore(t.stack.clients.ddb, t.stack.resources.names.tables.Keys);
     const revoked = await store.create('analyst');
     await store.revoke(revoked.record.keyId);
     Object.assign(keys, {
-      none: undefined, unknown: 'ngsp_ops_this-key-was-never-issued-000000', revoked: revoked.key,
-      lgsp79: (await store.create('lgsp', 'LGSP-79')).key, lgsp01: (await store.create('lgsp', 'LGSP-01')).key,
-      analyst: (await store.create('analyst')).key, ops: (await store.create('ops')).key,
+      none: undefined,
+      unknown: 'ngsp_ops_this-key-was-never-issued-000000',
+      revoked: revoked.key,
+      lgsp79: (await store.create('lgsp', 'LGSP-79')).key,
+      lgsp01: (await store.create('lgsp', 'LGSP-01')).key,
+      analyst: (await store.create('analyst')).key,
+      ops: (await store.create('ops')).key,
     });
   });
   afterAll(async () => {
@@ -66,7 +117,11 @@ describe('tenancy and auth on every route', () => {
   for (const row of TABLE) {
     it(`given each principal, when ${row.method} ${row.path}${row.query ? '?' + new URLSearchParams(row.query).toString() : ''}, then ${WHO.map((w) => `${w} ${row.expect[w]}`).join(', ')}`, async () => {
       for (const who of WHO) {
-        const r = await call(url, row.method, row.path, { ...(keys[who] ? { key: keys[who] } : {}), ...(row.query ? { query: row.query } : {}), ...(row.body !== undefined ? { body: row.body } : {}) });
+        const r = await call(url, row.method, row.path, {
+          ...(keys[who] ? { key: keys[who] } : {}),
+          ...(row.query ? { query: row.query } : {}),
+          ...(row.body !== undefined ? { body: row.body } : {}),
+        });
         expect(r.status, `${who} ${row.method} ${row.path}`).toBe(row.expect[who]);
         if (r.status >= 400) expect(r.json?.error?.code, who).toEqual(expect.any(String));
         for (const k of Object.values(keys)) if (k) expect(r.text, `${who}: a key in the answer`).not.toContain(k);
@@ -82,7 +137,10 @@ describe('tenancy and auth on every route', () => {
     expect(posted.json.rejected[0].errors[0].path).toBe('serviceCode');
 
     // Act
-    const asOther = await call(url, 'POST', '/v1/events', { key: keys.lgsp01, body: JSON.stringify({ events: [JSON.parse(event79), sampleEvent('LGSP-01', `ten-01-${now}`, now - 60_000)] }) });
+    const asOther = await call(url, 'POST', '/v1/events', {
+      key: keys.lgsp01,
+      body: JSON.stringify({ events: [JSON.parse(event79), sampleEvent('LGSP-01', `ten-01-${now}`, now - 60_000)] }),
+    });
     const own01 = await call(url, 'GET', '/v1/rejections', { key: keys.lgsp01, query: { date: today } });
     const own79 = await call(url, 'GET', '/v1/rejections', { key: keys.lgsp79, query: { date: today } });
     const ops = await call(url, 'GET', '/v1/rejections', { key: keys.ops, query: { date: today } });

@@ -32,12 +32,25 @@ function api() {
   const handler = makeHandler(deps);
   const call = async (method: string, path: string, key?: string, query: Record<string, string> = {}) => {
     const event = {
-      httpMethod: method, path, resource: '/{proxy+}', body: null, isBase64Encoded: false,
-      headers: key ? { 'x-api-key': key } : {}, multiValueHeaders: {}, queryStringParameters: query, multiValueQueryStringParameters: null,
-      pathParameters: null, stageVariables: null, requestContext: { path } as never,
+      httpMethod: method,
+      path,
+      resource: '/{proxy+}',
+      body: null,
+      isBase64Encoded: false,
+      headers: key ? { 'x-api-key': key } : {},
+      multiValueHeaders: {},
+      queryStringParameters: query,
+      multiValueQueryStringParameters: null,
+      pathParameters: null,
+      stageVariables: null,
+      requestContext: { path } as never,
     } as APIGatewayProxyEvent;
     const res = await handler(event, lambdaContext);
-    return { status: res.statusCode, headers: res.headers ?? {}, body: JSON.parse(res.body) as { error?: { code: string } } & Record<string, unknown> };
+    return {
+      status: res.statusCode,
+      headers: res.headers ?? {},
+      body: JSON.parse(res.body) as { error?: { code: string } } & Record<string, unknown>,
+    };
   };
   return { call, taken };
 }
@@ -92,8 +105,12 @@ describe('API checks over fakes: 401 → 403 → 429', () => {
 
 describe('one route table for the router and the OpenAPI document', () => {
   it('then the document lists exactly the routes of the table, with their roles', () => {
-    const doc = openApiDocument('/', 1024) as { paths: Record<string, Record<string, { operationId: string; 'x-ngsp-roles': string[]; security: unknown[] }>> };
-    const listed = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId} [${op['x-ngsp-roles'].join(',')}]`));
+    const doc = openApiDocument('/', 1024) as {
+      paths: Record<string, Record<string, { operationId: string; 'x-ngsp-roles': string[]; security: unknown[] }>>;
+    };
+    const listed = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId} [${op['x-ngsp-roles'].join(',')}]`),
+    );
     expect(listed.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path} ${r.operationId} [${r.roles.join(',')}]`).sort());
     expect(doc.paths['/v1/health']!.get!.security).toEqual([]);
   });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseDaysQuery, parseMinutesQuery, parseRejectionsQuery, parseSummaryQuery, type Query } from '#shared/api/params.ts';
 import { ValidationError } from '#shared/errors.ts';
 
-const q = (o: Record<string, string | string[]>): Query => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+const q = (o: Record<string, string | string[]>): Query =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
 
 /** The `details[].path` of the ValidationError `fn` throws. */
 function badPath(fn: () => unknown): string | undefined {
@@ -19,7 +20,8 @@ function badPath(fn: () => unknown): string | undefined {
 describe('API parameters', () => {
   it('given minutes from/to within 24 h, then epoch ms; to not after from, or over 24 h, is 400 naming to', () => {
     expect(parseMinutesQuery(q({ from: '2021-06-01T10:00:00+07:00', to: '2021-06-01T11:00:00+07:00' }))).toMatchObject({
-      fromMs: Date.parse('2021-06-01T03:00:00Z'), toMs: Date.parse('2021-06-01T04:00:00Z'),
+      fromMs: Date.parse('2021-06-01T03:00:00Z'),
+      toMs: Date.parse('2021-06-01T04:00:00Z'),
     });
     expect(badPath(() => parseMinutesQuery(q({ from: '2021-06-01T10:00:00+07:00', to: '2021-06-01T10:00:00+07:00' })))).toBe('to');
     expect(badPath(() => parseMinutesQuery(q({ from: '2021-06-01T10:00:00+07:00', to: '2021-06-02T10:01:00+07:00' })))).toBe('to');
@@ -39,7 +41,11 @@ describe('API parameters', () => {
 
   it('given rejections, then the default page size; a foreign-looking platform or a limit out of range is 400', () => {
     expect(parseRejectionsQuery(q({ date: '2021-06-01' }))).toEqual({ date: '2021-06-01', limit: 1000 });
-    expect(parseRejectionsQuery(q({ date: '2021-06-01', platformId: 'unknown', limit: '5' }))).toEqual({ date: '2021-06-01', platformId: 'unknown', limit: 5 });
+    expect(parseRejectionsQuery(q({ date: '2021-06-01', platformId: 'unknown', limit: '5' }))).toEqual({
+      date: '2021-06-01',
+      platformId: 'unknown',
+      limit: 5,
+    });
     expect(badPath(() => parseRejectionsQuery(q({ date: '2021-06-01', platformId: '../x' })))).toBe('platformId');
     expect(badPath(() => parseRejectionsQuery(q({ date: '2021-06-01', limit: '0' })))).toBe('limit');
   });

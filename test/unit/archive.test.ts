@@ -21,16 +21,35 @@ const reportArb = fc.record({
   ms: fc.integer({ min: 0, max: 30_000 }),
 });
 
-type RawReport = { tx: string | undefined; platformId: string; eventId: string; role: 'CONSUMER' | 'PROVIDER'; second: number; ok: boolean; ms: number };
+type RawReport = {
+  tx: string | undefined;
+  platformId: string;
+  eventId: string;
+  role: 'CONSUMER' | 'PROVIDER';
+  second: number;
+  ok: boolean;
+  ms: number;
+};
 
 function toReports(raw: RawReport[]): Report[] {
   return raw.map((r, i) => ({
     role: r.role,
     transactionKey: r.tx ? `T#${r.tx}` : `E#${r.platformId}#${r.eventId}`,
     ...(r.tx ? { transactionId: r.tx } : {}),
-    eventId: r.eventId, platformId: r.platformId, requestAtMs: MINUTE + r.second * 1000, durationMs: r.ms,
-    route: 'NGSP', serviceCode: 'hotich.khaisinh', consumerSystem: 'SOTP/MOTCUA', consumerProvince: '01', providerSystem: 'BTP/HOTICH', providerProvince: '',
-    succeeded: r.ok, requestBytes: i, responseBytes: 0, receivedAtMs: MINUTE + 3_600_000 + i,
+    eventId: r.eventId,
+    platformId: r.platformId,
+    requestAtMs: MINUTE + r.second * 1000,
+    durationMs: r.ms,
+    route: 'NGSP',
+    serviceCode: 'hotich.khaisinh',
+    consumerSystem: 'SOTP/MOTCUA',
+    consumerProvince: '01',
+    providerSystem: 'BTP/HOTICH',
+    providerProvince: '',
+    succeeded: r.ok,
+    requestBytes: i,
+    responseBytes: 0,
+    receivedAtMs: MINUTE + 3_600_000 + i,
     ...(r.ok ? {} : { errorCategory: 'TIMEOUT', httpStatus: 504 }),
   }));
 }
@@ -90,7 +109,12 @@ function roll(archive: Map<string, TransactionState>, hot: Map<string, Transacti
 }
 
 const idsOf = (txs: Map<string, TransactionState>): Map<string, [string, string]> =>
-  new Map([...txs].map(([k, tx]) => [k, [tx.consumer ? reportIdOf(tx.consumer) : '', tx.provider ? reportIdOf(tx.provider) : ''] as [string, string]]));
+  new Map(
+    [...txs].map(([k, tx]) => [
+      k,
+      [tx.consumer ? reportIdOf(tx.consumer) : '', tx.provider ? reportIdOf(tx.provider) : ''] as [string, string],
+    ]),
+  );
 
 describe('rule 8: the archive merged with what arrives after expiry', () => {
   it('given any reports and any moment at which every hot item expires, then archive ∪ hot gives the transactions of the rules applied in order', () => {
@@ -105,7 +129,8 @@ describe('rule 8: the archive merged with what arrives after expiry', () => {
         let archive = new Map<string, TransactionState>();
         for (const [i, r] of reports.slice(0, k).entries()) {
           ingest(hot, r);
-          if (rollBeforeExpiry && i === Math.floor(k / 2)) hot = new Map([...(archive = roll(archive, hot))].map(([key, tx]) => [key, structuredClone(tx)]));
+          if (rollBeforeExpiry && i === Math.floor(k / 2))
+            hot = new Map([...(archive = roll(archive, hot))].map(([key, tx]) => [key, structuredClone(tx)]));
         }
         archive = roll(archive, hot);
         // Every hot item expires; the rest arrives; the re-roll merges.
@@ -129,7 +154,15 @@ describe('rule 8: the archive merged with what arrives after expiry', () => {
     const { role: _r2, transactionKey: _k2, ...provider } = b;
     const tx: TransactionState = { key: 'T#t1', consumer: { ...consumer, conflicts: ['LGSP-01#e9'] }, provider };
     const line = toArchiveLine(tx);
-    expect(line.consumer).toMatchObject({ eventId: 'e1', transactionId: 't1', reporter: { platformId: 'LGSP-01', role: 'CONSUMER' }, errorCategory: 'TIMEOUT', httpStatus: 504, consumer: { orgCode: 'SOTP', systemCode: 'MOTCUA', provinceCode: '01' }, provider: { orgCode: 'BTP', systemCode: 'HOTICH' } });
+    expect(line.consumer).toMatchObject({
+      eventId: 'e1',
+      transactionId: 't1',
+      reporter: { platformId: 'LGSP-01', role: 'CONSUMER' },
+      errorCategory: 'TIMEOUT',
+      httpStatus: 504,
+      consumer: { orgCode: 'SOTP', systemCode: 'MOTCUA', provinceCode: '01' },
+      provider: { orgCode: 'BTP', systemCode: 'HOTICH' },
+    });
     expect(line.consumer?.requestAt).toBe('2020-11-18T10:22:12.000+07:00');
     expect(fromArchiveLine(JSON.parse(JSON.stringify(line)) as ArchiveLine)).toEqual(tx);
   });

@@ -33,7 +33,14 @@ function rowsByMinute(txs: Map<string, TransactionState>) {
   return new Map([...minutes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([m, s]) => [m, s.rows(m, 'minute')]));
 }
 
-const stream = generateStream({ seed: 3, startMs: Date.parse('2021-06-01T16:55:00Z'), spanMs: 20 * 60_000, transactions: 150, conflictShare: 0, invalidShare: 0 });
+const stream = generateStream({
+  seed: 3,
+  startMs: Date.parse('2021-06-01T16:55:00Z'),
+  spanMs: 20 * 60_000,
+  transactions: 150,
+  conflictShare: 0,
+  invalidShare: 0,
+});
 
 describe('counting rules are independent of order, duplication and splitting', () => {
   it('given any shuffle with any duplicates of the same reports, then the transactions and rows are the same', () => {
@@ -52,8 +59,15 @@ describe('counting rules are independent of order, duplication and splitting', (
   });
 
   it('given a CONSUMER report after its PROVIDER report, then the transaction moves to the consumer minute', () => {
-    const pair = stream.valid.filter((e) => e.transactionId && stream.valid.filter((x) => x.transactionId === e.transactionId).length === 2);
-    const [c, p] = [pair.find((e) => e.reporter.role === 'CONSUMER')!, pair.find((e) => e.reporter.role === 'PROVIDER' && e.transactionId === pair.find((x) => x.reporter.role === 'CONSUMER')!.transactionId)!];
+    const pair = stream.valid.filter(
+      (e) => e.transactionId && stream.valid.filter((x) => x.transactionId === e.transactionId).length === 2,
+    );
+    const [c, p] = [
+      pair.find((e) => e.reporter.role === 'CONSUMER')!,
+      pair.find(
+        (e) => e.reporter.role === 'PROVIDER' && e.transactionId === pair.find((x) => x.reporter.role === 'CONSUMER')!.transactionId,
+      )!,
+    ];
     const providerOnly = applyAll([p]);
     const both = applyAll([p, c]);
     expect(bucketMinute([...both.values()][0]!)).toBe(bucketMinute([...applyAll([c]).values()][0]!));
@@ -79,11 +93,28 @@ describe('counting rules are independent of order, duplication and splitting', (
       const expected = [...oracle.get(minute)!.values()];
       expect(rows.length).toBe(expected.length);
       for (const row of rows) {
-        const o = expected.find((x) => x.route === row.route && x.serviceCode === row.serviceCode && x.consumerProvince === row.consumerProvince && x.providerProvince === row.providerProvince)!;
+        const o = expected.find(
+          (x) =>
+            x.route === row.route &&
+            x.serviceCode === row.serviceCode &&
+            x.consumerProvince === row.consumerProvince &&
+            x.providerProvince === row.providerProvince,
+        )!;
         expect(o).toBeDefined();
-        expect([row.transactions, row.succeeded, row.failed, row.pairedTransactions, row.requestBytes, row.responseBytes]).toEqual([o.transactions, o.succeeded, o.failed, o.pairedTransactions, o.requestBytes, o.responseBytes]);
+        expect([row.transactions, row.succeeded, row.failed, row.pairedTransactions, row.requestBytes, row.responseBytes]).toEqual([
+          o.transactions,
+          o.succeeded,
+          o.failed,
+          o.pairedTransactions,
+          o.requestBytes,
+          o.responseBytes,
+        ]);
         expect(row.durationMsMax).toBe(Math.max(...o.durations));
-        for (const [q, v] of [[0.5, row.durationMsP50], [0.95, row.durationMsP95], [0.99, row.durationMsP99]] as const) {
+        for (const [q, v] of [
+          [0.5, row.durationMsP50],
+          [0.95, row.durationMsP95],
+          [0.99, row.durationMsP99],
+        ] as const) {
           const exact = exactQuantile(o.durations, q);
           expect(Math.abs(v! - exact)).toBeLessThanOrEqual(exact * 0.01 + 1e-9);
         }
@@ -95,23 +126,27 @@ describe('counting rules are independent of order, duplication and splitting', (
 describe('sketches merge exactly', () => {
   it('given any split of durations into parts, then merged percentiles equal one sketch of all, within 1 % of exact', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 8 }), (values, parts) => {
-        const whole = new DurationSketch();
-        const pieces = Array.from({ length: parts }, () => new DurationSketch());
-        values.forEach((v, i) => {
-          whole.add(v);
-          pieces[i % parts]!.add(v);
-        });
-        const merged = new DurationSketch();
-        for (const p of pieces) merged.merge(DurationSketch.fromData(JSON.parse(JSON.stringify(p.toData()))));
-        for (const q of [0.5, 0.95, 0.99]) {
-          expect(merged.quantile(q)).toBe(whole.quantile(q));
-          const exact = exactQuantile(values, q);
-          expect(Math.abs(merged.quantile(q)! - exact)).toBeLessThanOrEqual(exact * 0.01 + 1e-9);
-        }
-        expect(merged.max).toBe(Math.max(...values));
-        expect(merged.count).toBe(values.length);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 1, max: 8 }),
+        (values, parts) => {
+          const whole = new DurationSketch();
+          const pieces = Array.from({ length: parts }, () => new DurationSketch());
+          values.forEach((v, i) => {
+            whole.add(v);
+            pieces[i % parts]!.add(v);
+          });
+          const merged = new DurationSketch();
+          for (const p of pieces) merged.merge(DurationSketch.fromData(JSON.parse(JSON.stringify(p.toData()))));
+          for (const q of [0.5, 0.95, 0.99]) {
+            expect(merged.quantile(q)).toBe(whole.quantile(q));
+            const exact = exactQuantile(values, q);
+            expect(Math.abs(merged.quantile(q)! - exact)).toBeLessThanOrEqual(exact * 0.01 + 1e-9);
+          }
+          expect(merged.max).toBe(Math.max(...values));
+          expect(merged.count).toBe(values.length);
+        },
+      ),
       { numRuns: 200 },
     );
   });

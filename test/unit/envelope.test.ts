@@ -16,7 +16,9 @@ describe('envelope packing for the relay', () => {
     const bodies = batches.flatMap((b) => b.bodies);
     for (const b of bodies) expect(Buffer.byteLength(b)).toBeLessThanOrEqual(RELAY_LIMITS.maxMessageBytes);
     for (const b of batches) expect(b.bodies.length).toBeLessThanOrEqual(10);
-    expect(bodies.flatMap((b) => (JSON.parse(b) as { events: { eventId: string }[] }).events.map((e) => e.eventId))).toEqual(events.map((_, i) => `e${i}`));
+    expect(bodies.flatMap((b) => (JSON.parse(b) as { events: { eventId: string }[] }).events.map((e) => e.eventId))).toEqual(
+      events.map((_, i) => `e${i}`),
+    );
     expect(batches.reduce((n, b) => n + b.events, 0)).toBe(400);
   });
 

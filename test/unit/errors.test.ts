@@ -11,7 +11,9 @@ describe('error mapping', () => {
     expect(errorResponse(new ThrottledError(7)).headers['retry-after']).toBe('7');
     const bad = errorResponse(new ValidationError('from is bad', [{ path: 'from', message: 'bad' }]));
     expect(bad.statusCode).toBe(400);
-    expect(JSON.parse(bad.body)).toEqual({ error: { code: 'VALIDATION', message: 'from is bad', details: [{ path: 'from', message: 'bad' }] } });
+    expect(JSON.parse(bad.body)).toEqual({
+      error: { code: 'VALIDATION', message: 'from is bad', details: [{ path: 'from', message: 'bad' }] },
+    });
   });
 
   it('given a busy backend, then 503 with a fixed message; anything unknown is 500 and never shows its text', () => {
@@ -47,7 +49,9 @@ describe('transient classification', () => {
     expect(await retryTransient(async () => (++calls < 3 ? Promise.reject(awsError('ThrottlingException')) : 'ok'), 3, 1)).toBe('ok');
     expect(calls).toBe(3);
     calls = 0;
-    await expect(retryTransient(async () => (calls++, Promise.reject(awsError('AccessDeniedException'))), 3, 1)).rejects.toThrow(/AccessDenied/);
+    await expect(retryTransient(async () => (calls++, Promise.reject(awsError('AccessDeniedException'))), 3, 1)).rejects.toThrow(
+      /AccessDenied/,
+    );
     expect(calls).toBe(1);
   });
 });

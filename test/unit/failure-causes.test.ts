@@ -11,25 +11,38 @@ import { toCsv } from '#shared/rollup.ts';
 
 const CATEGORIES = ['AUTH', 'THROTTLED', 'TARGET', 'TIMEOUT', 'VALIDATION', 'OTHER'] as const;
 
-const transaction = fc
-  .record({
-    service: fc.constantFrom('a', 'b', 'c'),
-    province: fc.constantFrom('01', '79', ''),
-    ok: fc.boolean(),
-    category: fc.option(fc.constantFrom(...CATEGORIES), { nil: undefined }),
-    duration: fc.integer({ min: 0, max: 30_000 }),
-    slot: fc.constantFrom('consumer', 'provider', 'both'),
-  })
-;
+const transaction = fc.record({
+  service: fc.constantFrom('a', 'b', 'c'),
+  province: fc.constantFrom('01', '79', ''),
+  ok: fc.boolean(),
+  category: fc.option(fc.constantFrom(...CATEGORIES), { nil: undefined }),
+  duration: fc.integer({ min: 0, max: 30_000 }),
+  slot: fc.constantFrom('consumer', 'provider', 'both'),
+});
 
 let n = 0;
 function toTx(t: { service: string; province: string; ok: boolean; category?: string; duration: number; slot: string }): TransactionState {
   const facts = {
-    eventId: `e${++n}`, platformId: 'LGSP-01', requestAtMs: Date.parse('2024-05-06T03:00:00Z'), durationMs: t.duration, route: 'NGSP' as const,
-    serviceCode: t.service, consumerSystem: 'X/A', consumerProvince: t.province, providerSystem: 'Y/B', providerProvince: '',
-    succeeded: t.ok, requestBytes: 1, responseBytes: 2, ...(!t.ok && t.category ? { errorCategory: t.category } : {}),
+    eventId: `e${++n}`,
+    platformId: 'LGSP-01',
+    requestAtMs: Date.parse('2024-05-06T03:00:00Z'),
+    durationMs: t.duration,
+    route: 'NGSP' as const,
+    serviceCode: t.service,
+    consumerSystem: 'X/A',
+    consumerProvince: t.province,
+    providerSystem: 'Y/B',
+    providerProvince: '',
+    succeeded: t.ok,
+    requestBytes: 1,
+    responseBytes: 2,
+    ...(!t.ok && t.category ? { errorCategory: t.category } : {}),
   };
-  return { key: `T#${n}`, ...(t.slot !== 'provider' ? { consumer: facts } : {}), ...(t.slot !== 'consumer' ? { provider: { ...facts, eventId: `p${n}` } } : {}) };
+  return {
+    key: `T#${n}`,
+    ...(t.slot !== 'provider' ? { consumer: facts } : {}),
+    ...(t.slot !== 'consumer' ? { provider: { ...facts, eventId: `p${n}` } } : {}),
+  };
 }
 
 const causesOf = (r: Row): number[] => FAILURE_COLUMNS.map((c) => r[c] ?? -1);
@@ -53,7 +66,8 @@ describe('failure causes', () => {
         for (const p of parts) merged.merge(JSON.parse(JSON.stringify(p.toPayload())) as PeriodPayload);
         expect(merged.rows('2024-05-06T00:00:00+07:00', 'day')).toEqual(rows);
         // Minute rows carry no cause columns.
-        for (const r of whole.rows('2024-05-06T10:00:00+07:00', 'minute')) expect(Object.keys(r).filter((k) => k.startsWith('failed') && k !== 'failed')).toEqual([]);
+        for (const r of whole.rows('2024-05-06T10:00:00+07:00', 'minute'))
+          expect(Object.keys(r).filter((k) => k.startsWith('failed') && k !== 'failed')).toEqual([]);
       }),
       { numRuns: 300 },
     );

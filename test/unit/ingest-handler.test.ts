@@ -57,13 +57,21 @@ describe('ingest handler over fakes', () => {
 
     expect(retried).toEqual([]);
     expect(stores.reports.has('E#LGSP-79#good')).toBe(true);
-    const lines = stores.objects.get('rejected/platform=LGSP-79/date=2021-06-01/sqs-m1.jsonl')!.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = stores.objects
+      .get('rejected/platform=LGSP-79/date=2021-06-01/sqs-m1.jsonl')!
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ index: 1, messageId: 'm1', errors: expect.arrayContaining([expect.objectContaining({ path: 'serviceCode' })]) });
+    expect(lines[0]).toMatchObject({
+      index: 1,
+      messageId: 'm1',
+      errors: expect.arrayContaining([expect.objectContaining({ path: 'serviceCode' })]),
+    });
     expect(stores.rejectedCounts.get('2021-06-01/sqs-m1')).toBe(1);
   });
 
-  it('given a platform sender, when its message reports as another platform, then that event is rejected into the sender\'s folder', async () => {
+  it("given a platform sender, when its message reports as another platform, then that event is rejected into the sender's folder", async () => {
     const stores = new FakeIngestStores();
     const senders = { resolve: async () => ({ kind: 'platform', platformId: 'LGSP-01', senderId: 'AROAFAKE' }) as const };
 

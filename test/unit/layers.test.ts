@@ -53,7 +53,8 @@ function importsOf(file: string, text: string): Import[] {
 function literalsOf(file: string, text: string): string[] {
   const out: string[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node)) out.push(node.text);
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node))
+      out.push(node.text);
     // Import specifiers are checked as imports, not as keys.
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) return;
     ts.forEachChild(node, visit);
@@ -67,8 +68,12 @@ const IMPORTS = SOURCES.flatMap(({ file, text }) => importsOf(file, text));
 const show = (i: Import): string => `${i.file} imports ${i.specifier}`;
 
 /** The imports that break a rule, as `file imports specifier` lines (empty when the rule holds). */
-const breaking = (from: (file: string) => boolean, to: (target: string) => boolean): string[] => IMPORTS.filter((i) => from(i.file) && to(i.target)).map(show);
-const under = (...dirs: string[]) => (path: string): boolean => dirs.some((d) => path === d || path.startsWith(`${d}/`));
+const breaking = (from: (file: string) => boolean, to: (target: string) => boolean): string[] =>
+  IMPORTS.filter((i) => from(i.file) && to(i.target)).map(show);
+const under =
+  (...dirs: string[]) =>
+  (path: string): boolean =>
+    dirs.some((d) => path === d || path.startsWith(`${d}/`));
 
 const STORE_SDKS = ['@aws-sdk/client-dynamodb', '@aws-sdk/client-s3', '@aws-sdk/util-dynamodb', '@aws-sdk/lib-dynamodb'];
 /** Table keys (`H#<hash>`, `MIN#<day>`, ...) and S3 keys (`rollups/...`), as they start in a literal. */
@@ -108,7 +113,9 @@ describe('layers point down', () => {
     );
     expect(found).toEqual([]);
     // The check sees keys where they are: the store adapters write them.
-    const store = SOURCES.filter(({ file }) => under('shared/store')(file)).flatMap(({ file, text }) => literalsOf(file, text).filter((s) => KEY_LITERAL.test(s)));
+    const store = SOURCES.filter(({ file }) => under('shared/store')(file)).flatMap(({ file, text }) =>
+      literalsOf(file, text).filter((s) => KEY_LITERAL.test(s)),
+    );
     expect(store.length).toBeGreaterThan(5);
   });
 });

@@ -19,9 +19,16 @@ const NOW = Date.parse('2021-03-10T08:00:00+07:00');
 
 function event(platformId: string, eventId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    eventId, reporter: { platformId, role: 'CONSUMER' }, route: 'NGSP',
-    consumer: { orgCode: 'SOTP', systemCode: 'MOTCUA', provinceCode: '79' }, provider: { orgCode: 'BTP', systemCode: 'HOTICH', provinceCode: '01' },
-    serviceCode: 'hotich.khaisinh', requestAt: '2021-03-10T07:59:00+07:00', responseAt: '2021-03-10T07:59:00.250+07:00', succeeded: true, ...extra,
+    eventId,
+    reporter: { platformId, role: 'CONSUMER' },
+    route: 'NGSP',
+    consumer: { orgCode: 'SOTP', systemCode: 'MOTCUA', provinceCode: '79' },
+    provider: { orgCode: 'BTP', systemCode: 'HOTICH', provinceCode: '01' },
+    serviceCode: 'hotich.khaisinh',
+    requestAt: '2021-03-10T07:59:00+07:00',
+    responseAt: '2021-03-10T07:59:00.250+07:00',
+    succeeded: true,
+    ...extra,
   };
 }
 
@@ -91,10 +98,17 @@ describe('given the registry of sending principals', () => {
 });
 
 describe('given a parsed body', () => {
-  const body = JSON.stringify({ events: [event('LGSP-79', 'own'), event('LGSP-01', 'other'), event('LGSP-01', 'other-bad', { serviceCode: 'bad/code' })] });
+  const body = JSON.stringify({
+    events: [event('LGSP-79', 'own'), event('LGSP-01', 'other'), event('LGSP-01', 'other-bad', { serviceCode: 'bad/code' })],
+  });
 
   it.each<[string, Sender, boolean[], string[][]]>([
-    ['a platform sender', { kind: 'platform', platformId: 'LGSP-79' }, [true, false, false], [[], ['reporter.platformId'], ['reporter.platformId', 'serviceCode']]],
+    [
+      'a platform sender',
+      { kind: 'platform', platformId: 'LGSP-79' },
+      [true, false, false],
+      [[], ['reporter.platformId'], ['reporter.platformId', 'serviceCode']],
+    ],
     ['a relay', { kind: 'relay', role: 'ops' }, [true, true, false], [[], [], ['serviceCode']]],
   ])('when judged for %s, then only its own platform passes', (_n, sender, oks, paths) => {
     const judged = judgeBySender(sender, parseBody(body, NOW));
@@ -103,7 +117,10 @@ describe('given a parsed body', () => {
   });
 
   it('when judged for an unknown sender, then the whole message is rejected naming the sender', () => {
-    const judged = judgeBySender({ kind: 'unknown', senderId: 'AIDAX', why: 'the sending principal AIDAX is not a registered sender' }, parseBody(body, NOW));
+    const judged = judgeBySender(
+      { kind: 'unknown', senderId: 'AIDAX', why: 'the sending principal AIDAX is not a registered sender' },
+      parseBody(body, NOW),
+    );
     expect(judged.items).toEqual([]);
     expect(judged.bodyErrors[0]).toMatchObject({ path: '(sender)', message: expect.stringContaining('AIDAX') });
   });
@@ -114,30 +131,46 @@ function fakeDeps(senders: IngestDeps['senders']) {
   const written: Report[] = [];
   const objects = new Map<string, string>();
   const deps: IngestDeps = {
-    events: { journalReports: async () => undefined, writeReport: async (r: Report) => (written.push(r), { outcome: 'stored', minutes: [] }), writeConflict: async () => undefined } as unknown as EventStore,
+    events: {
+      journalReports: async () => undefined,
+      writeReport: async (r: Report) => (written.push(r), { outcome: 'stored', minutes: [] }),
+      writeConflict: async () => undefined,
+    } as unknown as EventStore,
     stats: { putRejectedCount: async () => undefined, markDirty: async () => undefined } as unknown as StatsStore,
     bucket: { put: async (k: string, b: string) => void objects.set(k, b) } as unknown as RollupBucket,
-    latenessMs: 120_000, dirtyMarginMs: 30_000, concurrency: 4, now: () => NOW,
+    latenessMs: 120_000,
+    dirtyMarginMs: 30_000,
+    concurrency: 4,
+    now: () => NOW,
     ...(senders ? { senders } : {}),
   };
   return { deps, written, objects };
 }
 
 const msg = (messageId: string, body: unknown, senderId?: string): IncomingMessage => ({
-  messageId, body: JSON.stringify(body), receivedAtMs: NOW, source: 'sqs', ...(senderId ? { senderId } : {}),
+  messageId,
+  body: JSON.stringify(body),
+  receivedAtMs: NOW,
+  source: 'sqs',
+  ...(senderId ? { senderId } : {}),
 });
 
 describe('given the ingest with a fake sender directory', () => {
   const dir = new SenderDirectory(fakeRegistry(REGISTRY));
 
-  it('when LGSP-79 sends its own and another platform\'s events, then only its own is stored and the other is in its rejections', async () => {
+  it("when LGSP-79 sends its own and another platform's events, then only its own is stored and the other is in its rejections", async () => {
     const { deps, written, objects } = fakeDeps(dir);
     const r = await ingestBatch([msg('m1', { events: [event('LGSP-79', 'e1'), event('LGSP-01', 'e2')] }, A)], deps);
     expect(r).toMatchObject({ stored: 1, rejected: 1, failedMessageIds: [] });
     expect(written.map((w) => [w.platformId, w.eventId])).toEqual([['LGSP-79', 'e1']]);
     expect([...objects.keys()]).toEqual(['rejected/platform=LGSP-79/date=2021-03-10/sqs-m1.jsonl']);
     const line = JSON.parse(objects.get('rejected/platform=LGSP-79/date=2021-03-10/sqs-m1.jsonl')!.trim());
-    expect(line).toMatchObject({ platformId: 'LGSP-79', reportedPlatformId: 'LGSP-01', index: 1, errors: [{ path: 'reporter.platformId' }] });
+    expect(line).toMatchObject({
+      platformId: 'LGSP-79',
+      reportedPlatformId: 'LGSP-01',
+      index: 1,
+      errors: [{ path: 'reporter.platformId' }],
+    });
   });
 
   it('when an unregistered principal sends a valid event, then nothing is stored and the message is in rejected/platform=unknown/ with its SenderId', async () => {
@@ -147,13 +180,20 @@ describe('given the ingest with a fake sender directory', () => {
     expect(written).toEqual([]);
     const [key] = [...objects.keys()];
     expect(key).toBe('rejected/platform=unknown/date=2021-03-10/sqs-m2.jsonl');
-    expect(JSON.parse(objects.get(key!)!.trim())).toMatchObject({ senderId: 'AIDAUNREGISTEREDXXXX', reportedPlatformId: 'LGSP-79', errors: [{ path: '(sender)' }] });
+    expect(JSON.parse(objects.get(key!)!.trim())).toMatchObject({
+      senderId: 'AIDAUNREGISTEREDXXXX',
+      reportedPlatformId: 'LGSP-79',
+      errors: [{ path: '(sender)' }],
+    });
     expect(JSON.parse(objects.get(key!)!.trim()).platformId).toBeUndefined();
   });
 
-  it('when an operator relays events of two platforms, then both are stored; its invalid ones go to their platforms\' folders', async () => {
+  it("when an operator relays events of two platforms, then both are stored; its invalid ones go to their platforms' folders", async () => {
     const { deps, written, objects } = fakeDeps(dir);
-    await ingestBatch([msg('m3', { events: [event('LGSP-79', 'e4'), event('LGSP-01', 'e5'), event('LGSP-01', 'e6', { serviceCode: 'x/y' })] }, `${OPS}:s`)], deps);
+    await ingestBatch(
+      [msg('m3', { events: [event('LGSP-79', 'e4'), event('LGSP-01', 'e5'), event('LGSP-01', 'e6', { serviceCode: 'x/y' })] }, `${OPS}:s`)],
+      deps,
+    );
     expect(written.map((w) => w.platformId).sort()).toEqual(['LGSP-01', 'LGSP-79']);
     expect([...objects.keys()]).toEqual(['rejected/platform=LGSP-01/date=2021-03-10/sqs-m3.jsonl']);
   });
@@ -172,10 +212,25 @@ describe('given the ingest with a fake sender directory', () => {
     const seen: (string | undefined)[] = [];
     const { deps, written } = fakeDeps({ resolve: async (id) => (seen.push(id), { kind: 'platform', platformId: 'LGSP-01' }) });
     const record = (id: string, body: unknown, senderId: string) => ({
-      messageId: id, receiptHandle: id, body: JSON.stringify(body), messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:x:1:q', awsRegion: 'x',
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(NOW), SenderId: senderId, ApproximateFirstReceiveTimestamp: String(NOW) },
+      messageId: id,
+      receiptHandle: id,
+      body: JSON.stringify(body),
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:x:1:q',
+      awsRegion: 'x',
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(NOW),
+        SenderId: senderId,
+        ApproximateFirstReceiveTimestamp: String(NOW),
+      },
     });
-    const out = await makeHandler(deps)({ Records: [record('r1', event('LGSP-79', 'e8'), 'AIDAFAKESENDER01XXXX')] } as SQSEvent, {} as never);
+    const out = await makeHandler(deps)(
+      { Records: [record('r1', event('LGSP-79', 'e8'), 'AIDAFAKESENDER01XXXX')] } as SQSEvent,
+      {} as never,
+    );
     expect(seen).toEqual(['AIDAFAKESENDER01XXXX']);
     expect(written).toEqual([]);
     expect(out).toEqual({ batchItemFailures: [] });

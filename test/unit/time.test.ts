@@ -1,6 +1,16 @@
 /** Time buckets and ranges in Asia/Ho_Chi_Minh (shared/time.ts). */
 import { describe, expect, it } from 'vitest';
-import { dayOf, dayStartMs, daysBetween, isDay, minuteKeyOf, minuteKeysBetween, minuteStartMs, parseRfc3339, splitMinuteKey } from '#shared/time.ts';
+import {
+  dayOf,
+  dayStartMs,
+  daysBetween,
+  isDay,
+  minuteKeyOf,
+  minuteKeysBetween,
+  minuteStartMs,
+  parseRfc3339,
+  splitMinuteKey,
+} from '#shared/time.ts';
 
 describe('time buckets and ranges', () => {
   it('given an instant near midnight UTC+7, then its ICT minute and day', () => {

@@ -38,31 +38,34 @@ describe('seed traffic generator', () => {
     ['2020', '2020-11-21', 0.3],
     ['2021', '2021-06-16', 0.02],
     ['2020', '2025-08-06', 0.05],
-  ] as const)('given profile %s on %s (scale %s), when generated, then every event is a valid v1 event and the expected figures equal a brute-force count', (id, day, scale) => {
-    const { events, traffic } = generate(id, day, scale);
-    const now = Date.now();
-    for (const e of events) {
-      const check = validateEvent(e, now);
-      expect(check.ok, JSON.stringify(check.ok ? '' : check.errors)).toBe(true);
-      if (e.succeeded) expect(e.errorCategory).toBeUndefined();
-      else expect(e.errorCategory).toBeDefined();
-    }
-    // Duplicates are exact resends: one report per (platform, eventId).
-    const unique = [...new Map(events.map((e) => [`${e.reporter.platformId}#${e.eventId}`, e])).values()];
-    const x = traffic.expected;
-    expect(unique).toHaveLength(x.reports);
-    expect(events).toHaveLength(x.events);
-    const oracle = oracleSummary(oracleTransactions(unique), day);
-    expect(x.transactions).toBe(oracle.transactions);
-    expect(x.succeeded).toBe(oracle.succeeded);
-    expect(x.failed).toBe(oracle.failed);
-    expect(x.ngspTransactions).toBe(oracle.ngspTransactions);
-    expect(x.avgTransactionsPerMinute).toBe(oracle.avgTransactionsPerMinute);
-    expect(x.peakMinute).toEqual(oracle.peakMinute);
-    expect(x.systems).toEqual(oracle.systems);
-    expect(x.distinctSystems).toBe(oracle.distinctSystems);
-    expect(x.reportingPlatforms).toEqual(oracle.reportingPlatforms);
-  });
+  ] as const)(
+    'given profile %s on %s (scale %s), when generated, then every event is a valid v1 event and the expected figures equal a brute-force count',
+    (id, day, scale) => {
+      const { events, traffic } = generate(id, day, scale);
+      const now = Date.now();
+      for (const e of events) {
+        const check = validateEvent(e, now);
+        expect(check.ok, JSON.stringify(check.ok ? '' : check.errors)).toBe(true);
+        if (e.succeeded) expect(e.errorCategory).toBeUndefined();
+        else expect(e.errorCategory).toBeDefined();
+      }
+      // Duplicates are exact resends: one report per (platform, eventId).
+      const unique = [...new Map(events.map((e) => [`${e.reporter.platformId}#${e.eventId}`, e])).values()];
+      const x = traffic.expected;
+      expect(unique).toHaveLength(x.reports);
+      expect(events).toHaveLength(x.events);
+      const oracle = oracleSummary(oracleTransactions(unique), day);
+      expect(x.transactions).toBe(oracle.transactions);
+      expect(x.succeeded).toBe(oracle.succeeded);
+      expect(x.failed).toBe(oracle.failed);
+      expect(x.ngspTransactions).toBe(oracle.ngspTransactions);
+      expect(x.avgTransactionsPerMinute).toBe(oracle.avgTransactionsPerMinute);
+      expect(x.peakMinute).toEqual(oracle.peakMinute);
+      expect(x.systems).toEqual(oracle.systems);
+      expect(x.distinctSystems).toBe(oracle.distinctSystems);
+      expect(x.reportingPlatforms).toEqual(oracle.reportingPlatforms);
+    },
+  );
 
   it('given the 2020 profile, when its demo weekday is generated, then it matches the public figures: ~24,700 a day within 10 %, ~17-18 a minute, 212 connected systems, 81 reporting platforms', () => {
     const p = profile('2020');

@@ -111,20 +111,55 @@ describe('validateEvent: schema rules', () => {
 });
 
 describe('validateEvent: registry validity on the date of requestAt (ICT)', () => {
-  const at = (local: string) => (e: Record<string, unknown>) =>
-    set('responseAt', `${local}+07:00`)(set('requestAt', `${local}+07:00`)(e));
+  const at = (local: string) => (e: Record<string, unknown>) => set('responseAt', `${local}+07:00`)(set('requestAt', `${local}+07:00`)(e));
   const boundary: Case[] = [
     ['LGSP-77 on the last day of the 63-unit set', at('2025-06-30T23:59:59.999'), null],
-    ['LGSP-77 on the first day of the 34-unit set', (e) => set('consumer.provinceCode', '79')(at('2025-07-01T00:00:00.000')(e)), 'reporter.platformId'],
+    [
+      'LGSP-77 on the first day of the 34-unit set',
+      (e) => set('consumer.provinceCode', '79')(at('2025-07-01T00:00:00.000')(e)),
+      'reporter.platformId',
+    ],
     ['province 77 on 2025-07-01', (e) => set('reporter.platformId', 'LGSP-79')(at('2025-07-01T00:00:00.000')(e)), 'consumer.provinceCode'],
-    ['LGSP-79 and province 79 after the merger', (e) => set('consumer.provinceCode', '79')(set('reporter.platformId', 'LGSP-79')(at('2025-07-01T00:00:00.000')(e))), null],
-    ['code 91 (Kiên Giang until 2025-06-30, An Giang after) before the merger', (e) => set('consumer.provinceCode', '91')(at('2025-06-30T12:00:00.000')(e)), null],
-    ['code 92 (Can Tho) in both sets', (e) => set('provider.provinceCode', '92')(at('2025-07-02T00:00:00.000')(set('reporter.platformId', 'LGSP-92')(set('consumer.provinceCode', '92')(e)))), null],
-    ['code 02 (Ha Giang) after the merger', (e) => set('provider.provinceCode', '02')(set('consumer.provinceCode', '01')(set('reporter.platformId', 'LGSP-01')(at('2025-08-01T00:00:00.000')(e)))), 'provider.provinceCode'],
+    [
+      'LGSP-79 and province 79 after the merger',
+      (e) => set('consumer.provinceCode', '79')(set('reporter.platformId', 'LGSP-79')(at('2025-07-01T00:00:00.000')(e))),
+      null,
+    ],
+    [
+      'code 91 (Kiên Giang until 2025-06-30, An Giang after) before the merger',
+      (e) => set('consumer.provinceCode', '91')(at('2025-06-30T12:00:00.000')(e)),
+      null,
+    ],
+    [
+      'code 92 (Can Tho) in both sets',
+      (e) =>
+        set(
+          'provider.provinceCode',
+          '92',
+        )(at('2025-07-02T00:00:00.000')(set('reporter.platformId', 'LGSP-92')(set('consumer.provinceCode', '92')(e)))),
+      null,
+    ],
+    [
+      'code 02 (Ha Giang) after the merger',
+      (e) =>
+        set(
+          'provider.provinceCode',
+          '02',
+        )(set('consumer.provinceCode', '01')(set('reporter.platformId', 'LGSP-01')(at('2025-08-01T00:00:00.000')(e)))),
+      'provider.provinceCode',
+    ],
     // 2025-06-30T17:30Z is 2025-07-01 00:30 ICT: the day is ICT's, not UTC's.
-    ['an instant on 2025-06-30 UTC that is 2025-07-01 ICT', (e) => set('responseAt', '2025-06-30T17:30:00Z')(set('requestAt', '2025-06-30T17:30:00Z')(e)), 'reporter.platformId'],
+    [
+      'an instant on 2025-06-30 UTC that is 2025-07-01 ICT',
+      (e) => set('responseAt', '2025-06-30T17:30:00Z')(set('requestAt', '2025-06-30T17:30:00Z')(e)),
+      'reporter.platformId',
+    ],
     ['ministry BKHDT before its merger', (e) => set('reporter.platformId', 'LGSP-BKHDT')(at('2025-02-28T10:00:00.000')(e)), null],
-    ['ministry BKHDT after its merger', (e) => set('reporter.platformId', 'LGSP-BKHDT')(at('2025-03-01T10:00:00.000')(e)), 'reporter.platformId'],
+    [
+      'ministry BKHDT after its merger',
+      (e) => set('reporter.platformId', 'LGSP-BKHDT')(at('2025-03-01T10:00:00.000')(e)),
+      'reporter.platformId',
+    ],
   ];
   it.each(boundary)('given %s, then the path is reported as expected', (_n, mutate, path) => {
     const check = validateEvent(mutate(event()), NOW);
@@ -136,7 +171,10 @@ describe('validateEvent: registry validity on the date of requestAt (ICT)', () =
 describe('validateEvent: the future limit', () => {
   const shifted = (ms: number) => {
     const iso = new Date(NOW + ms).toISOString();
-    return set('responseAt', iso)(set('requestAt', iso)(set('reporter.platformId', 'LGSP-79')(set('consumer.provinceCode', '79')(event()))));
+    return set(
+      'responseAt',
+      iso,
+    )(set('requestAt', iso)(set('reporter.platformId', 'LGSP-79')(set('consumer.provinceCode', '79')(event()))));
   };
   it('given requestAt exactly 5 minutes ahead, then it is accepted', () => {
     expect(validateEvent(shifted(5 * 60_000), NOW).ok).toBe(true);
