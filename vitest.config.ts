@@ -14,6 +14,10 @@ const env = {
 export default defineConfig({
   test: {
     env,
+    // Workers are counted for the whole run, not per project (a project's poolOptions is not used
+    // for this): vitest's default on 2 cores is one worker, which ran every file one after another.
+    maxWorkers: 2,
+    minWorkers: 1,
     projects: [
       {
         test: {
@@ -36,7 +40,6 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           // Integration tests start real emulators and worker processes; 2 cores, so 2 forks.
           pool: 'forks',
-          poolOptions: { forks: { maxForks: 2, minForks: 1 } },
           testTimeout: 120_000,
           hookTimeout: 60_000,
           env,
