@@ -91,9 +91,10 @@ const RATES: { share: number; attempts: number; scenarios: Scenario[] }[] = FULL
     ]
   : [
       { share: 0.05, attempts: 1, scenarios: pick(kinds(0.05), ['mixed']) },
-      // throttle-before at 20 % (about 140 s: every throttled call backs off) runs in the full lane
-      // (npm run test:reliability); the 5 % mixed scenario throttles in this one.
-      { share: 0.2, attempts: 2, scenarios: pick(kinds(0.2), ['error500-after', 'drop-after', 'latency', 'mark-outage']) },
+      // At 20 %, lost answers (drop-after: every write is sent again) and the dirty-mark outage; the
+      // other kinds at 20 % run in the full lane (npm run test:reliability, kept out of CI's 15
+      // minutes); the 5 % mixed scenario throttles, fails, drops and delays in this one.
+      { share: 0.2, attempts: 2, scenarios: pick(kinds(0.2), ['drop-after', 'mark-outage']) },
     ];
 /** Transactions per scenario: ~1.85 reports each (pairs, 20 % duplicates, 5 % invalid). */
 const TRANSACTIONS = FULL ? 10_800 : 150;

@@ -16,10 +16,12 @@ import { closeTarget, localTarget, storesOf } from '../../cli/target.ts';
 import { toBodies } from '../helpers/messages.ts';
 import { allEvents, daysOf, expectDaysMatch } from '../helpers/rollups.ts';
 import { queueDepth, sendBodies, waitForEmptyQueue } from '../helpers/stack.ts';
+import { FULL } from './support.ts';
 import { generateStream } from '../helpers/stream.ts';
 import { freePort, npmStart, stop, type Running } from './npm-start.ts';
 
-describe('npm start with reports still queued', () => {
+// The full reliability lane (npm run test:reliability): an npm start restart, kept out of CI's 15 minutes.
+describe.runIf(FULL)('npm start with reports still queued', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ngsp-queued-'));
   const running: Running[] = [];
   afterAll(async () => {

@@ -25,6 +25,7 @@ import { sendBodies, waitForEmptyQueue } from '../helpers/stack.ts';
 import { generateStream } from '../helpers/stream.ts';
 
 import { freePort, npmStart, stop, type Running } from './npm-start.ts';
+import { FULL } from './support.ts';
 
 /**
  * The event table, and the day's rollups and every rejected object. Only that day: the stack's own
@@ -55,7 +56,8 @@ async function snapshot(target: Target, day: string): Promise<{ items: Map<strin
 
 const day = '2023-02-14';
 
-describe('npm start stopped and started again', () => {
+// The full reliability lane (npm run test:reliability): two npm start restarts, kept out of CI's 15 minutes.
+describe.runIf(FULL)('npm start stopped and started again', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ngsp-restart-'));
   const running: Running[] = [];
   afterAll(async () => {
