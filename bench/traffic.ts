@@ -4,11 +4,11 @@
  * provinces and systems. Helpers re-time a generated day into a live window and pack bodies.
  */
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
-import { toReport, type Report } from '#shared/report.ts';
+import { applyReport, toReport, type Report, type TransactionState } from '#shared/report.ts';
+import { encodeTransactionItem } from '#shared/store/events.ts';
 import { averageDailyTransactions, profile } from '#shared/traffic/profile.ts';
 import { DayTraffic } from '#shared/traffic/generate.ts';
-import { dayStartMs, DAY_MS, minuteKeyOf, parseRfc3339, toIct } from '#shared/time.ts';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { dayStartMs, DAY_MS, parseRfc3339, toIct } from '#shared/time.ts';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 
 export const PROFILE = profile('2021');
@@ -64,45 +64,17 @@ export function distinctReports(events: ExchangeEvent[]): Report[] {
   return out;
 }
 
-type Slot = Record<string, string | number | boolean>;
-
-/** The stored slot of a report, as EventStore writes it (mirrors its `toSlot`). */
-function slotOf(r: Report): Slot {
-  return {
-    e: r.eventId,
-    pl: r.platformId,
-    t: r.requestAtMs,
-    d: r.durationMs,
-    rt: r.route,
-    sv: r.serviceCode,
-    cs: r.consumerSystem,
-    cp: r.consumerProvince,
-    ps: r.providerSystem,
-    pp: r.providerProvince,
-    ok: r.succeeded,
-    qb: r.requestBytes,
-    sb: r.responseBytes,
-  };
-}
-
 /**
- * Events-table items in EventStore's format (`pk`, `c`/`p` slots, `m`: the minute) for
- * loading with BatchWriteItem; `minuteOf` chooses each transaction's bucket minute from the
- * effective report's time (rule 3: the CONSUMER's when there is one).
+ * Events-table items in EventStore's format (encodeTransactionItem) for loading with
+ * BatchWriteItem: the reports applied by the counting rules (the first report of a role stays),
+ * each transaction in its bucket minute (rule 3: the CONSUMER's when there is one).
  */
 export function transactionItems(reports: Report[], retime?: (ms: number) => number): Record<string, AttributeValue>[] {
-  const byKey = new Map<string, { c?: Slot; p?: Slot }>();
+  const byKey = new Map<string, TransactionState>();
   for (const r of reports) {
-    const tx = byKey.get(r.transactionKey) ?? {};
-    const slot = slotOf(retime ? { ...r, requestAtMs: retime(r.requestAtMs) } : r);
-    if (r.role === 'CONSUMER') tx.c ??= slot;
-    else tx.p ??= slot;
+    const tx = byKey.get(r.transactionKey) ?? { key: r.transactionKey };
+    applyReport(tx, retime ? { ...r, requestAtMs: retime(r.requestAtMs) } : r);
     byKey.set(r.transactionKey, tx);
   }
-  const items: Record<string, AttributeValue>[] = [];
-  for (const [pk, tx] of byKey) {
-    const minute = minuteKeyOf(Number((tx.c ?? tx.p)!.t));
-    items.push(marshall({ pk, ...tx, m: minute }));
-  }
-  return items;
+  return [...byKey.values()].map(encodeTransactionItem);
 }
