@@ -4,6 +4,7 @@
  * payloads for a day. Pure domain code.
  */
 import { effectiveFacts, type TransactionState } from '#shared/report.ts';
+import schema from '#shared/contract/event.schema.json' with { type: 'json' };
 import { DurationSketch, type SketchData } from '#shared/stats/sketch.ts';
 
 export type Granularity = 'minute' | 'day';
@@ -36,8 +37,8 @@ export interface Row {
   failedUnspecified?: number;
 }
 
-/** The event's `errorCategory` values (CONTRACT.md section 1), in column order. */
-export const FAILURE_CAUSES = ['AUTH', 'THROTTLED', 'TARGET', 'TIMEOUT', 'VALIDATION', 'OTHER'] as const;
+/** The event's `errorCategory` values, in column order: the published schema's enum (CONTRACT.md section 1). */
+export const FAILURE_CAUSES: readonly string[] = schema.$defs.event.properties.errorCategory.enum;
 
 /** *1.1* Failure-cause columns of day rows: one per `errorCategory`, then failures without one. */
 export const FAILURE_COLUMNS = [
@@ -52,7 +53,7 @@ export const FAILURE_COLUMNS = [
 
 /** A failure's column index: its category's, or the last (no category). */
 export function failureCauseIndex(errorCategory: string | undefined): number {
-  const i = (FAILURE_CAUSES as readonly string[]).indexOf(errorCategory ?? '');
+  const i = FAILURE_CAUSES.indexOf(errorCategory ?? '');
   return i < 0 ? FAILURE_CAUSES.length : i;
 }
 
