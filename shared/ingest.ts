@@ -28,7 +28,7 @@ export interface IncomingMessage {
 
 /** What the ingest needs of each store: narrow, so a test can stand in for it with a few lines. */
 export interface IngestDeps {
-  events: Pick<EventStore, 'journalReports' | 'journal' | 'writeReport' | 'writeConflict'>;
+  events: Pick<EventStore, 'journalReports' | 'journalKeys' | 'writeReport' | 'writeConflict'>;
   stats: Pick<StatsStore, 'putRejectedCount' | 'markDirty'>;
   bucket: Pick<RollupBucket, 'put'>;
   /** The rollup's lateness window: a minute is rolled this long after it ends. */
@@ -249,7 +249,7 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
 
   for (const [m, there] of elsewhere) {
     try {
-      await retryTransient(() => deps.events.journal.add(m, `${entry}+`, there.keys));
+      await retryTransient(() => deps.events.journalKeys(m, `${entry}+`, there.keys));
     } catch (err) {
       deps.log?.warn('could not journal transactions of another minute; their messages will be retried', { minute: m, error: String(err) });
       for (const id of there.messageIds) failed.add(id);

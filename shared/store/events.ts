@@ -261,6 +261,14 @@ export class EventStore {
   }
 
   /**
+   * Journals keys in a minute other than their reports' own (a transaction that lies elsewhere):
+   * a set union under `entry`, idempotent.
+   */
+  async journalKeys(minute: string, entry: string, keys: Iterable<string>): Promise<void> {
+    await this.journal.add(minute, entry, keys);
+  }
+
+  /**
    * Every transaction whose minute is `minute`, page by page: the keys journaled for the minute,
    * read by BatchGetItem (eventually consistent, like the index it replaces; a mark younger than
    * the index lag keeps the minute dirty), and the items written before the journal that still
@@ -421,7 +429,7 @@ export class EventStore {
       removes.push('b');
       this.setExpiry(sets, names, values);
       // Journaled first, like a report: the restored item is read by its minute's next roll.
-      await this.journal.add(minute, 'restored', [seen.key]);
+      await this.journalKeys(minute, 'restored', [seen.key]);
       await this.ddb.send(
         new UpdateItemCommand({
           TableName: this.table,

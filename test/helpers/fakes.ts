@@ -74,11 +74,9 @@ export class FakeIngestStores implements Pick<IngestDeps, 'events' | 'stats' | '
         this.journaled.set(m, (this.journaled.get(m) ?? new Set<string>()).add(r.transactionKey));
       }
     },
-    journal: {
-      add: async (minute: string, _entry: string, keys: Iterable<string>) => {
-        for (const k of keys) this.journaled.set(minute, (this.journaled.get(minute) ?? new Set<string>()).add(k));
-      },
-    } as IngestDeps['events']['journal'],
+    journalKeys: async (minute: string, _entry: string, keys: Iterable<string>) => {
+      for (const k of keys) this.journaled.set(minute, (this.journaled.get(minute) ?? new Set<string>()).add(k));
+    },
     writeReport: async (r) => {
       const err = this.failWrite(r);
       if (err) throw err;
