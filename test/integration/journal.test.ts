@@ -5,7 +5,16 @@
  * DynamoDB would refuse never happens without its entry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  UpdateItemCommand,
+  type BatchGetItemCommandInput,
+  type BatchWriteItemCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { PIPELINE } from '#infra/wiring.ts';
+import { makeStores } from '#shared/store/stores.ts';
+import { makeLocalClients } from '../../local/stack.ts';
 import { ingestBatch, type IngestDeps, type IncomingMessage } from '#shared/ingest.ts';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { toReport, type TransactionState } from '#shared/report.ts';
@@ -45,6 +54,43 @@ const message = (id: string, events: ExchangeEvent[], receivedAtMs = START + 3_6
   source: 'sqs',
 });
 
+/**
+ * DynamoDB returns part of a batch as `UnprocessedKeys`/`UnprocessedItems` under load; the
+ * emulators never do. This client sends only the first half of every batch of two or more and
+ * hands the rest back as unprocessed, as the service would. Returns the count of keys it held back.
+ */
+function shortBatches(ddb: DynamoDBClient): { held: number } {
+  const seen = { held: 0 };
+  ddb.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'BatchGetItemCommand') {
+        const input = args.input as BatchGetItemCommandInput;
+        const [table, req] = Object.entries(input.RequestItems ?? {})[0]!;
+        const all = req.Keys ?? [];
+        if (all.length < 2) return next(args);
+        const half = Math.ceil(all.length / 2);
+        const out = await next({ ...args, input: { ...input, RequestItems: { [table]: { ...req, Keys: all.slice(0, half) } } } });
+        seen.held += all.length - half;
+        (out.output as { UnprocessedKeys?: unknown }).UnprocessedKeys = { [table]: { ...req, Keys: all.slice(half) } };
+        return out;
+      }
+      if (context.commandName === 'BatchWriteItemCommand') {
+        const input = args.input as BatchWriteItemCommandInput;
+        const [table, writes] = Object.entries(input.RequestItems ?? {})[0]!;
+        if (writes.length < 2) return next(args);
+        const half = Math.ceil(writes.length / 2);
+        const out = await next({ ...args, input: { ...input, RequestItems: { [table]: writes.slice(0, half) } } });
+        seen.held += writes.length - half;
+        (out.output as { UnprocessedItems?: unknown }).UnprocessedItems = { [table]: writes.slice(half) };
+        return out;
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'shortBatches' },
+  );
+  return seen;
+}
+
 async function minuteKeys(events: EventStore, minute: string): Promise<string[]> {
   const keys: string[] = [];
   await events.forEachTransactionPage(minute, (page: TransactionState[]) => keys.push(...page.map((tx) => tx.key)));
@@ -81,6 +127,43 @@ describe('the minute journal', () => {
       oracleTransactions(stream.valid).size,
     );
     expect(items.filter((it) => it.b && !it.pk?.S?.startsWith('X#'))).toEqual([]);
+  });
+
+  it('given a store that answers every batch only in part (unprocessed keys and items), then every entry is written and every minute still reads all its transactions', async () => {
+    const stream2 = generateStream({
+      seed: 78,
+      startMs: Date.parse('2023-05-06T01:00:00Z'),
+      spanMs: 10 * 60_000,
+      transactions: 120,
+      conflictShare: 0,
+    });
+    const clients = makeLocalClients(t.stack.emulators.endpoints, t.stack.region);
+    const short = shortBatches(clients.ddb);
+    const n = t.stack.resources.names;
+    const stores = makeStores(
+      clients.ddb,
+      clients.s3,
+      { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket },
+      PIPELINE,
+    );
+    // Many minutes per message: the journal's BatchWriteItem carries several entries.
+    const messages = [
+      message('short-a', stream2.valid.slice(0, 60), Date.parse('2023-05-06T02:00:00Z')),
+      message('short-b', stream2.valid.slice(60), Date.parse('2023-05-06T02:00:00Z')),
+    ];
+    const result = await ingestBatch(messages, { ...deps, events: stores.events, stats: stores.stats, bucket: stores.bucket });
+    expect(result.failedMessageIds).toEqual([]);
+
+    const expected = new Map<string, string[]>();
+    for (const [key, tx] of oracleTransactions(stream2.valid)) {
+      const minute = minuteKeyOf(Date.parse((tx.consumer ?? tx.provider)!.requestAt));
+      expected.set(minute, [...(expected.get(minute) ?? []), key]);
+    }
+    for (const [minute, keys] of expected) expect(await minuteKeys(stores.events, minute)).toEqual(keys.sort());
+    expect(short.held).toBeGreaterThan(10);
+    clients.ddb.destroy();
+    clients.s3.destroy();
+    clients.sqs.destroy();
   });
 
   it('given a late CONSUMER report that moves a transaction to the next minute, then only the new minute reads it, also after the journal entry of the old minute names it', async () => {
