@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import { DAY_ROW_COLUMNS, PeriodStats, ROW_COLUMNS, type Granularity, type Row } from '#shared/stats/period.ts';
+import { CSV_LIST_SEPARATOR, SYSTEMS_ROW_COLUMNS, SystemsStats, type SystemsRow } from '#shared/stats/systems.ts';
 import { dedupeReports, mergeArchived, type MergeConflict } from '#shared/archive.ts';
 import { bucketMinute, reportIdOf, type ReportFacts, type TransactionState } from '#shared/report.ts';
 import type { Stores } from '#shared/store/stores.ts';
@@ -80,7 +81,7 @@ export interface DaySummary {
 }
 
 /** JSON lines of rows; an empty period is an empty file. */
-export function toJsonLines(rows: Row[]): string {
+export function toJsonLines(rows: readonly unknown[]): string {
   return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
 }
 
@@ -88,6 +89,14 @@ export function toJsonLines(rows: Row[]): string {
 export function toCsv(rows: Row[], granularity: Granularity = rows[0]?.granularity ?? 'minute'): string {
   const columns = granularity === 'day' ? DAY_ROW_COLUMNS : ROW_COLUMNS;
   return stringify(rows, { header: true, columns: columns as string[], record_delimiter: '\r\n', cast: { number: (n) => String(n) } });
+}
+
+/** *1.1* systems.csv: RFC 4180 with a header row, SYSTEMS_ROW_COLUMNS, `reportingPlatforms` joined by a space. */
+export function toSystemsCsv(rows: SystemsRow[]): string {
+  return stringify(
+    rows.map((r) => ({ ...r, reportingPlatforms: r.reportingPlatforms.join(CSV_LIST_SEPARATOR) })),
+    { header: true, columns: SYSTEMS_ROW_COLUMNS as string[], record_delimiter: '\r\n', cast: { number: (n) => String(n) } },
+  );
 }
 
 /** What a minute roll needs. */
@@ -188,7 +197,11 @@ export async function rollMinute(minute: string, deps: MinuteDeps, opts: { final
   const final = opts.final ?? true;
   const view = await resolveMinute(minute, deps, final);
   const stats = new PeriodStats();
-  for (const tx of view.transactions) stats.addTransaction(tx);
+  const systems = new SystemsStats();
+  for (const tx of view.transactions) {
+    stats.addTransaction(tx);
+    systems.addTransaction(tx);
+  }
   const rows = stats.rows(periodStartOf(minuteStartMs(minute)), 'minute');
   const totals = stats.totals();
   if (final) {
@@ -204,6 +217,8 @@ export async function rollMinute(minute: string, deps: MinuteDeps, opts: { final
     if (view.transactions.length || view.archived) await deps.archive.write(minute, view.transactions);
     await deps.bucket.put(keys.minute(minute), toJsonLines(rows));
   }
+  // The systems item before the minute item: the day roll merges it (a crash in between leaves the minute's mark).
+  await deps.stats.putMinuteSystems(minute, systems.toPayload());
   await deps.stats.putMinute(
     minute,
     { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: totals.sketch.quantile(0.95) },
@@ -212,7 +227,7 @@ export async function rollMinute(minute: string, deps: MinuteDeps, opts: { final
   return stats;
 }
 
-/** Rolls one day from its minutes' stats items: rollup.jsonl, rollup.csv, summary.json and the day item. */
+/** Rolls one day from its minutes' stats items: rollup.jsonl, rollup.csv, summary.json, systems.jsonl/.csv (1.1) and the day items. */
 export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'stats' | 'bucket' | 'now'>): Promise<DaySummary> {
   const stats = new PeriodStats();
   let peak: { minute: string; n: number } | undefined;
@@ -222,7 +237,14 @@ export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'st
     if (!peak || m.transactions > peak.n || (m.transactions === peak.n && m.period < peak.minute))
       peak = { minute: m.period, n: m.transactions };
   }
-  const [conflicts, rejected] = await Promise.all([deps.events.conflictsOn(day), deps.stats.rejectedOn(day)]);
+  const [conflicts, rejected, minuteSystems] = await Promise.all([
+    deps.events.conflictsOn(day),
+    deps.stats.rejectedOn(day),
+    deps.stats.minuteSystemsOf(day),
+  ]);
+  const systems = new SystemsStats();
+  for (const p of minuteSystems.values()) systems.merge(p);
+  const systemsRows = systems.rows(periodStartOf(dayStartMs(day)), 'day');
   const rows = stats.rows(periodStartOf(dayStartMs(day)), 'day');
   const totals = stats.totals();
   const payload = stats.toPayload();
@@ -247,6 +269,9 @@ export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'st
   };
   await deps.bucket.put(keys.dailyJsonl(day), toJsonLines(rows));
   await deps.bucket.put(keys.dailyCsv(day), toCsv(rows, 'day'));
+  await deps.bucket.put(keys.systemsJsonl(day), toJsonLines(systemsRows));
+  await deps.bucket.put(keys.systemsCsv(day), toSystemsCsv(systemsRows));
+  await deps.stats.putDaySystemsRows(day, systems.toPayload());
   // One object per line: Athena's JSON SerDe reads the summary table straight from this file.
   await deps.bucket.put(keys.summary(day), JSON.stringify(summary) + '\n');
   // The day item keeps the summary without its systems list (the stats store keeps that apart: 400 KB).

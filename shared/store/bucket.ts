@@ -20,11 +20,14 @@ export const keys = {
   },
   /** The folder of a day's minute files. */
   minutePrefix: (day: string): string => `${PREFIXES.minute}date=${day}/`,
-  /** The folder of a day's daily files (rollup.jsonl, rollup.csv, summary.json). */
+  /** The folder of a day's daily files (rollup.jsonl, rollup.csv, summary.json, systems.jsonl, systems.csv). */
   dailyPrefix: (day: string): string => `${PREFIXES.daily}date=${day}/`,
   dailyJsonl: (day: string): string => `${keys.dailyPrefix(day)}rollup.jsonl`,
   dailyCsv: (day: string): string => `${keys.dailyPrefix(day)}rollup.csv`,
   summary: (day: string): string => `${keys.dailyPrefix(day)}summary.json`,
+  /** *1.1* The day's systems rows (CONTRACT.md section 2), beside the daily rows. */
+  systemsJsonl: (day: string): string => `${keys.dailyPrefix(day)}systems.jsonl`,
+  systemsCsv: (day: string): string => `${keys.dailyPrefix(day)}systems.csv`,
   /** The raw archive (CONTRACT.md 1.1): one gzip JSON-lines object per final minute. */
   archive: (minuteKey: string): string => {
     const { day, hhmm } = splitMinuteKey(minuteKey);

@@ -16,6 +16,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { PeriodPayload } from '#shared/stats/period.ts';
+import type { SystemsPayload } from '#shared/stats/systems.ts';
 import { shardOf } from '#shared/store/events.ts';
 
 /** DynamoDB items stop at 400 KB: payloads are split into parts below that. */
@@ -285,6 +286,83 @@ export class StatsStore {
         chunks.push(part);
       }
       out.set(`${year}-${sk}`, JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as string[]);
+    }
+    return out;
+  }
+
+  /**
+   * *1.1* A minute's systems payload (`SMIN#<day>`/`HH:mm`, gzip JSON split into parts like
+   * payloads): what the day roll merges into systems.jsonl without reading the raw archive.
+   * Kept apart from the minute item, so the API's minute reads do not carry it. Written for
+   * every rolled minute (an emptied minute overwrites what it had).
+   */
+  async putMinuteSystems(minute: string, payload: SystemsPayload): Promise<void> {
+    await this.putBlob(`SMIN#${minute.slice(0, 10)}`, minute.slice(11), payload);
+  }
+
+  /** *1.1* The systems payloads of a day's rolled minutes, by minute key (`YYYY-MM-DDTHH:mm`). */
+  async minuteSystemsOf(day: string): Promise<Map<string, SystemsPayload>> {
+    const out = new Map<string, SystemsPayload>();
+    for (const [sk, v] of await this.queryBlobs<SystemsPayload>(`SMIN#${day}`)) out.set(`${day}T${sk}`, v);
+    return out;
+  }
+
+  /** *1.1* A rolled day's systems payload (`SDAY#<year>`/`MM-DD`): what the API's systems breakdown reads. */
+  async putDaySystemsRows(day: string, payload: SystemsPayload): Promise<void> {
+    await this.putBlob(`SDAY#${day.slice(0, 4)}`, day.slice(5), payload);
+  }
+
+  /** *1.1* The systems payloads of a year's rolled days `MM-DD` from..to (inclusive), by day. */
+  async daySystemsRows(year: string, fromMmdd = '01-01', toMmdd = '12-31'): Promise<Map<string, SystemsPayload>> {
+    const out = new Map<string, SystemsPayload>();
+    for (const [sk, v] of await this.queryBlobs<SystemsPayload>(`SDAY#${year}`, fromMmdd, toMmdd)) out.set(`${year}-${sk}`, v);
+    return out;
+  }
+
+  /** A JSON value as gzip parts under 400 KB (`sk`, `sk#1`, ...): tail parts first, so a head is never seen before its parts. */
+  private async putBlob(pk: string, sk: string, value: unknown): Promise<void> {
+    const gz = gzipSync(JSON.stringify(value));
+    const parts = Math.max(1, Math.ceil(gz.length / PART_BYTES));
+    for (let i = parts - 1; i >= 0; i--) {
+      const item: Record<string, AttributeValue> = {
+        pk: { S: pk },
+        sk: { S: i === 0 ? sk : `${sk}#${i}` },
+        z: { B: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) },
+      };
+      if (i === 0) item.parts = { N: String(parts) };
+      await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: item }));
+    }
+  }
+
+  /** The values {@link putBlob} wrote under `pk` (optionally sort keys from..to), by sort key. */
+  private async queryBlobs<T>(pk: string, skFrom?: string, skTo?: string): Promise<Map<string, T>> {
+    const range = skFrom !== undefined && skTo !== undefined;
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: range ? 'pk = :pk AND sk BETWEEN :a AND :b' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk }, ...(range ? { ':a': { S: skFrom }, ':b': { S: `${skTo}#~` } } : {}) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
+    const out = new Map<string, T>();
+    for (const it of items) {
+      const sk = it.sk!.S!;
+      if (sk.includes('#')) continue;
+      const chunks = [it.z!.B!];
+      for (let i = 1; i < Number(it.parts?.N ?? 1); i++) {
+        const part = bySk.get(`${sk}#${i}`)?.z?.B;
+        if (!part) throw new Error(`item ${pk}/${sk} is missing part ${i}`);
+        chunks.push(part);
+      }
+      out.set(sk, JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as T);
     }
     return out;
   }

@@ -172,6 +172,9 @@ export class FakeRollupStores {
       minutesOf: async () => [],
       rejectedOn: async () => 0,
       putDay: async () => undefined,
+      putMinuteSystems: async () => undefined,
+      minuteSystemsOf: async () => new Map(),
+      putDaySystemsRows: async () => undefined,
     };
     const archive = {
       withRunCache: () => archive,

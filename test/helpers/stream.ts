@@ -267,3 +267,60 @@ export function oracleSummary(txs: Map<string, OracleTx>, day: string) {
     reportingPlatforms: [...platforms].sort(),
   };
 }
+
+/** *1.1* An oracle systems row: the measures of a day row, keyed by systems, with the platforms that reported it. */
+export interface OracleSystemsRow extends Omit<OracleRow, 'consumerProvince' | 'providerProvince'> {
+  consumerOrg: string;
+  consumerSystem: string;
+  providerOrg: string;
+  providerSystem: string;
+  reportingPlatforms: Set<string>;
+}
+
+/** Brute-force systems rows of every day (CONTRACT.md 1.1 systems.jsonl): day → rows keyed by `route|service|cOrg|cSys|pOrg|pSys`. */
+export function oracleSystemsRows(txs: Map<string, OracleTx>): Map<string, Map<string, OracleSystemsRow>> {
+  const days = new Map<string, Map<string, OracleSystemsRow>>();
+  for (const tx of txs.values()) {
+    const e = (tx.consumer ?? tx.provider)!;
+    const at = Date.parse(e.requestAt);
+    const day = dayOfMs(at);
+    const group = [e.route, e.serviceCode, e.consumer.orgCode, e.consumer.systemCode, e.provider.orgCode, e.provider.systemCode];
+    const rows = days.get(day) ?? new Map<string, OracleSystemsRow>();
+    const key = group.join('|');
+    const row = rows.get(key) ?? {
+      periodStart: `${day}T00:00:00+07:00`,
+      granularity: 'day' as const,
+      route: group[0]!,
+      serviceCode: group[1]!,
+      consumerOrg: group[2]!,
+      consumerSystem: group[3]!,
+      providerOrg: group[4]!,
+      providerSystem: group[5]!,
+      transactions: 0,
+      succeeded: 0,
+      failed: 0,
+      pairedTransactions: 0,
+      requestBytes: 0,
+      responseBytes: 0,
+      durations: [],
+      causes: {},
+      reportingPlatforms: new Set<string>(),
+    };
+    row.transactions++;
+    if (e.succeeded) row.succeeded++;
+    else {
+      row.failed++;
+      const cause = e.errorCategory ? `failed${e.errorCategory[0]}${e.errorCategory.slice(1).toLowerCase()}` : 'failedUnspecified';
+      row.causes[cause] = (row.causes[cause] ?? 0) + 1;
+    }
+    if (tx.consumer && tx.provider) row.pairedTransactions++;
+    row.requestBytes += e.requestBytes ?? 0;
+    row.responseBytes += e.responseBytes ?? 0;
+    row.durations.push(Date.parse(e.responseAt) - at);
+    if (tx.consumer) row.reportingPlatforms.add(tx.consumer.reporter.platformId);
+    if (tx.provider) row.reportingPlatforms.add(tx.provider.reporter.platformId);
+    rows.set(key, row);
+    days.set(day, rows);
+  }
+  return days;
+}
