@@ -4,12 +4,13 @@
  * rollup writes (shared/stats/period.ts), so they cannot drift apart.
  *
  * Athena reads every object under a partition's folder. The contract puts rollup.jsonl,
- * rollup.csv and summary.json in the same `rollups/daily/date=.../` folder, so each daily table
+ * rollup.csv, summary.json and (1.1) systems.jsonl and systems.csv in the same `rollups/daily/date=.../` folder, so each daily table
  * tolerates the other files (malformed lines become NULL rows) and is meant to be queried with a
  * filter on the file, e.g. `WHERE "$path" LIKE '%/rollup.jsonl'` (docs/operations.md).
  */
 import type { CfnTable } from 'aws-cdk-lib/aws-glue';
 import { DAY_ROW_COLUMNS, ROW_COLUMNS, type Row } from '#shared/stats/period.ts';
+import { SYSTEMS_ROW_COLUMNS, type SystemsRow } from '#shared/stats/systems.ts';
 import { PREFIXES } from '#shared/store/bucket.ts';
 
 /** Hive type of each published row column. */
@@ -38,6 +39,23 @@ const ROW_TYPES = {
   failedOther: 'bigint',
   failedUnspecified: 'bigint',
 } satisfies Record<keyof Row, string>;
+
+/** *1.1* Hive type of each systems row column (shared/stats/systems.ts). */
+const SYSTEMS_TYPES = {
+  ...(Object.fromEntries(Object.entries(ROW_TYPES).filter(([c]) => c !== 'consumerProvince' && c !== 'providerProvince')) as Omit<
+    typeof ROW_TYPES,
+    'consumerProvince' | 'providerProvince'
+  >),
+  consumerOrg: 'string',
+  consumerSystem: 'string',
+  providerOrg: 'string',
+  providerSystem: 'string',
+  reportingPlatforms: 'array<string>',
+} satisfies Record<keyof SystemsRow, string>;
+
+/** Systems columns in SYSTEMS_ROW_COLUMNS order; in CSV every column is a string (`reportingPlatforms` space-separated). */
+const systemsColumns = (allStrings = false): CfnTable.ColumnProperty[] =>
+  SYSTEMS_ROW_COLUMNS.map((c) => ({ name: c.toLowerCase(), type: allStrings ? 'string' : SYSTEMS_TYPES[c] }));
 
 /**
  * Partition projection of `date` (the ICT day of the `date=` folder), shared by every table.
@@ -112,6 +130,29 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
     format: 'csv',
     // By position: the CSV's columns in order, the failure causes appended (1.1).
     columns: rowColumns(true, DAY_ROW_COLUMNS),
+    serde: {
+      serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+      parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' },
+    },
+    parameters: { 'skip.header.line.count': '1' },
+  },
+  {
+    name: 'daily_systems',
+    description:
+      'One row per route, service, consumer and provider system and day (rollups/daily/date=YYYY-MM-DD/systems.jsonl); filter "$path" LIKE \'%/systems.jsonl\'',
+    prefix: PREFIXES.daily,
+    file: 'systems.jsonl',
+    format: 'json',
+    columns: systemsColumns(),
+    serde: JSON_SERDE(true),
+  },
+  {
+    name: 'daily_systems_csv',
+    description: 'The systems rows as CSV (rollups/daily/date=YYYY-MM-DD/systems.csv); filter "$path" LIKE \'%/systems.csv\'',
+    prefix: PREFIXES.daily,
+    file: 'systems.csv',
+    format: 'csv',
+    columns: systemsColumns(true),
     serde: {
       serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
       parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' },

@@ -25,7 +25,14 @@ import {
 import { postEvents, type PostEventsDeps } from '#shared/api/events.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
 import { openApiDocument } from '#shared/api/openapi.ts';
-import { parseDaysQuery, parseMinutesQuery, parseRejectionsQuery, parseSummaryQuery, type Query } from '#shared/api/params.ts';
+import {
+  parseBreakdownQuery,
+  parseDaysQuery,
+  parseMinutesQuery,
+  parseRejectionsQuery,
+  parseSummaryQuery,
+  type Query,
+} from '#shared/api/params.ts';
 import { IngestQueue } from '#shared/store/queue.ts';
 import { RejectionReader } from '#shared/api/rejections.ts';
 import { methodsByPath, ROUTES, type OperationId } from '#shared/api/routes.ts';
@@ -128,7 +135,15 @@ export function makeHandler(deps: ApiDeps) {
     getMinuteMetrics: async (event) => jsonResponse(200, await deps.metrics.minutes(parseMinutesQuery(query(event)))),
     getDayMetrics: async (event) => jsonResponse(200, await deps.metrics.days(parseDaysQuery(query(event)))),
     getSummary: async (event) => jsonResponse(200, await deps.metrics.summary(parseSummaryQuery(query(event)))),
-    getBreakdown: async (event) => jsonResponse(200, await deps.metrics.breakdown(parseDaysQuery(query(event)))),
+    getBreakdown: async (event, p) => {
+      const q = parseBreakdownQuery(query(event));
+      // An LGSP sees only the systems rows its platform reported (1.1); the other breakdowns are national figures.
+      if (q.by === undefined) {
+        if (p!.role === 'lgsp') throw new ForbiddenError('an lgsp key may use this route only with by=system or by=org');
+        return jsonResponse(200, await deps.metrics.breakdown(q));
+      }
+      return jsonResponse(200, await deps.metrics.systemsBreakdown({ ...q, by: q.by }, p!.role === 'lgsp' ? p!.platformId : undefined));
+    },
     getRejections: async (event, p) => {
       const q = parseRejectionsQuery(query(event));
       let platformId = q.platformId;

@@ -6,10 +6,11 @@
  */
 import type { DaySummary } from '#shared/rollup.ts';
 import { defaultRegistry, type Registry } from '#shared/registry.ts';
-import { PeriodStats, type GroupFilter, type PeriodPayload } from '#shared/stats/period.ts';
+import { FAILURE_COLUMNS, PeriodStats, type GroupFilter, type PeriodPayload, type Row } from '#shared/stats/period.ts';
+import { SystemsStats, type SystemsPayload, type SystemsRow } from '#shared/stats/systems.ts';
 import type { PeriodTotals, StatsStore, StoredPeriod } from '#shared/store/stats.ts';
 import { DAY_MS, MINUTE_MS, dayOf, dayStartMs, daysBetween, minuteKeysBetween, minuteStartMs, periodStartOf, toIct } from '#shared/time.ts';
-import type { DaysQuery, MinutesQuery } from './params.ts';
+import type { BreakdownBy, BreakdownQuery, DaysQuery, MinutesQuery } from './params.ts';
 
 /** One point of `/v1/metrics/minutes` or `/v1/metrics/days`. */
 export interface MetricPoint {
@@ -67,13 +68,47 @@ export interface ProvincePairFigures {
   failed: number;
 }
 
-/** `/v1/metrics/breakdown`: totals by service and by province pair over a range of days. */
+/** *1.1* Failures by cause (CONTRACT.md 1.1 failure-cause columns); they add up to `failed`. */
+export type FailureCauses = Record<(typeof FAILURE_COLUMNS)[number], number>;
+
+/** `/v1/metrics/breakdown`: totals by service and by province pair over a range of days; *1.1* failures by cause. */
 export interface BreakdownResponse {
   from: string;
   to: string;
   transactions: number;
+  /** *1.1* Failures of the range by cause. */
+  failures: FailureCauses;
   services: ServiceFigures[];
   provincePairs: ProvincePairFigures[];
+}
+
+/** *1.1* A row of `by=system`: a systems row (systems.jsonl) of the range, without its period. */
+export type SystemBreakdownRow = Omit<SystemsRow, 'periodStart' | 'granularity'>;
+/** *1.1* A row of `by=org`: the systems rows of one (consumer organisation, provider organisation) pair, merged. */
+export type OrgBreakdownRow = Omit<SystemBreakdownRow, 'route' | 'serviceCode' | 'consumerSystem' | 'providerSystem'>;
+
+/** *1.1* `/v1/metrics/breakdown?by=system|org`: the largest `limit` rows of the range and the totals of every row visible to the caller. */
+export interface SystemsBreakdownResponse {
+  from: string;
+  to: string;
+  by: BreakdownBy;
+  /** An LGSP key: the rows are those its platform reported transactions of (their `reportingPlatforms` has it). */
+  platformId?: string;
+  transactions: number;
+  succeeded: number;
+  failed: number;
+  failures: FailureCauses;
+  /** Rows before the limit. */
+  totalRows: number;
+  limit: number;
+  /** Largest first (transactions, then key). */
+  rows: (SystemBreakdownRow | OrgBreakdownRow)[];
+}
+
+function failuresOf(rows: Iterable<Partial<Pick<Row, (typeof FAILURE_COLUMNS)[number]>>>): FailureCauses {
+  const out = Object.fromEntries(FAILURE_COLUMNS.map((c) => [c, 0])) as FailureCauses;
+  for (const r of rows) for (const c of FAILURE_COLUMNS) out[c] += r[c] ?? 0;
+  return out;
 }
 
 /** A day item's summary: its systems list is kept apart since the day item had to stay under 400 KB (older items still carry it). */
@@ -382,11 +417,65 @@ export class MetricsReader {
       from: q.from,
       to: q.to,
       transactions: all.transactions,
+      failures: failuresOf(all.rows('', 'day')),
       services: [...services.values()].sort((a, b) => byCount(a, b) || a.serviceCode.localeCompare(b.serviceCode)),
       provincePairs: [...pairs.values()].sort(
         (a, b) =>
           byCount(a, b) || a.consumerProvince.localeCompare(b.consumerProvince) || a.providerProvince.localeCompare(b.providerProvince),
       ),
+    };
+  }
+
+  /**
+   * *1.1* The systems rows of `[from, to]` (at most 31 days): each day's systems item (`rollDay`),
+   * or for today — and yesterday until its day is rolled — its minutes' systems items merged.
+   * With `platformId` (an LGSP key) only the day rows its platform reported transactions of are
+   * counted, whole (CONTRACT.md 1.1). `by=org` merges the rows of each organisation pair.
+   */
+  async systemsBreakdown(q: BreakdownQuery & { by: BreakdownBy }, platformId?: string): Promise<SystemsBreakdownResponse> {
+    const today = dayOf(this.now());
+    const yesterday = dayOf(dayStartMs(today) - DAY_MS / 2);
+    const days = new Map<string, SystemsPayload>();
+    await Promise.all(
+      [...new Set(daysBetween(q.from, q.to).map((d) => d.slice(0, 4)))].map(async (year) => {
+        const lo = q.from.slice(0, 4) === year ? q.from.slice(5) : '01-01';
+        const hi = q.to.slice(0, 4) === year ? q.to.slice(5) : '12-31';
+        for (const [day, p] of await this.stats.daySystemsRows(year, lo, hi)) if (day !== today) days.set(day, p);
+      }),
+    );
+    const incomplete = [yesterday, today].filter((d) => d >= q.from && d <= q.to && !days.has(d));
+    await Promise.all(
+      incomplete.map(async (d) => {
+        const day = new SystemsStats();
+        for (const p of (await this.stats.minuteSystemsOf(d)).values()) day.merge(p);
+        days.set(d, day.toPayload());
+      }),
+    );
+    const all = new SystemsStats();
+    const filter = { ...(platformId ? { platformId } : {}), ...q.filter };
+    for (const p of days.values()) all.merge(p, filter);
+    const grouped = q.by === 'org' ? all.regroup((k) => ['', '', k[2], '', k[4], '']) : all;
+    const rows = grouped.rows('', 'day');
+    const byCount = [...rows].sort((a, b) => b.transactions - a.transactions);
+    const transactions = rows.reduce((n, r) => n + r.transactions, 0);
+    const succeeded = rows.reduce((n, r) => n + r.succeeded, 0);
+    return {
+      from: q.from,
+      to: q.to,
+      by: q.by,
+      ...(platformId ? { platformId } : {}),
+      transactions,
+      succeeded,
+      failed: transactions - succeeded,
+      failures: failuresOf(rows),
+      totalRows: rows.length,
+      limit: q.limit,
+      rows: byCount.slice(0, q.limit).map((r) => {
+        const { periodStart: _p, granularity: _g, ...row } = r;
+        if (q.by === 'system') return row;
+        const { route: _r, serviceCode: _s, consumerSystem: _c, providerSystem: _v, ...org } = row;
+        return org;
+      }),
     };
   }
 

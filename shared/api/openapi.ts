@@ -5,7 +5,15 @@
  * Every operation carries `x-ngsp-roles`: the principals allowed (empty = anyone, no key).
  */
 import { eventJsonSchema } from '#shared/contract/validate.ts';
-import { MAX_DAYS_RANGE, MAX_REJECTIONS_PAGE } from './params.ts';
+import { FAILURE_COLUMNS } from '#shared/stats/period.ts';
+import {
+  BREAKDOWN_BY,
+  DEFAULT_BREAKDOWN_LIMIT,
+  MAX_BREAKDOWN_LIMIT,
+  MAX_DAYS_RANGE,
+  MAX_REJECTIONS_PAGE,
+  MAX_SYSTEMS_DAYS,
+} from './params.ts';
 import { ROUTES, type OperationId } from './routes.ts';
 
 type Json = Record<string, unknown>;
@@ -155,8 +163,35 @@ function operations(bodyLimitBytes: number): Record<OperationId, Json> {
     },
     getBreakdown: {
       summary: 'Transactions by service and by province pair over a range of days (an extension used by the dashboard)',
-      parameters: [...dayRangeParams, ...filterParams],
-      responses: { '200': { description: 'Services and province pairs, largest first', content: json(ref('Breakdown')) }, ...ERRORS },
+      description:
+        `1.1: with by=system, the systems rows of the range (one per route, service, consumer and provider organisation/system, as in systems.jsonl); with by=org, those rows merged per (consumer organisation, provider organisation); at most ${MAX_SYSTEMS_DAYS} days, the largest \`limit\` rows. ` +
+        'Every answer has failures by cause. An LGSP key may call it only with `by` (else 403) and gets only the rows whose transactions its platform reported (`reportingPlatforms` has it), whole; analyst and ops keys get every row.',
+      parameters: [
+        ...dayRangeParams,
+        ...filterParams,
+        {
+          name: 'by',
+          in: 'query',
+          required: false,
+          schema: { enum: [...BREAKDOWN_BY] },
+          description:
+            'system: rows per systems; org: rows per organisation pair (not with province). Absent: by service and province pair',
+        },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: MAX_BREAKDOWN_LIMIT, default: DEFAULT_BREAKDOWN_LIMIT },
+          description: 'With by: rows returned at most, largest first',
+        },
+      ],
+      responses: {
+        '200': {
+          description: 'Services and province pairs, or (with by) systems or organisation rows, largest first',
+          content: json({ oneOf: [ref('Breakdown'), ref('SystemsBreakdown')] }),
+        },
+        ...ERRORS,
+      },
     },
     getRejections: {
       summary: "Rejected events received on a day (an LGSP sees only its own platform's; ops sees all)",
@@ -357,14 +392,84 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
             peakMinute: ref('PeakMinute'),
           },
         },
+        FailureCauses: {
+          type: 'object',
+          description: 'Failures by errorCategory (failedUnspecified: no category); they add up to failed',
+          required: [...FAILURE_COLUMNS],
+          additionalProperties: false,
+          properties: Object.fromEntries(FAILURE_COLUMNS.map((c) => [c, { type: 'integer', minimum: 0 }])),
+        },
+        SystemsBreakdown: {
+          type: 'object',
+          required: ['from', 'to', 'by', 'transactions', 'succeeded', 'failed', 'failures', 'totalRows', 'limit', 'rows'],
+          additionalProperties: false,
+          properties: {
+            from: { type: 'string', format: 'date' },
+            to: { type: 'string', format: 'date' },
+            by: { enum: [...BREAKDOWN_BY] },
+            platformId: { type: 'string', description: "An LGSP key's platform: only rows it reported are counted" },
+            transactions: { type: 'integer', minimum: 0 },
+            succeeded: { type: 'integer', minimum: 0 },
+            failed: { type: 'integer', minimum: 0 },
+            failures: ref('FailureCauses'),
+            totalRows: { type: 'integer', minimum: 0, description: 'Rows before the limit' },
+            limit: { type: 'integer', minimum: 1 },
+            rows: {
+              type: 'array',
+              items: {
+                type: 'object',
+                description:
+                  'A systems row of systems.jsonl without periodStart/granularity (by=org: without route, serviceCode and the system codes)',
+                required: [
+                  'consumerOrg',
+                  'providerOrg',
+                  'transactions',
+                  'succeeded',
+                  'failed',
+                  'pairedTransactions',
+                  'requestBytes',
+                  'responseBytes',
+                  'durationMsP50',
+                  'durationMsP95',
+                  'durationMsP99',
+                  'durationMsMax',
+                  ...FAILURE_COLUMNS,
+                  'reportingPlatforms',
+                ],
+                additionalProperties: false,
+                properties: {
+                  route: { enum: ['NGSP', 'LGSP'] },
+                  serviceCode: { type: 'string' },
+                  consumerOrg: { type: 'string' },
+                  consumerSystem: { type: 'string' },
+                  providerOrg: { type: 'string' },
+                  providerSystem: { type: 'string' },
+                  transactions: { type: 'integer', minimum: 0 },
+                  succeeded: { type: 'integer', minimum: 0 },
+                  failed: { type: 'integer', minimum: 0 },
+                  pairedTransactions: { type: 'integer', minimum: 0 },
+                  requestBytes: { type: 'integer', minimum: 0 },
+                  responseBytes: { type: 'integer', minimum: 0 },
+                  durationMsP50: { type: ['number', 'null'] },
+                  durationMsP95: { type: ['number', 'null'] },
+                  durationMsP99: { type: ['number', 'null'] },
+                  durationMsMax: { type: ['number', 'null'] },
+                  ...Object.fromEntries(FAILURE_COLUMNS.map((c) => [c, { type: 'integer', minimum: 0 }])),
+                  reportingPlatforms: { type: 'array', items: { type: 'string' }, description: 'Sorted platforms that reported the row' },
+                },
+              },
+            },
+          },
+        },
         Breakdown: {
           type: 'object',
-          required: ['from', 'to', 'transactions', 'services', 'provincePairs'],
+          required: ['from', 'to', 'transactions', 'failures', 'services', 'provincePairs'],
           additionalProperties: false,
           properties: {
             from: { type: 'string', format: 'date' },
             to: { type: 'string', format: 'date' },
             transactions: { type: 'integer' },
+            failures: ref('FailureCauses'),
             services: {
               type: 'array',
               items: {

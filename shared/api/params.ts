@@ -123,6 +123,46 @@ export function parseDaysQuery(query: Query): DaysQuery {
   return { ...readDayRange(r), filter: readFilter(r) };
 }
 
+/** *1.1* `by` of `/v1/metrics/breakdown`: rows per systems (`system`) or per organisation pair (`org`); absent: by service and province pair. */
+export const BREAKDOWN_BY = ['system', 'org'] as const;
+export type BreakdownBy = (typeof BREAKDOWN_BY)[number];
+/** Days a systems breakdown may span: a day's systems rows are read whole (bounded reads under API Gateway's 29 s). */
+export const MAX_SYSTEMS_DAYS = 31;
+export const DEFAULT_BREAKDOWN_LIMIT = 100;
+export const MAX_BREAKDOWN_LIMIT = 1000;
+
+export interface BreakdownQuery extends DaysQuery {
+  /** Absent: by service and province pair (as before 1.1). */
+  by?: BreakdownBy;
+  /** Rows returned at most with `by` (largest first). */
+  limit: number;
+}
+
+/**
+ * `GET /v1/metrics/breakdown`: the days query; *1.1* `by=system|org` (then at most
+ * {@link MAX_SYSTEMS_DAYS} days, no `province`: systems rows have none) and `limit` (1–1000,
+ * default 100) with `by`.
+ */
+export function parseBreakdownQuery(query: Query): BreakdownQuery {
+  const r = new QueryReader(query, ['from', 'to', ...FILTERS, 'by', 'limit']);
+  const range = readDayRange(r);
+  const filter = readFilter(r);
+  const by = r.optional('by');
+  if (by !== undefined && !(BREAKDOWN_BY as readonly string[]).includes(by)) throw bad('by', 'must be system or org');
+  const limitText = r.optional('limit');
+  if (by === undefined) {
+    if (limitText !== undefined) throw bad('limit', 'is only a parameter with by=system or by=org');
+    return { ...range, filter, limit: DEFAULT_BREAKDOWN_LIMIT };
+  }
+  if (filter.province !== undefined) throw bad('province', 'cannot be combined with by (systems rows have no province)');
+  if ((dayStartMs(range.to) - dayStartMs(range.from)) / DAY_MS + 1 > MAX_SYSTEMS_DAYS)
+    throw bad('to', `must be at most ${MAX_SYSTEMS_DAYS} days after from (both included) with by`);
+  const limit = limitText === undefined ? DEFAULT_BREAKDOWN_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BREAKDOWN_LIMIT)
+    throw bad('limit', `must be an integer from 1 to ${MAX_BREAKDOWN_LIMIT}`);
+  return { ...range, filter, by: by as BreakdownBy, limit };
+}
+
 /** `GET /v1/metrics/summary`: `from`/`to` days, or `year` (not both). */
 export function parseSummaryQuery(query: Query): { from: string; to: string } {
   const r = new QueryReader(query, ['from', 'to', 'year']);

@@ -18,7 +18,8 @@ export const ROUTES = [
   { method: 'GET', path: '/v1/metrics/minutes', operationId: 'getMinuteMetrics', roles: ['analyst', 'ops'] },
   { method: 'GET', path: '/v1/metrics/days', operationId: 'getDayMetrics', roles: ['analyst', 'ops'] },
   { method: 'GET', path: '/v1/metrics/summary', operationId: 'getSummary', roles: ['analyst', 'ops'] },
-  { method: 'GET', path: '/v1/metrics/breakdown', operationId: 'getBreakdown', roles: ['analyst', 'ops'] },
+  // *1.1* lgsp only with by=system|org (its platform's rows); without `by`, 403 as before.
+  { method: 'GET', path: '/v1/metrics/breakdown', operationId: 'getBreakdown', roles: ['analyst', 'ops', 'lgsp'] },
   { method: 'GET', path: '/v1/rejections', operationId: 'getRejections', roles: ['lgsp', 'ops'] },
   { method: 'GET', path: '/v1/health', operationId: 'getHealth', roles: [] },
   { method: 'GET', path: '/v1/openapi.json', operationId: 'getOpenApi', roles: [] },

@@ -76,7 +76,7 @@ export const SYSTEMS_ROW_COLUMNS: readonly (keyof SystemsRow)[] = [
 /** Separator of `reportingPlatforms` in CSV (platform ids have no spaces). */
 export const CSV_LIST_SEPARATOR = ' ';
 
-type SystemsKey = [string, string, string, string, string, string];
+export type SystemsKey = [string, string, string, string, string, string];
 
 /** A systems group as stored: its key, counts, failures by cause, sketch and reporting platforms (indexes into the payload's list). */
 export interface SystemsGroupData {
@@ -178,6 +178,23 @@ export class SystemsStats {
       g.sketch.merge(DurationSketch.fromData(d.s));
       for (const p of platforms) g.platforms.add(p);
     }
+  }
+
+  /** The same transactions grouped by a coarser key (`keyOf` blanks the parts it drops), sketches and platforms merged exactly. */
+  regroup(keyOf: (k: Readonly<SystemsKey>) => SystemsKey): SystemsStats {
+    const out = new SystemsStats();
+    for (const g of this.groups.values()) {
+      const t = out.group(keyOf(g.key));
+      t.n += g.n;
+      t.ok += g.ok;
+      t.pair += g.pair;
+      t.qb += g.qb;
+      t.sb += g.sb;
+      for (const [i, n] of g.failures.entries()) t.failures[i]! += n;
+      t.sketch.merge(g.sketch);
+      for (const p of g.platforms) t.platforms.add(p);
+    }
+    return out;
   }
 
   get size(): number {

@@ -30,6 +30,8 @@ const EXPECTED = [
   'AWS::Glue::Table GlueDailyRollups',
   'AWS::Glue::Table GlueDailyRollupsCsv',
   'AWS::Glue::Table GlueDailySummaries',
+  'AWS::Glue::Table GlueDailySystems',
+  'AWS::Glue::Table GlueDailySystemsCsv',
   'AWS::Glue::Table GlueMinuteRollups',
   'AWS::Glue::Table GlueRawArchive',
   'AWS::KMS::Key AlarmTopicKey57B0D3A7',

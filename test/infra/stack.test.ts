@@ -13,6 +13,8 @@ import { PLATFORM_ENV_KEYS, REPO_ROOT, TABLE_ACTIONS } from '#infra/constructs/a
 import { ROLLUP_TABLES } from '#infra/glue-tables.ts';
 import { MAX_RECEIVE_COUNT, RESOURCE_ENV, type FunctionDecl } from '#infra/wiring.ts';
 import { keys } from '#shared/store/bucket.ts';
+import { DAY_ROW_COLUMNS } from '#shared/stats/period.ts';
+import { SYSTEMS_ROW_COLUMNS } from '#shared/stats/systems.ts';
 import { BUDGET, WIRED } from '#shared/cost/budget.ts';
 import { CUSTOM_METRICS, METRICS, NAMESPACE } from '#shared/metric-names.ts';
 import { FUNCTIONS, PIPELINE } from '#infra/wiring.ts';
@@ -267,6 +269,8 @@ describe('given the wiring table, when the stack is synthesized', () => {
       daily_rollups: keys.dailyJsonl(day),
       daily_rollups_csv: keys.dailyCsv(day),
       daily_summaries: keys.summary(day),
+      daily_systems: keys.systemsJsonl(day),
+      daily_systems_csv: keys.systemsCsv(day),
       raw_archive: keys.archive(`${day}T13:45`),
     };
     const tables = Object.values(resources).filter((r) => r.Type === 'AWS::Glue::Table');
@@ -298,6 +302,21 @@ describe('given the wiring table, when the stack is synthesized', () => {
         ResultConfiguration: Match.objectLike({ EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } }),
       }),
     });
+  });
+
+  it('then the row tables have the columns the rollup writes, in its order (day rows, systems rows 1.1)', () => {
+    const columnsOf = (name: string): { Name: string; Type: string }[] =>
+      Object.values(resources).find((r) => r.Type === 'AWS::Glue::Table' && r.Properties.TableInput.Name === name)!.Properties.TableInput
+        .StorageDescriptor.Columns;
+    const lower = (cs: readonly string[]): string[] => cs.map((c) => c.toLowerCase());
+    expect(columnsOf('daily_rollups').map((c) => c.Name)).toEqual(lower(DAY_ROW_COLUMNS));
+    expect(columnsOf('daily_rollups_csv').map((c) => c.Name)).toEqual(lower(DAY_ROW_COLUMNS));
+    expect(columnsOf('daily_systems').map((c) => c.Name)).toEqual(lower(SYSTEMS_ROW_COLUMNS));
+    expect(columnsOf('daily_systems_csv').map((c) => c.Name)).toEqual(lower(SYSTEMS_ROW_COLUMNS));
+    // JSON lines: counts are bigint, the platforms a list; CSV: all strings (the list joined by spaces).
+    expect(columnsOf('daily_systems').find((c) => c.Name === 'reportingplatforms')?.Type).toBe('array<string>');
+    expect(columnsOf('daily_systems').find((c) => c.Name === 'failedunspecified')?.Type).toBe('bigint');
+    expect(new Set(columnsOf('daily_systems_csv').map((c) => c.Type))).toEqual(new Set(['string']));
   });
 
   it('then alarms watch the DLQ, the queue age, every function and the rollup lag, into an encrypted topic', () => {
