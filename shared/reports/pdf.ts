@@ -3,8 +3,9 @@
  * Vietnamese text renders the same in every reader: the PDF standard fonts have no Vietnamese
  * glyphs. Same figures, words and number formats as the HTML (shared/reports/text.ts).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
 import type { MonthlyFigures, Ranked } from './monthly.ts';
 import { FAILURE_LABELS, T, fmtDay, fmtInt, fmtMinute, fmtMonth, fmtPercent, fmtTrend, subjectTitle } from './text.ts';
@@ -17,15 +18,15 @@ export interface ReportFonts {
 let cached: ReportFonts | undefined;
 
 /**
- * DejaVu Sans (regular and bold) from the `dejavu-fonts-ttf` package; `REPORT_FONT_DIR` points
- * elsewhere (a directory holding DejaVuSans.ttf and DejaVuSans-Bold.ttf), e.g. where a bundle
- * copied them.
+ * DejaVu Sans (regular and bold): beside the running bundle (the Lambda bundle gets the files
+ * copied there: `bundleFiles` in infra/wiring.ts), else from the `dejavu-fonts-ttf` package.
  */
 export function reportFonts(): ReportFonts {
   if (cached) return cached;
-  const dir = process.env.REPORT_FONT_DIR;
-  const file = (name: string): string =>
-    dir ? `${dir.replace(/\/+$/, '')}/${name}` : createRequire(import.meta.url).resolve(`dejavu-fonts-ttf/ttf/${name}`);
+  const file = (name: string): string => {
+    const beside = new URL(`./${name}`, import.meta.url);
+    return existsSync(beside) ? fileURLToPath(beside) : createRequire(import.meta.url).resolve(`dejavu-fonts-ttf/ttf/${name}`);
+  };
   cached = { regular: readFileSync(file('DejaVuSans.ttf')), bold: readFileSync(file('DejaVuSans-Bold.ttf')) };
   return cached;
 }
