@@ -11,6 +11,7 @@ import { createKey, listKeys, revokeKey } from './commands/keys.ts';
 import { redrive } from './commands/redrive.ts';
 import { checkReplayOptions, replay } from './commands/replay.ts';
 import { listQuarantine, retryQuarantine } from './commands/quarantine.ts';
+import { report } from './commands/report.ts';
 import { parseRange, rollup } from './commands/rollup.ts';
 import { send } from './commands/send.ts';
 import { addSender, listSenders, removeSender } from './commands/senders.ts';
@@ -149,6 +150,20 @@ export function buildProgram(io: Io = consoleIo): Command {
         await withTarget(o.outputs, (t) => download(t, o, io));
       },
     );
+
+  program
+    .command('report')
+    .description(
+      "build a month's reports now (HTML and PDF, national and one per reporting platform) from the published daily rollups, into reports/month=YYYY-MM/, and print where they are",
+    )
+    .requiredOption('--month <month>', 'the month, YYYY-MM (Asia/Ho_Chi_Minh)')
+    .option('--platform <id>', 'only this platform (NGSP, LGSP-79, LGSP-BYT, ...) or national')
+    .option('--fetch', 'take the reports already in the bucket instead of building them')
+    .option('--out <dir>', 'also copy the files into this folder')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { month: string; platform?: string; fetch?: boolean; out?: string; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => report(t, o, io));
+    });
 
   program
     .command('redrive')

@@ -46,6 +46,8 @@ export interface FunctionDecl {
   memoryMb: number;
   /** Settings (not resource names): passed as environment variables everywhere. */
   settings: Record<string, string>;
+  /** Files (repository-relative) copied beside the bundle, read at run time from the bundle's folder. */
+  bundleFiles?: string[];
 }
 
 /**
@@ -104,8 +106,8 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       // Reads the minute journal (stats table) and items; writes conflicts found against archived reports.
       { resource: 'eventsTable', access: 'readWrite' },
       { resource: 'statsTable', access: 'readWrite' },
-      // Writes rollups; reads and rewrites the raw archive (rule 8: re-rolls merge it).
-      { resource: 'bucket', access: 'readWrite', prefixes: [PREFIXES.rollups, PREFIXES.archive] },
+      // Writes rollups; reads and rewrites the raw archive (rule 8: re-rolls merge it); writes the monthly reports.
+      { resource: 'bucket', access: 'readWrite', prefixes: [PREFIXES.rollups, PREFIXES.archive, PREFIXES.reports] },
     ],
     timeoutSeconds: 300,
     memoryMb: 1024,
@@ -126,6 +128,8 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       // Time budget: a run checkpoints as it goes and starts no new work once its remaining time is below this margin.
       BUDGET_MARGIN_SECONDS: '30',
     },
+    // The monthly report's PDF font (Vietnamese glyphs): shared/reports/pdf.ts looks beside the bundle first.
+    bundleFiles: ['node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf', 'node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'],
   },
   {
     name: 'api',
@@ -141,6 +145,8 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       { resource: 'keysTable', access: 'readWrite' },
       // Reads rejected/ for GET /v1/rejections; writes the events POST /v1/events rejects.
       { resource: 'bucket', access: 'readWrite', prefixes: [PREFIXES.rejected] },
+      // Lists and presigns the monthly reports for GET /v1/reports (read only, reports/ only).
+      { resource: 'bucket', access: 'read', prefixes: [PREFIXES.reports] },
       { resource: 'ingestQueue', access: 'send' },
     ],
     // API Gateway's integration timeout is 29 s.

@@ -12,6 +12,7 @@ import type { Stores } from '#shared/store/stores.ts';
 import type { DirtyMark, Quarantined } from '#shared/store/stats.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { pool } from '#shared/pool.ts';
+import { runDueReports } from '#shared/reports/generate.ts';
 import { isTransient, retryTransient } from '#shared/errors.ts';
 import {
   DAY_MS,
@@ -296,6 +297,8 @@ export interface RunReport {
   quarantined?: number;
   /** The run stopped at its time budget: what is left is rolled by the next runs. */
   outOfTime?: boolean;
+  /** Monthly reports written (`YYYY-MM/<subject>`), months still due, and why they stopped if they failed. */
+  reports?: { written: string[]; pending: string[]; error?: string };
 }
 
 /** A scheduled run that rolled what it could but failed on some periods (they stay marked). */
@@ -495,6 +498,8 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
       firstError ??= err; // the period is rolled; the mark rolls it once more, nothing worse
     }
   }
+  // Monthly reports (shared/reports/): due once a month's last day is final, again when one of its days rolls again.
+  const reports = await runDueReports([...days].filter(rolledDay), minuteStartMs(newNext), deps, outOfTime);
   if (!outOfTime()) await rollProvisional(newNext, now, deps);
   for (const d of dayRetries) failedDays.add(d);
   if (failedMinutes.size || failedDays.size) throw new RollupIncompleteError([...failedMinutes].sort(), [...failedDays].sort(), firstError);
@@ -505,6 +510,7 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     watermark: newNext,
     quarantined: poison.count(),
     ...(stoppedEarly ? { outOfTime: true } : {}),
+    ...(reports.written.length || reports.pending.length || reports.error ? { reports } : {}),
   };
 }
 

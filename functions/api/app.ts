@@ -30,11 +30,13 @@ import {
   parseDaysQuery,
   parseMinutesQuery,
   parseRejectionsQuery,
+  parseReportsQuery,
   parseSummaryQuery,
   type Query,
 } from '#shared/api/params.ts';
 import { IngestQueue } from '#shared/store/queue.ts';
 import { RejectionReader } from '#shared/api/rejections.ts';
+import { ReportReader } from '#shared/api/reports.ts';
 import { methodsByPath, ROUTES, type OperationId } from '#shared/api/routes.ts';
 import { Throttle } from '#shared/api/throttle.ts';
 import { makeLogger, makeMetrics, METRICS } from '#shared/observability.ts';
@@ -53,6 +55,8 @@ export interface ApiDeps {
   throttle: Pick<Throttle, 'take'>;
   metrics: MetricsReader;
   rejections: RejectionReader;
+  /** *1.1* The monthly reports (presigned URLs). */
+  reports: Pick<ReportReader, 'list'>;
   events: PostEventsDeps;
 }
 
@@ -68,6 +72,7 @@ export function defaultDeps(config: ApiConfig): ApiDeps {
     ),
     metrics: new MetricsReader(stats),
     rejections: new RejectionReader(bucket),
+    reports: new ReportReader(bucket),
     events: { queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL), bucket, stats, bodyLimitBytes: config.BODY_LIMIT_BYTES },
   };
 }
@@ -161,6 +166,7 @@ export function makeHandler(deps: ApiDeps) {
         }),
       );
     },
+    getReports: async (event, p) => jsonResponse(200, await deps.reports.list(parseReportsQuery(query(event)).month, p!)),
     getHealth: async () => jsonResponse(200, { status: 'ok' }),
     getOpenApi: async (event) =>
       jsonResponse(200, openApiDocument(mountPath(event), deps.events.bodyLimitBytes), { 'cache-control': 'public, max-age=300' }),

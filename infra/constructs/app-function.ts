@@ -151,6 +151,16 @@ export class AppFunction extends Construct {
         // require()s protobufjs lazily, only for its protobuf encoding, which we never use.
         externalModules: ['@aws-sdk/*', 'protobufjs/minimal'],
         tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
+        ...(decl.bundleFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  decl.bundleFiles!.map((f) => `cp "${path.join(inputDir, f)}" "${outputDir}/"`),
+              },
+            }
+          : {}),
       },
     });
 

@@ -218,6 +218,21 @@ function operations(bodyLimitBytes: number): Record<OperationId, Json> {
         ...ERRORS,
       },
     },
+    getReports: {
+      summary: "Monthly reports of a month (an LGSP sees its own platform's and the national one)",
+      description:
+        'Reports are written by the rollup once the last day of the month is final, and again when a late report changes one of its days (reports/month=YYYY-MM/<subject>.html and .pdf).',
+      parameters: [
+        {
+          name: 'month',
+          in: 'query',
+          required: true,
+          schema: { type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$' },
+          description: 'The month, YYYY-MM (Asia/Ho_Chi_Minh)',
+        },
+      ],
+      responses: { '200': { description: 'The reports of the month, national first', content: json(ref('ReportsPage')) }, ...ERRORS },
+    },
     getHealth: {
       summary: 'Liveness',
       responses: { '200': { description: 'The API answers', content: json(ref('Health')) }, '405': ERRORS['405'] },
@@ -538,6 +553,27 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
             platformId: { type: 'string' },
             rejected: { type: 'array', items: ref('RejectedLine') },
             nextCursor: { type: ['string', 'null'] },
+          },
+        },
+        ReportsPage: {
+          type: 'object',
+          required: ['month', 'reports'],
+          additionalProperties: false,
+          properties: {
+            month: { type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$' },
+            reports: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['subject', 'html', 'pdf'],
+                additionalProperties: false,
+                properties: {
+                  subject: { type: 'string', description: '`national`, or the platform id (NGSP, LGSP-79, LGSP-BYT, ...)' },
+                  html: { type: 'string', format: 'uri', description: 'Presigned GET URL of the HTML report (valid one hour)' },
+                  pdf: { type: 'string', format: 'uri', description: 'Presigned GET URL of the PDF report (valid one hour)' },
+                },
+              },
+            },
           },
         },
         Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },

@@ -199,3 +199,11 @@ export function parseRejectionsQuery(query: Query): RejectionsQuery {
   const cursor = r.optional('cursor');
   return { date, limit, ...(platformId ? { platformId } : {}), ...(cursor ? { cursor } : {}) };
 }
+
+/** `GET /v1/reports`: `month` required, `YYYY-MM`. */
+export function parseReportsQuery(query: Query): { month: string } {
+  const r = new QueryReader(query, ['month']);
+  const month = r.required('month');
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw bad('month', 'must be a month written YYYY-MM, e.g. 2021-03');
+  return { month };
+}

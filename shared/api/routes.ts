@@ -21,6 +21,7 @@ export const ROUTES = [
   // *1.1* lgsp only with by=system|org (its platform's rows); without `by`, 403 as before.
   { method: 'GET', path: '/v1/metrics/breakdown', operationId: 'getBreakdown', roles: ['analyst', 'ops', 'lgsp'] },
   { method: 'GET', path: '/v1/rejections', operationId: 'getRejections', roles: ['lgsp', 'ops'] },
+  { method: 'GET', path: '/v1/reports', operationId: 'getReports', roles: ['analyst', 'ops', 'lgsp'] },
   { method: 'GET', path: '/v1/health', operationId: 'getHealth', roles: [] },
   { method: 'GET', path: '/v1/openapi.json', operationId: 'getOpenApi', roles: [] },
   { method: 'GET', path: '/', operationId: 'getDashboard', roles: [] },

@@ -2,6 +2,7 @@
  * The rollup bucket: the only code that knows its keys (CONTRACT.md section 2).
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { splitMinuteKey } from '#shared/time.ts';
 
 /** The bucket's top folders: IAM grants (infra/wiring.ts) and Glue tables (infra/glue-tables.ts) name them from here. */
@@ -11,6 +12,8 @@ export const PREFIXES = {
   rollups: 'rollups/',
   archive: 'archive/',
   rejected: 'rejected/',
+  /** *1.1* Monthly reports (HTML and PDF) and the rollup's note of months whose reports are due. */
+  reports: 'reports/',
 } as const;
 
 export const keys = {
@@ -42,6 +45,19 @@ export const keys = {
   rejectedPlatformOf: (key: string): string | undefined => /^rejected\/platform=([^/]+)\//.exec(key)?.[1],
   /** The layout before 1.1 (`rejected/date=.../`): still read by operators. */
   legacyRejectedPrefix: (day: string): string => `rejected/date=${day}/`,
+  /** *1.1* The systems rollup of a day (read by the monthly report when it exists). */
+  dailySystemsJsonl: (day: string): string => `${keys.dailyPrefix(day)}systems.jsonl`,
+  /** *1.1* The folder of a month's reports (`YYYY-MM`). */
+  reportsPrefix: (month: string): string => `${PREFIXES.reports}month=${month}/`,
+  /** *1.1* A monthly report: `subject` is a platform id or `national`; `ext` html or pdf. */
+  report: (month: string, subject: string, ext: 'html' | 'pdf'): string => `${keys.reportsPrefix(month)}${subject}.${ext}`,
+  /** The subject and kind of a report key, or undefined for any other key. */
+  reportOf: (key: string): { month: string; subject: string; ext: 'html' | 'pdf' } | undefined => {
+    const m = /^reports\/month=(\d{4}-\d{2})\/([A-Za-z0-9._-]+)\.(html|pdf)$/.exec(key);
+    return m ? { month: m[1]!, subject: m[2]!, ext: m[3] as 'html' | 'pdf' } : undefined;
+  },
+  /** *1.1* The rollup's note of months whose reports are due (a month's last day final, or one of its days rolled again). */
+  reportsDue: `${PREFIXES.reports}due.json`,
 };
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -49,6 +65,8 @@ const CONTENT_TYPES: Record<string, string> = {
   json: 'application/json; charset=utf-8',
   gz: 'application/gzip',
   csv: 'text/csv; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  pdf: 'application/pdf',
 };
 
 export class RollupBucket {
@@ -88,6 +106,11 @@ export class RollupBucket {
       if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
       throw err;
     }
+  }
+
+  /** A presigned GET URL of the object (S3 or the local S3 endpoint the client points at), valid `expiresInSeconds`. */
+  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucketName, Key: key }), { expiresIn: expiresInSeconds });
   }
 
   /** Every key under a prefix. */

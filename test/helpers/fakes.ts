@@ -194,6 +194,8 @@ export class FakeRollupStores {
         if (err) throw err;
         this.objects.set(key, body);
       },
+      // The monthly reports' note and the daily files they read (shared/reports/generate.ts).
+      get: async (key: string) => this.objects.get(key),
     };
     // The rollup takes the whole Stores; a run with no transactions uses only these members.
     return {

@@ -333,6 +333,7 @@ describe('HTTP API routes and status codes', () => {
       const sampleFor = (p: { name: string; schema: { format?: string; $ref?: string } }): string => {
         if (p.name === 'year') return '2021';
         if (p.name === 'date') return today;
+        if (p.name === 'month') return '2021-03';
         if (p.schema.$ref?.endsWith('/Timestamp')) return p.name === 'from' ? '2021-03-10T08:00:00+07:00' : '2021-03-10T10:00:00+07:00';
         if (p.schema.format === 'date') return p.name === 'from' ? '2021-03-01' : '2021-03-31';
         throw new Error(`no sample for ${p.name}`);
@@ -367,7 +368,7 @@ describe('HTTP API routes and status codes', () => {
           expect(documented).toContain('405');
         }
       }
-      expect(operations).toBe(9);
+      expect(operations).toBe(10);
     });
   });
 });
