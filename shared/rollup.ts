@@ -12,6 +12,7 @@ import type { DirtyMark, Quarantined } from '#shared/store/stats.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { pool } from '#shared/pool.ts';
 import { isTransient, retryTransient } from '#shared/errors.ts';
+import { digestMinute, runAlerts, type AlertDeps, type AlertRunReport, type MinuteDigest } from '#shared/alerts.ts';
 import {
   DAY_MS,
   MINUTE_MS,
@@ -55,6 +56,8 @@ export interface RollupDeps extends Stores {
    * saves: the handler sets it from the function's remaining time less a margin. Unset: no limit.
    */
   budgetMs?: number;
+  /** Exchange-health alerts (shared/alerts.ts), fed the minutes each run makes final. Unset: none. */
+  alerts?: AlertDeps;
   now?: () => number;
 }
 
@@ -271,6 +274,9 @@ export interface RunReport {
   quarantined?: number;
   /** The run stopped at its time budget: what is left is rolled by the next runs. */
   outOfTime?: boolean;
+  /** What the alerts did (when enabled and the run had time), or why they failed (the rollup itself did not). */
+  alerts?: AlertRunReport;
+  alertsError?: string;
 }
 
 /** A scheduled run that rolled what it could but failed on some periods (they stay marked). */
@@ -352,6 +358,9 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   // A quarantined minute is rolled only when its back-off is over (its marks wait for that roll).
   const dirtyMinutes = marks.filter((m) => m.kind === 'minute' && poison.mayRoll(m.period)).map((m) => m.period);
   const toRoll = [...new Set([...minutes, ...dirtyMinutes, ...poison.due('minute')])].sort();
+  /** The due minutes' figures, for the alerts. */
+  const due = new Set(minutes);
+  const digests = new Map<string, MinuteDigest>();
   /** Minutes rolled (or quarantined: the watermark goes on without them) by this run. */
   const rolled = new Set<string>();
   const failedMinutes = new Set<string>();
@@ -394,7 +403,8 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     await pool(toRoll.slice(i, i + chunk), deps.concurrency, async (m) => {
       let error: unknown;
       try {
-        await retryTransient(() => rollMinute(m, deps));
+        const stats = await retryTransient(() => rollMinute(m, deps));
+        if (deps.alerts && due.has(m)) digests.set(m, digestMinute(m, stats.toPayload()));
       } catch (err) {
         error = err;
       }
@@ -470,6 +480,16 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
       firstError ??= err; // the period is rolled; the mark rolls it once more, nothing worse
     }
   }
+  // Alerts: fed the minutes made final (after them, so a failure here never holds the rollup back).
+  let alerts: AlertRunReport | undefined;
+  let alertsError: string | undefined;
+  if (deps.alerts && !outOfTime()) {
+    try {
+      alerts = await runAlerts(deps.alerts, minuteKeyOf(minuteStartMs(newNext) - MINUTE_MS), digests);
+    } catch (err) {
+      alertsError = errorText(err);
+    }
+  }
   if (!outOfTime()) await rollProvisional(newNext, now, deps);
   for (const d of dayRetries) failedDays.add(d);
   if (failedMinutes.size || failedDays.size) throw new RollupIncompleteError([...failedMinutes].sort(), [...failedDays].sort(), firstError);
@@ -480,6 +500,8 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     watermark: newNext,
     quarantined: poison.count(),
     ...(stoppedEarly ? { outOfTime: true } : {}),
+    ...(alerts ? { alerts } : {}),
+    ...(alertsError ? { alertsError } : {}),
   };
 }
 

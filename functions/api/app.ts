@@ -22,10 +22,18 @@ import {
   UnauthorizedError,
   type HttpResponse,
 } from '#shared/api/errors.ts';
+import { AlertReader } from '#shared/api/alerts.ts';
 import { postEvents, type PostEventsDeps } from '#shared/api/events.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
 import { openApiDocument } from '#shared/api/openapi.ts';
-import { parseDaysQuery, parseMinutesQuery, parseRejectionsQuery, parseSummaryQuery, type Query } from '#shared/api/params.ts';
+import {
+  parseAlertsQuery,
+  parseDaysQuery,
+  parseMinutesQuery,
+  parseRejectionsQuery,
+  parseSummaryQuery,
+  type Query,
+} from '#shared/api/params.ts';
 import { IngestQueue } from '#shared/store/queue.ts';
 import { RejectionReader } from '#shared/api/rejections.ts';
 import { methodsByPath, ROUTES, type OperationId } from '#shared/api/routes.ts';
@@ -33,6 +41,7 @@ import { Throttle } from '#shared/api/throttle.ts';
 import { makeLogger, makeMetrics, METRICS } from '#shared/observability.ts';
 import { RollupBucket } from '#shared/store/bucket.ts';
 import { StatsStore } from '#shared/store/stats.ts';
+import { AlertItems } from '#shared/store/alerts.ts';
 import { ThrottleCounters } from '#shared/store/throttle.ts';
 import type { ApiConfig } from './config.ts';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard.gen.ts';
@@ -47,6 +56,7 @@ export interface ApiDeps {
   metrics: MetricsReader;
   rejections: RejectionReader;
   events: PostEventsDeps;
+  alerts: AlertReader;
 }
 
 /** Real dependencies from configuration; SDK clients are made once per process. */
@@ -61,6 +71,7 @@ export function defaultDeps(config: ApiConfig): ApiDeps {
     ),
     metrics: new MetricsReader(stats),
     rejections: new RejectionReader(bucket),
+    alerts: new AlertReader(new AlertItems(ddb, config.STATS_TABLE_NAME)),
     events: { queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL), bucket, stats, bodyLimitBytes: config.BODY_LIMIT_BYTES },
   };
 }
@@ -146,6 +157,7 @@ export function makeHandler(deps: ApiDeps) {
         }),
       );
     },
+    getAlerts: async (event, p) => jsonResponse(200, await deps.alerts.list(parseAlertsQuery(query(event)), p!)),
     getHealth: async () => jsonResponse(200, { status: 'ok' }),
     getOpenApi: async (event) =>
       jsonResponse(200, openApiDocument(mountPath(event), deps.events.bodyLimitBytes), { 'cache-control': 'public, max-age=300' }),

@@ -159,3 +159,16 @@ export function parseRejectionsQuery(query: Query): RejectionsQuery {
   const cursor = r.optional('cursor');
   return { date, limit, ...(platformId ? { platformId } : {}), ...(cursor ? { cursor } : {}) };
 }
+
+/** *1.1* `GET /v1/alerts`: at most this long a range. */
+export const MAX_ALERTS_RANGE_MS = 31 * DAY_MS;
+
+/** *1.1* `GET /v1/alerts`: `from`/`to` RFC 3339, `to > from`, at most 31 days. */
+export function parseAlertsQuery(query: Query): { fromMs: number; toMs: number } {
+  const r = new QueryReader(query, ['from', 'to']);
+  const fromMs = readInstant(r, 'from');
+  const toMs = readInstant(r, 'to');
+  if (toMs <= fromMs) throw bad('to', 'must be later than from');
+  if (toMs - fromMs > MAX_ALERTS_RANGE_MS) throw bad('to', 'must be at most 31 days after from');
+  return { fromMs, toMs };
+}
