@@ -78,6 +78,12 @@ export class NgspStatsStack extends Stack {
       api: this.api,
       removalPolicy,
     });
+    // Exchange-health alerts (shared/alerts.ts) go to the alarm topic: the rollup may publish there, nowhere else.
+    const rollup = this.functions.get('rollup');
+    if (rollup) {
+      rollup.fn.addEnvironment('ALERT_TOPIC_ARN', this.alarmTopic.topicArn);
+      this.alarmTopic.grantPublish(rollup.role);
+    }
     this.outputs();
   }
 

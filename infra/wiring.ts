@@ -3,6 +3,7 @@
  * its settings. The CDK stack (infra/stack.ts) and the local stack (local/) both read it, so
  * local and cloud cannot drift apart.
  */
+import type { AlertSettings } from '#shared/alerts.ts';
 import { PREFIXES } from '#shared/store/bucket.ts';
 
 /** Resources a function can bind; each binding sets one environment variable and one grant. */
@@ -70,6 +71,35 @@ export const PIPELINE = {
 /** Ingest queue settings: the DLQ takes a message after this many receives. */
 export const MAX_RECEIVE_COUNT = 5;
 
+/**
+ * Exchange-health alerts (shared/alerts.ts, docs/operations.md "Exchange-health alerts"): the
+ * rollup's thresholds. ALERT_TOPIC_ARN: the stack sets the alarm topic's ARN; empty (the local
+ * stack) means each change is logged instead of published.
+ */
+export const ALERT_SETTINGS = {
+  ALERTS_ENABLED: 'true',
+  ALERT_TOPIC_ARN: '',
+  // A platform usually active in this hour with no report for 30 minutes in a row.
+  ALERT_SILENT_MINUTES: '30',
+  // Baseline: the same hour on the 7 days before; judged only with at least 5 of them.
+  ALERT_BASELINE_DAYS: '7',
+  ALERT_USUAL_DAYS: '5',
+  // A platform is usually active in an hour when it reported in 20 of its minutes on 5 of the 7 days.
+  ALERT_ACTIVE_MINUTES: '20',
+  // A service (or province pair) with fewer transactions in the hour (usually) is not judged.
+  ALERT_MIN_VOLUME: '50',
+  // Failure ratio at least baseline + 10 points and at least twice the baseline.
+  ALERT_FAILURE_DELTA_PCT: '10',
+  ALERT_FAILURE_FACTOR_PCT: '200',
+  // p95 at least twice the baseline's median and at least 500 ms above it.
+  ALERT_P95_FACTOR_PCT: '200',
+  ALERT_P95_MIN_DELTA_MS: '500',
+  // ...in an hour of at least 200 transactions: a p95 of fewer swings with a handful of 30 s timeouts.
+  ALERT_P95_MIN_VOLUME: '200',
+  // A province pair with under 20 % of its usual hourly transactions.
+  ALERT_DROP_PCT: '20',
+} as const;
+
 export const FUNCTIONS: readonly FunctionDecl[] = [
   {
     name: 'ingest',
@@ -127,6 +157,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       QUARANTINE_RETRY_MINUTES: '15',
       // Time budget: a run checkpoints as it goes and starts no new work once its remaining time is below this margin.
       BUDGET_MARGIN_SECONDS: '30',
+      ...ALERT_SETTINGS,
     },
     // The monthly report's PDF font (Vietnamese glyphs): shared/reports/pdf.ts looks beside the bundle first.
     bundleFiles: ['node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf', 'node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'],
@@ -163,6 +194,24 @@ export function rollupNumbers(): { leaseMs: number; poisonAttempts: number; quar
     leaseMs: Number(s.LEASE_SECONDS) * 1000,
     poisonAttempts: Number(s.POISON_ATTEMPTS),
     quarantineRetryMs: Number(s.QUARANTINE_RETRY_MINUTES) * 60_000,
+  };
+}
+
+/** The alert thresholds of the rollup's settings, for code that runs the alerts outside the function (tests, bench). */
+export function alertNumbers(): AlertSettings {
+  const s = functionDecl('rollup').settings;
+  return {
+    silentMinutes: Number(s.ALERT_SILENT_MINUTES),
+    baselineDays: Number(s.ALERT_BASELINE_DAYS),
+    usualDays: Number(s.ALERT_USUAL_DAYS),
+    activeMinutes: Number(s.ALERT_ACTIVE_MINUTES),
+    minVolume: Number(s.ALERT_MIN_VOLUME),
+    failureDeltaPct: Number(s.ALERT_FAILURE_DELTA_PCT),
+    failureFactorPct: Number(s.ALERT_FAILURE_FACTOR_PCT),
+    p95FactorPct: Number(s.ALERT_P95_FACTOR_PCT),
+    p95MinDeltaMs: Number(s.ALERT_P95_MIN_DELTA_MS),
+    p95MinVolume: Number(s.ALERT_P95_MIN_VOLUME),
+    dropPct: Number(s.ALERT_DROP_PCT),
   };
 }
 

@@ -10,7 +10,7 @@ const names = <T extends string>(...list: T[]): { readonly [K in T]: K } => Obje
 
 export const METRICS = {
   ingest: names('ReportsStored', 'ReportsDuplicate', 'ReportsConflict', 'EventsRejected', 'MessagesRetried', 'StoreErrors'),
-  rollup: names('MinutesRolled', 'DaysRolled', 'RollupLagSeconds', 'RollupLeaseBusy', 'PeriodsQuarantined'),
+  rollup: names('MinutesRolled', 'DaysRolled', 'RollupLagSeconds', 'RollupLeaseBusy', 'PeriodsQuarantined', 'AlertsRaised'),
   api: names('Requests', 'RequestsThrottled', 'EventsAccepted', 'EventsRejected', 'ApiErrors'),
 } as const;
 

@@ -14,6 +14,7 @@ import { keys } from '#shared/store/bucket.ts';
 import { pool } from '#shared/pool.ts';
 import { runDueReports } from '#shared/reports/generate.ts';
 import { isTransient, retryTransient } from '#shared/errors.ts';
+import { digestMinute, runAlerts, type AlertDeps, type AlertRunReport, type MinuteDigest } from '#shared/alerts.ts';
 import {
   DAY_MS,
   MINUTE_MS,
@@ -57,6 +58,8 @@ export interface RollupDeps extends Stores {
    * saves: the handler sets it from the function's remaining time less a margin. Unset: no limit.
    */
   budgetMs?: number;
+  /** Exchange-health alerts (shared/alerts.ts), fed the minutes each run makes final. Unset: none. */
+  alerts?: AlertDeps;
   now?: () => number;
 }
 
@@ -299,6 +302,9 @@ export interface RunReport {
   outOfTime?: boolean;
   /** Monthly reports written (`YYYY-MM/<subject>`), months still due, and why they stopped if they failed. */
   reports?: { written: string[]; pending: string[]; error?: string };
+  /** What the alerts did (when enabled and the run had time), or why they failed (the rollup itself did not). */
+  alerts?: AlertRunReport;
+  alertsError?: string;
 }
 
 /** A scheduled run that rolled what it could but failed on some periods (they stay marked). */
@@ -380,6 +386,9 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   // A quarantined minute is rolled only when its back-off is over (its marks wait for that roll).
   const dirtyMinutes = marks.filter((m) => m.kind === 'minute' && poison.mayRoll(m.period)).map((m) => m.period);
   const toRoll = [...new Set([...minutes, ...dirtyMinutes, ...poison.due('minute')])].sort();
+  /** The due minutes' figures, for the alerts. */
+  const due = new Set(minutes);
+  const digests = new Map<string, MinuteDigest>();
   /** Minutes rolled (or quarantined: the watermark goes on without them) by this run. */
   const rolled = new Set<string>();
   const failedMinutes = new Set<string>();
@@ -422,7 +431,8 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     await pool(toRoll.slice(i, i + chunk), deps.concurrency, async (m) => {
       let error: unknown;
       try {
-        await retryTransient(() => rollMinute(m, deps));
+        const stats = await retryTransient(() => rollMinute(m, deps));
+        if (deps.alerts && due.has(m)) digests.set(m, digestMinute(m, stats.toPayload()));
       } catch (err) {
         error = err;
       }
@@ -500,6 +510,16 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   }
   // Monthly reports (shared/reports/): due once a month's last day is final, again when one of its days rolls again.
   const reports = await runDueReports([...days].filter(rolledDay), minuteStartMs(newNext), deps, outOfTime);
+  // Alerts: fed the minutes made final (after them, so a failure here never holds the rollup back).
+  let alerts: AlertRunReport | undefined;
+  let alertsError: string | undefined;
+  if (deps.alerts && !outOfTime()) {
+    try {
+      alerts = await runAlerts(deps.alerts, minuteKeyOf(minuteStartMs(newNext) - MINUTE_MS), digests);
+    } catch (err) {
+      alertsError = errorText(err);
+    }
+  }
   if (!outOfTime()) await rollProvisional(newNext, now, deps);
   for (const d of dayRetries) failedDays.add(d);
   if (failedMinutes.size || failedDays.size) throw new RollupIncompleteError([...failedMinutes].sort(), [...failedDays].sort(), firstError);
@@ -511,6 +531,8 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     quarantined: poison.count(),
     ...(stoppedEarly ? { outOfTime: true } : {}),
     ...(reports.written.length || reports.pending.length || reports.error ? { reports } : {}),
+    ...(alerts ? { alerts } : {}),
+    ...(alertsError ? { alertsError } : {}),
   };
 }
 

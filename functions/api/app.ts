@@ -22,6 +22,7 @@ import {
   UnauthorizedError,
   type HttpResponse,
 } from '#shared/api/errors.ts';
+import { AlertReader } from '#shared/api/alerts.ts';
 import { postEvents, type PostEventsDeps } from '#shared/api/events.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
 import { openApiDocument } from '#shared/api/openapi.ts';
@@ -31,6 +32,7 @@ import {
   parseMinutesQuery,
   parseRejectionsQuery,
   parseReportsQuery,
+  parseAlertsQuery,
   parseSummaryQuery,
   type Query,
 } from '#shared/api/params.ts';
@@ -42,6 +44,7 @@ import { Throttle } from '#shared/api/throttle.ts';
 import { makeLogger, makeMetrics, METRICS } from '#shared/observability.ts';
 import { RollupBucket } from '#shared/store/bucket.ts';
 import { StatsStore } from '#shared/store/stats.ts';
+import { AlertItems } from '#shared/store/alerts.ts';
 import { ThrottleCounters } from '#shared/store/throttle.ts';
 import type { ApiConfig } from './config.ts';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard.gen.ts';
@@ -58,6 +61,7 @@ export interface ApiDeps {
   /** *1.1* The monthly reports (presigned URLs). */
   reports: Pick<ReportReader, 'list'>;
   events: PostEventsDeps;
+  alerts: AlertReader;
 }
 
 /** Real dependencies from configuration; SDK clients are made once per process. */
@@ -73,6 +77,7 @@ export function defaultDeps(config: ApiConfig): ApiDeps {
     metrics: new MetricsReader(stats),
     rejections: new RejectionReader(bucket),
     reports: new ReportReader(bucket),
+    alerts: new AlertReader(new AlertItems(ddb, config.STATS_TABLE_NAME)),
     events: { queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL), bucket, stats, bodyLimitBytes: config.BODY_LIMIT_BYTES },
   };
 }
@@ -167,6 +172,7 @@ export function makeHandler(deps: ApiDeps) {
       );
     },
     getReports: async (event, p) => jsonResponse(200, await deps.reports.list(parseReportsQuery(query(event)).month, p!)),
+    getAlerts: async (event, p) => jsonResponse(200, await deps.alerts.list(parseAlertsQuery(query(event)), p!)),
     getHealth: async () => jsonResponse(200, { status: 'ok' }),
     getOpenApi: async (event) =>
       jsonResponse(200, openApiDocument(mountPath(event), deps.events.bodyLimitBytes), { 'cache-control': 'public, max-age=300' }),

@@ -7,7 +7,11 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { clients } from '#shared/store/clients.ts';
+import { minuteReader, type AlertDeps } from '#shared/alerts.ts';
+import { LogNotifier, SnsNotifier } from '#shared/notify.ts';
+import { AlertItems } from '#shared/store/alerts.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { makeLogger, makeMetrics, METRICS } from '#shared/observability.ts';
 import { rollRange, runScheduled, type RollupDeps } from '#shared/rollup.ts';
@@ -26,10 +30,42 @@ export interface RollupHandlerDeps extends RollupDeps {
   budgetMarginMs: number;
 }
 
+/** The alerts' deps from the settings: SNS when the stack gave a topic, else a log line per change. */
+export function alertDeps(
+  config: RollupConfig,
+  stats: Parameters<typeof minuteReader>[0],
+  ddb: ConstructorParameters<typeof AlertItems>[0],
+): AlertDeps {
+  const settings = {
+    silentMinutes: config.ALERT_SILENT_MINUTES,
+    baselineDays: config.ALERT_BASELINE_DAYS,
+    usualDays: config.ALERT_USUAL_DAYS,
+    activeMinutes: config.ALERT_ACTIVE_MINUTES,
+    minVolume: config.ALERT_MIN_VOLUME,
+    failureDeltaPct: config.ALERT_FAILURE_DELTA_PCT,
+    failureFactorPct: config.ALERT_FAILURE_FACTOR_PCT,
+    p95FactorPct: config.ALERT_P95_FACTOR_PCT,
+    p95MinDeltaMs: config.ALERT_P95_MIN_DELTA_MS,
+    p95MinVolume: config.ALERT_P95_MIN_VOLUME,
+    dropPct: config.ALERT_DROP_PCT,
+  };
+  return {
+    store: new AlertItems(ddb, config.STATS_TABLE_NAME, { profileDays: settings.baselineDays + 7, alertDays: 400 }),
+    notifier: config.ALERT_TOPIC_ARN
+      ? new SnsNotifier(new SNSClient({}), config.ALERT_TOPIC_ARN)
+      : new LogNotifier((message, fields) => logger.warn(message, fields)),
+    settings,
+    readMinutes: minuteReader(stats),
+    maxMinutes: config.MAX_MINUTES_PER_RUN,
+  };
+}
+
 export function defaultDeps(config: RollupConfig): RollupHandlerDeps {
   const { ddb, s3 } = clients();
+  const stores = makeStores(ddb, s3, storeNames(config), storeNumbers(config));
   return {
-    ...makeStores(ddb, s3, storeNames(config), storeNumbers(config)),
+    ...stores,
+    ...(config.ALERTS_ENABLED ? { alerts: alertDeps(config, stores.stats, ddb) } : {}),
     indexLagMs: config.INDEX_LAG_SECONDS * 1000,
     latenessMs: config.LATENESS_SECONDS * 1000,
     concurrency: config.ROLLUP_CONCURRENCY,
@@ -75,6 +111,9 @@ export function makeHandler(deps: RollupHandlerDeps) {
     metrics.addMetric(M.DaysRolled, MetricUnit.Count, report.days.length);
     // Minutes and days the watermark went on without (the quarantine alarm watches it).
     metrics.addMetric(M.PeriodsQuarantined, MetricUnit.Count, report.quarantined ?? 0);
+    // Exchange-health alerts raised by this run (they are also published to the alarm topic).
+    if (report.alerts) metrics.addMetric(M.AlertsRaised, MetricUnit.Count, report.alerts.raised);
+    if (report.alertsError) logger.error('alerts failed (the rollup did not)', { error: report.alertsError });
     // Rollup lag: how far the newest rolled minute is behind now (the alarm watches it).
     metrics.addMetric(
       M.RollupLagSeconds,

@@ -176,6 +176,7 @@ export class Monitoring extends Section {
           custom('rollup', METRICS.rollup.DaysRolled),
           custom('rollup', METRICS.rollup.RollupLeaseBusy),
           custom('rollup', METRICS.rollup.PeriodsQuarantined, 'Maximum'),
+          custom('rollup', METRICS.rollup.AlertsRaised),
         ],
         leftAnnotations: [{ value: s.rollupLagAlarmSeconds, label: 'lag alarm' }],
         width: 12,

@@ -14,6 +14,7 @@ import {
   MAX_REJECTIONS_PAGE,
   MAX_SYSTEMS_DAYS,
 } from './params.ts';
+import { ALERT_KINDS } from '#shared/alerts.ts';
 import { ROUTES, type OperationId } from './routes.ts';
 
 type Json = Record<string, unknown>;
@@ -232,6 +233,25 @@ function operations(bodyLimitBytes: number): Record<OperationId, Json> {
         },
       ],
       responses: { '200': { description: 'The reports of the month, national first', content: json(ref('ReportsPage')) }, ...ERRORS },
+    },
+    getAlerts: {
+      summary: 'Exchange-health alerts overlapping a range (an LGSP key: those about its platform or its province)',
+      description:
+        'Alerts raised by the rollup from final minute figures (docs/operations.md "Exchange-health alerts"): a platform silent in its usual hours, ' +
+        "a service's failure ratio or p95 duration far from its baseline, a province pair's traffic collapsed. Listed when they overlap [from, to) " +
+        '(open alerts have endedAt null) and started at most 31 days before from, or are still open. Analyst and ops see all; an LGSP key the silence of its ' +
+        'own platform and the alerts whose detail.provinces include its province (LGSP-<province code>).',
+      parameters: [
+        { name: 'from', in: 'query', required: true, schema: ref('Timestamp'), description: 'RFC 3339 with offset' },
+        {
+          name: 'to',
+          in: 'query',
+          required: true,
+          schema: ref('Timestamp'),
+          description: 'RFC 3339 with offset, later than from, at most 31 days after it; excluded',
+        },
+      ],
+      responses: { '200': { description: 'Alerts, oldest first', content: json(ref('Alerts')) }, ...ERRORS },
     },
     getHealth: {
       summary: 'Liveness',
@@ -571,6 +591,34 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
                   subject: { type: 'string', description: '`national`, or the platform id (NGSP, LGSP-79, LGSP-BYT, ...)' },
                   html: { type: 'string', format: 'uri', description: 'Presigned GET URL of the HTML report (valid one hour)' },
                   pdf: { type: 'string', format: 'uri', description: 'Presigned GET URL of the PDF report (valid one hour)' },
+                },
+              },
+            },
+          },
+        },
+        Alerts: {
+          type: 'object',
+          required: ['alerts'],
+          properties: {
+            alerts: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['id', 'kind', 'subject', 'startedAt', 'endedAt', 'detail'],
+                properties: {
+                  id: { type: 'string' },
+                  kind: { enum: [...ALERT_KINDS] },
+                  subject: {
+                    type: 'string',
+                    description: 'A platform id, a service code, or a province pair such as 79>01 (- for not reported)',
+                  },
+                  startedAt: ref('Timestamp'),
+                  endedAt: { oneOf: [ref('Timestamp'), { type: 'null' }] },
+                  detail: {
+                    type: 'object',
+                    required: ['message', 'provinces'],
+                    properties: { message: { type: 'string' }, provinces: { type: 'array', items: { type: 'string' } } },
+                  },
                 },
               },
             },

@@ -207,3 +207,16 @@ export function parseReportsQuery(query: Query): { month: string } {
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw bad('month', 'must be a month written YYYY-MM, e.g. 2021-03');
   return { month };
 }
+
+/** *1.1* `GET /v1/alerts`: at most this long a range. */
+export const MAX_ALERTS_RANGE_MS = 31 * DAY_MS;
+
+/** *1.1* `GET /v1/alerts`: `from`/`to` RFC 3339, `to > from`, at most 31 days. */
+export function parseAlertsQuery(query: Query): { fromMs: number; toMs: number } {
+  const r = new QueryReader(query, ['from', 'to']);
+  const fromMs = readInstant(r, 'from');
+  const toMs = readInstant(r, 'to');
+  if (toMs <= fromMs) throw bad('to', 'must be later than from');
+  if (toMs - fromMs > MAX_ALERTS_RANGE_MS) throw bad('to', 'must be at most 31 days after from');
+  return { fromMs, toMs };
+}

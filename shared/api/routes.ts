@@ -22,6 +22,7 @@ export const ROUTES = [
   { method: 'GET', path: '/v1/metrics/breakdown', operationId: 'getBreakdown', roles: ['analyst', 'ops', 'lgsp'] },
   { method: 'GET', path: '/v1/rejections', operationId: 'getRejections', roles: ['lgsp', 'ops'] },
   { method: 'GET', path: '/v1/reports', operationId: 'getReports', roles: ['analyst', 'ops', 'lgsp'] },
+  { method: 'GET', path: '/v1/alerts', operationId: 'getAlerts', roles: ['analyst', 'ops', 'lgsp'] },
   { method: 'GET', path: '/v1/health', operationId: 'getHealth', roles: [] },
   { method: 'GET', path: '/v1/openapi.json', operationId: 'getOpenApi', roles: [] },
   { method: 'GET', path: '/', operationId: 'getDashboard', roles: [] },

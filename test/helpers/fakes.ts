@@ -10,6 +10,7 @@ import type { RollupHandlerDeps } from '#functions/rollup/app.ts';
 import type { Quarantined } from '#shared/store/stats.ts';
 import type { DirtyMark } from '#shared/store/stats.ts';
 import { minuteKeyOf } from '#shared/time.ts';
+import type { Alert, AlertChange, AlertState, AlertStore, HourProfile, Notifier } from '#shared/alerts.ts';
 
 /** An AWS SDK-shaped error (`name`, `$metadata`), as the stores would throw it. */
 export function awsError(name: string, httpStatusCode = 400): Error {
@@ -216,5 +217,58 @@ export class FakeRollupStores {
       quarantineRetryMs: 15 * 60_000,
       budgetMarginMs: 30_000,
     } as unknown as RollupHandlerDeps;
+  }
+}
+
+/**
+ * The alerts' store in memory (shared/store/alerts.ts keeps the same things in the stats table),
+ * counting its reads and writes; `failSaveState` makes the next state writes fail (a crash).
+ */
+export class FakeAlertStore implements AlertStore {
+  state: AlertState | undefined;
+  readonly profilesByHour = new Map<string, HourProfile>();
+  readonly alerts = new Map<string, Alert>();
+  reads = 0;
+  writes = 0;
+  failSaveState = 0;
+
+  async loadState(): Promise<AlertState | undefined> {
+    this.reads++;
+    return this.state ? structuredClone(this.state) : undefined;
+  }
+  async saveState(state: AlertState): Promise<void> {
+    if (this.failSaveState > 0) {
+      this.failSaveState--;
+      throw awsError('InternalServerError', 500);
+    }
+    this.writes++;
+    this.state = structuredClone(state);
+  }
+  async putProfiles(profiles: HourProfile[]): Promise<void> {
+    this.writes += profiles.length;
+    for (const p of profiles) this.profilesByHour.set(p.hour, structuredClone(p));
+  }
+  async profiles(hours: string[]): Promise<HourProfile[]> {
+    this.reads++;
+    return hours.flatMap((h) => (this.profilesByHour.has(h) ? [structuredClone(this.profilesByHour.get(h)!)] : []));
+  }
+  async putAlerts(alerts: Alert[]): Promise<void> {
+    this.writes += alerts.length;
+    for (const a of alerts) this.alerts.set(a.id, structuredClone(a));
+  }
+  async alertsBetween(fromMs: number, toMs: number): Promise<Alert[]> {
+    return [...this.alerts.values()]
+      .filter((a) => Date.parse(a.startedAt) < toMs && (a.endedAt === null || Date.parse(a.endedAt) > fromMs))
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+}
+
+/** Records every notification; `fail` makes publishing throw (SNS down). */
+export class FakeNotifier implements Notifier {
+  readonly sent: { change: AlertChange; alert: Alert }[] = [];
+  fail = false;
+  async publish(alert: Alert, change: AlertChange): Promise<void> {
+    if (this.fail) throw awsError('InternalErrorException', 500);
+    this.sent.push({ change, alert });
   }
 }

@@ -101,6 +101,9 @@ describe('given the wiring table, when the stack is synthesized', () => {
           expect(env[k]).toEqual({
             'Fn::GetAtt': [dev.stack.getLogicalId(dev.stack.functions.get('api')!.role.node.defaultChild as never), 'RoleId'],
           });
+        // The stack sets the alarm topic's ARN: where the rollup publishes exchange-health alerts.
+        else if (k === 'ALERT_TOPIC_ARN')
+          expect(env[k]).toEqual({ Ref: dev.stack.getLogicalId(dev.stack.alarmTopic.node.defaultChild as never) });
         else expect(env[k]).toBe(v);
       }
     },
@@ -135,6 +138,11 @@ describe('given the wiring table, when the stack is synthesized', () => {
     const actions = statements.flatMap((s) => [s.Action].flat());
     if (decl.trigger.kind === 'sqs') expect(actions).toContain('sqs:DeleteMessage');
     if (!decl.binds.some((b) => b.resource === 'ingestQueue' && b.access === 'send')) expect(actions).not.toContain('sqs:SendMessage');
+    // Only the rollup publishes (exchange-health alerts), and only to the alarm topic.
+    const publish = statements.filter((s) => [s.Action].flat().includes('sns:Publish'));
+    if (decl.name === 'rollup')
+      expect(publish.map((s) => s.Resource)).toEqual([{ Ref: dev.stack.getLogicalId(dev.stack.alarmTopic.node.defaultChild as never) }]);
+    else expect(publish).toEqual([]);
   });
 
   it('then no IAM policy has a wildcard action, nor a data action on every resource', () => {
