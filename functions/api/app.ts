@@ -27,6 +27,8 @@ import { MetricsReader } from '#shared/api/metrics.ts';
 import { openApiDocument } from '#shared/api/openapi.ts';
 import { parseDaysQuery, parseMinutesQuery, parseRejectionsQuery, parseSummaryQuery, type Query } from '#shared/api/params.ts';
 import { IngestQueue } from '#shared/store/queue.ts';
+import { PlatformStore } from '#shared/store/platforms.ts';
+import { LivePlatforms } from '#shared/platforms.ts';
 import { RejectionReader } from '#shared/api/rejections.ts';
 import { methodsByPath, ROUTES, type OperationId } from '#shared/api/routes.ts';
 import { Throttle } from '#shared/api/throttle.ts';
@@ -61,7 +63,14 @@ export function defaultDeps(config: ApiConfig): ApiDeps {
     ),
     metrics: new MetricsReader(stats),
     rejections: new RejectionReader(bucket),
-    events: { queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL), bucket, stats, bodyLimitBytes: config.BODY_LIMIT_BYTES },
+    events: {
+      queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL),
+      bucket,
+      stats,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      // Issue 16: validation uses the platforms registry of the running stack (cached).
+      platforms: new LivePlatforms(new PlatformStore(ddb, config.KEYS_TABLE_NAME), { cacheMs: config.PLATFORMS_CACHE_SECONDS * 1000 }),
+    },
   };
 }
 
