@@ -6,6 +6,7 @@
  */
 import type { DaySummary } from '#shared/rollup.ts';
 import { defaultRegistry, type Registry } from '#shared/registry.ts';
+import { serviceNameOf, type ServiceName } from '#shared/services.ts';
 import { PeriodStats, type GroupFilter, type PeriodPayload } from '#shared/stats/period.ts';
 import type { PeriodTotals, StatsStore, StoredPeriod } from '#shared/store/stats.ts';
 import { DAY_MS, MINUTE_MS, dayOf, dayStartMs, daysBetween, minuteKeysBetween, minuteStartMs, periodStartOf, toIct } from '#shared/time.ts';
@@ -52,6 +53,8 @@ export type SummaryResponse = { from: string; to: string } & Pick<
 
 export interface ServiceFigures {
   serviceCode: string;
+  /** Issue 16: the service's name from seeds/services.json (absent for a code it does not name). */
+  serviceName?: ServiceName;
   transactions: number;
   succeeded: number;
   failed: number;
@@ -357,7 +360,14 @@ export class MetricsReader {
     const pairs = new Map<string, ProvincePairFigures>();
     const name = (code: string): string | null => (code ? this.provinceName(code, q.to) : null);
     for (const row of all.rows('', 'day')) {
-      const s = services.get(row.serviceCode) ?? { serviceCode: row.serviceCode, transactions: 0, succeeded: 0, failed: 0 };
+      const serviceName = serviceNameOf(row.serviceCode);
+      const s = services.get(row.serviceCode) ?? {
+        serviceCode: row.serviceCode,
+        ...(serviceName ? { serviceName } : {}),
+        transactions: 0,
+        succeeded: 0,
+        failed: 0,
+      };
       s.transactions += row.transactions;
       s.succeeded += row.succeeded;
       s.failed += row.failed;
