@@ -15,6 +15,7 @@ import { report } from './commands/report.ts';
 import { parseRange, rollup } from './commands/rollup.ts';
 import { send } from './commands/send.ts';
 import { addSender, listSenders, removeSender } from './commands/senders.ts';
+import { addPlatform, listPlatforms, retirePlatform } from './commands/platforms.ts';
 import { consoleIo, type Io } from './io.ts';
 import { closeTarget, loadTarget, type Target } from './target.ts';
 
@@ -279,6 +280,43 @@ export function buildProgram(io: Io = consoleIo): Command {
     .option('--outputs <file>', OUTPUTS_HELP)
     .action(async (senderId: string, o: { outputs?: string }) => {
       await withTarget(o.outputs, (t) => removeSender(t, senderId, io));
+    });
+
+  const platforms = program
+    .command('platforms')
+    .description(
+      'the platforms registry of a running stack, with validity dates: which platforms may report, and for which days (operators)',
+    );
+  platforms
+    .command('list')
+    .description('list platforms with their validity, status today and source (seed or an operator change)')
+    .option('--all', 'also the platforms the seed retired (e.g. codes ended on 2025-06-30)')
+    .option('--json', 'print JSON')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { all?: boolean; json?: boolean; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => listPlatforms(t, o, io));
+    });
+  platforms
+    .command('add')
+    .description('add a platform (or a new validity period of one): validation accepts its reports within a minute')
+    .requiredOption('--id <platformId>', 'NGSP or LGSP-<province code or ministry abbreviation>, e.g. LGSP-BNV')
+    .addOption(new Option('--kind <kind>', 'what it is').choices(['national', 'province', 'ministry']).makeOptionMandatory())
+    .requiredOption('--name <name>', 'its name, e.g. "LGSP Bộ Nội vụ"')
+    .option('--province <code>', 'for a province platform: its two-digit province code, in force on --from')
+    .requiredOption('--from <day>', 'first day it may report for, YYYY-MM-DD (Asia/Ho_Chi_Minh)')
+    .option('--until <day>', 'last day it may report for, YYYY-MM-DD (default: open)')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (o: { id: string; kind: string; name: string; province?: string; from: string; until?: string; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => addPlatform(t, o, io));
+    });
+  platforms
+    .command('retire')
+    .description('retire a platform: its reports of days after --until are rejected within a minute')
+    .argument('<platformId>', 'the platform, e.g. LGSP-BNV')
+    .requiredOption('--until <day>', 'the last day it may report for, YYYY-MM-DD (Asia/Ho_Chi_Minh), not before its validFrom')
+    .option('--outputs <file>', OUTPUTS_HELP)
+    .action(async (platformId: string, o: { until: string; outputs?: string }) => {
+      await withTarget(o.outputs, (t) => retirePlatform(t, platformId, o, io));
     });
 
   return program;

@@ -112,7 +112,8 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       // The minute journal, dirty marks and rejection counts.
       { resource: 'statsTable', access: 'write' },
       { resource: 'bucket', access: 'write', prefixes: [PREFIXES.rejected] },
-      // Reads the registry of sending principals (SenderId → platform, rule 7).
+      // Reads the registry of sending principals (SenderId → platform, rule 7) and the platforms
+      // registry operators change with ngsp platforms add|retire (item P#platforms, issue 16).
       { resource: 'keysTable', access: 'read' },
     ],
     timeoutSeconds: 30,
@@ -124,6 +125,8 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
       WRITE_CONCURRENCY: '32',
       RELAY_SENDER_IDS: '',
       SENDER_CACHE_SECONDS: '60',
+      // A platforms add|retire reaches validation within this (each warm function reads the registry at most once per period).
+      PLATFORMS_CACHE_SECONDS: '60',
     },
   },
   {
@@ -172,7 +175,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     binds: [
       // Reads minute/day stats items; writes the rejection counts of events it rejects.
       { resource: 'statsTable', access: 'readWrite' },
-      // Resolves hashed keys; writes the per-tenant throttle counters.
+      // Resolves hashed keys; writes the per-tenant throttle counters; reads the platforms registry (issue 16).
       { resource: 'keysTable', access: 'readWrite' },
       // Reads rejected/ for GET /v1/rejections; writes the events POST /v1/events rejects.
       { resource: 'bucket', access: 'readWrite', prefixes: [PREFIXES.rejected] },
@@ -183,7 +186,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     // API Gateway's integration timeout is 29 s.
     timeoutSeconds: 29,
     memoryMb: 1024,
-    settings: { BODY_LIMIT_BYTES: '1048576', THROTTLE_LIMIT: '600', THROTTLE_WINDOW_SECONDS: '60' },
+    settings: { BODY_LIMIT_BYTES: '1048576', THROTTLE_LIMIT: '600', THROTTLE_WINDOW_SECONDS: '60', PLATFORMS_CACHE_SECONDS: '60' },
   },
 ];
 

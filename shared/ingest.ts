@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import { parseBody, type BodyItem } from '#shared/contract/validate.ts';
 import { isPermanentWriteError, isTransient, retryTransient, type FieldError } from '#shared/errors.ts';
+import type { LivePlatforms } from '#shared/platforms.ts';
 import { pool } from '#shared/pool.ts';
+import type { Registry } from '#shared/registry.ts';
 import { toReport, type Report } from '#shared/report.ts';
 import type { EventStore } from '#shared/store/events.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
@@ -43,6 +45,11 @@ export interface IngestDeps {
    * bench) that vouch for their messages; the Lambda handler always passes it.
    */
   senders?: Pick<SenderDirectory, 'resolve'>;
+  /**
+   * Issue 16: the platforms registry of the running stack (seed + `ngsp platforms add|retire`),
+   * cached for a minute. Absent: the seed (seeds/platforms.json) alone.
+   */
+  platforms?: Pick<LivePlatforms, 'registry'>;
   log?: {
     warn: (msg: string, extra?: Record<string, unknown>) => void;
     error?: (msg: string, extra?: Record<string, unknown>) => void;
@@ -115,12 +122,13 @@ export async function keepRejected(
   lines: RejectedLine[],
   msg: IncomingMessage,
   deps: Pick<IngestDeps, 'bucket' | 'stats'>,
+  registry?: Registry,
 ): Promise<string> {
   const day = dayOf(msg.receivedAtMs);
   const id = `${msg.source}-${msg.messageId}`;
   // Issue 13: one file per sender platform folder (a relay's message may carry several platforms).
   const byFolder = new Map<string, RejectedLine[]>();
-  for (const l of lines) byFolder.set(rejectionFolder(l), [...(byFolder.get(rejectionFolder(l)) ?? []), l]);
+  for (const l of lines) byFolder.set(rejectionFolder(l, registry), [...(byFolder.get(rejectionFolder(l, registry)) ?? []), l]);
   for (const [folder, own] of byFolder)
     await deps.bucket.put(keys.rejected(folder, day, id), own.map((l) => JSON.stringify(l)).join('\n') + '\n');
   await deps.stats.putRejectedCount(day, id, lines.length);
@@ -152,23 +160,32 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
   const lateMinute = (minute: string): boolean => minuteStartMs(minute) + MINUTE_MS + deps.latenessMs - deps.dirtyMarginMs <= now();
   const lateDay = (day: string): boolean => dayStartMs(day) + DAY_MS + deps.latenessMs - deps.dirtyMarginMs <= now();
 
+  /** The registry a message of this batch was judged by (the cache gives every message the same one). */
+  let batchRegistry: Registry | undefined;
   await pool(messages, deps.concurrency, async (msg) => {
     // Issue 13 hook: the sender, from SenderId (never the body); a registry read that fails retries the message.
     let sender: Sender;
+    let registry: Registry | undefined;
     try {
       sender = deps.senders ? await deps.senders.resolve(msg.senderId) : { kind: 'relay', role: 'in-process' };
+      // Issue 16: the registry in force (a read that fails retries the message, as the sender's does).
+      registry = deps.platforms ? await deps.platforms.registry() : undefined;
+      batchRegistry = registry;
     } catch (err) {
-      deps.log?.warn('could not resolve the sender; message will be retried', { messageId: msg.messageId, error: String(err) });
+      deps.log?.warn('could not resolve the sender or the platforms registry; message will be retried', {
+        messageId: msg.messageId,
+        error: String(err),
+      });
       failed.add(msg.messageId);
       return;
     }
     // The future limit is judged against the receipt time, so every delivery gives the same verdict.
-    const { items, bodyErrors } = judgeBySender(sender, parseBody(msg.body, msg.receivedAtMs));
+    const { items, bodyErrors } = judgeBySender(sender, parseBody(msg.body, msg.receivedAtMs, registry));
     const lines = attributeLines(sender, rejectedLines(msg, items, bodyErrors));
     for (const it of items) if (it.ok) work.push({ msg, report: toReport(it.event, msg.receivedAtMs), index: it.index, raw: it.raw });
     if (!lines.length) return;
     try {
-      const day = await retryTransient(() => keepRejected(lines, msg, deps));
+      const day = await retryTransient(() => keepRejected(lines, msg, deps, registry));
       result.rejected += lines.length;
       if (lateDay(day)) touch(day, msg.messageId);
     } catch (err) {
@@ -260,7 +277,7 @@ export async function ingestBatch(messages: IncomingMessage[], deps: IngestDeps)
   for (const p of permanent) byMessage.set(p.msg, [...(byMessage.get(p.msg) ?? []), p.line]);
   for (const [msg, lines] of byMessage) {
     try {
-      await retryTransient(() => keepRejected(lines, { ...msg, messageId: `${msg.messageId}-store` }, deps));
+      await retryTransient(() => keepRejected(lines, { ...msg, messageId: `${msg.messageId}-store` }, deps, batchRegistry));
       result.rejected += lines.length;
     } catch {
       failed.add(msg.messageId);

@@ -27,6 +27,8 @@ export interface SenderDirectoryOptions {
   /** How long a lookup (found or not) is reused. @default 60 s */
   cacheMs?: number;
   now?: () => number;
+  /** Issue 16: the platforms registry in force (seed + operators' changes); absent: the seed. */
+  platforms?: { registry(): Promise<Registry> };
 }
 
 /** The principal part of a `SenderId`: `AROA...:session` → `AROA...` (a role's sessions are one sender). */
@@ -58,7 +60,8 @@ export class SenderDirectory {
     const now = (this.opts.now ?? Date.now)();
     const hit = this.cache.get(id);
     if (hit && now - hit.at < (this.opts.cacheMs ?? 60_000)) return hit.sender;
-    const sender = this.store.get(id).then((r) => senderOfRecord(id, r));
+    const registry = this.opts.platforms ? this.opts.platforms.registry() : Promise.resolve(defaultRegistry);
+    const sender = Promise.all([this.store.get(id), registry]).then(([r, reg]) => senderOfRecord(id, r, reg));
     this.cache.set(id, { at: now, sender });
     // A failed read is not remembered: the message is retried and asks again.
     sender.catch(() => this.cache.delete(id));

@@ -8,6 +8,8 @@ import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import type { BreakdownResponse, SeriesResponse, SummaryResponse } from '../shared/api/metrics.ts';
 import { I18n } from './i18n.ts';
+import { renderPairs } from './pairs.ts';
+import { serviceCell } from './service-name.ts';
 import { durationCap } from './scale.ts';
 
 const KEY_ITEM = 'ngsp.apiKey';
@@ -351,7 +353,7 @@ function render(d: Data): void {
       tr.dataset.service = s.serviceCode;
       tr.dataset.transactions = String(s.transactions);
       tr.append(
-        cell(s.serviceCode),
+        serviceCell(s, i18n),
         cell(i18n.number(s.transactions), true),
         cell(`${i18n.number((100 * s.transactions) / total)} %`, true),
         cell(i18n.number(s.failed), true),
@@ -376,6 +378,7 @@ function render(d: Data): void {
     }),
     4,
   );
+  renderPairs($('#pairs'), d.breakdown.provincePairs, i18n, $('#services h2 small').textContent ?? '');
 }
 
 let timer: number | undefined;

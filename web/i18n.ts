@@ -62,6 +62,13 @@ const vi = {
   badLink: 'Liên kết không chỉ một ngày hợp lệ: dùng ?date=YYYY-MM-DD hoặc ?from=YYYY-MM-DD&to=YYYY-MM-DD.',
   badRange: 'Khoảng thời gian của liên kết kết thúc ({to}) trước khi bắt đầu ({from}).',
   longRange: 'Khoảng thời gian của liên kết dài hơn 366 ngày.',
+  // Issue 16 part 5: the province-to-province view (web/pairs.ts).
+  pairsTitle: 'Bản đồ trao đổi giữa các tỉnh',
+  pairsHint: 'Hàng: bên khai thác · cột: bên cung cấp · màu càng đậm càng nhiều giao dịch (thang log); di chuột vào ô để xem chi tiết.',
+  pairsCorner: 'Khai thác ↓ · Cung cấp →',
+  pairsCentral: 'Trung ương',
+  pairsOther: 'Khác',
+  pairsCell: '{from} → {to}: {n} giao dịch, {failed} thất bại',
 };
 
 export type MessageKey = keyof typeof vi;
@@ -119,6 +126,13 @@ const en: Record<MessageKey, string> = {
   badLink: 'The link names no valid day: use ?date=YYYY-MM-DD or ?from=YYYY-MM-DD&to=YYYY-MM-DD.',
   badRange: "The link's range ends ({to}) before it starts ({from}).",
   longRange: "The link's range is longer than 366 days.",
+  // Issue 16 part 5: the province-to-province view (web/pairs.ts).
+  pairsTitle: 'Province-to-province map',
+  pairsHint: 'Rows: consumer · columns: provider · darker means more transactions (log scale); hover a cell for details.',
+  pairsCorner: 'Consumer ↓ · Provider →',
+  pairsCentral: 'Central',
+  pairsOther: 'Other',
+  pairsCell: '{from} → {to}: {n} transactions, {failed} failed',
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { vi, en };

@@ -4,11 +4,11 @@
  */
 import type { KeyRecord, Role } from '#shared/auth/keys.ts';
 import { KeyStore } from '#shared/store/api-keys.ts';
-import { defaultRegistry } from '#shared/registry.ts';
 import { dayOf } from '#shared/time.ts';
 import { UserError } from '../errors.ts';
 import { printRecords, type Io } from '../io.ts';
 import { tableOf, type Target } from '../target.ts';
+import { liveRegistry } from './platforms.ts';
 
 const ROLES: Role[] = ['lgsp', 'analyst', 'ops'];
 
@@ -27,10 +27,12 @@ export async function createKey(target: Target, opts: CreateKeyOptions, io: Io):
   if (role === 'lgsp' && !opts.platform) throw new UserError('an lgsp key needs --platform ID (e.g. --platform LGSP-79).');
   if (role !== 'lgsp' && opts.platform) throw new UserError(`--platform is only for lgsp keys; a ${role} key is not bound to a platform.`);
   if (opts.platform) {
-    if (!defaultRegistry.knowsPlatform(opts.platform))
-      throw new UserError(`platform "${opts.platform}" is not in the registry (seeds/platforms.json).`);
+    // The registry of the target stack: the seed and the operators' changes (ngsp platforms add).
+    const registry = await liveRegistry(target);
+    if (!registry.knowsPlatform(opts.platform))
+      throw new UserError(`platform "${opts.platform}" is not in the registry (ngsp platforms list).`);
     const today = dayOf(Date.now());
-    if (!defaultRegistry.isPlatformValid(opts.platform, today))
+    if (!registry.isPlatformValid(opts.platform, today))
       io.note(`note: ${opts.platform} is not in force today (${today}); it can still report past exchanges.`);
   }
   const created = await store(target).create(role, opts.platform);

@@ -4,11 +4,11 @@
  * the ingest function reads (CONTRACT.md rule 7). A message whose SenderId is not registered is
  * rejected into `rejected/platform=unknown/`; an LGSP's sender may report only as its platform.
  */
-import { defaultRegistry } from '#shared/registry.ts';
 import { SENDER_ID, SenderStore, type SenderRecord } from '#shared/store/senders.ts';
 import { UserError } from '../errors.ts';
 import { printRecords, type Io } from '../io.ts';
 import { tableOf, type Target } from '../target.ts';
+import { liveRegistry } from './platforms.ts';
 
 function store(target: Target): SenderStore {
   return new SenderStore(target.clients.ddb, tableOf(target, 'keys'));
@@ -30,8 +30,8 @@ export async function addSender(target: Target, opts: AddSenderOptions, io: Io):
   if (!SENDER_ID.test(senderId)) throw new UserError(`--sender-id must be ${HOW}; got "${opts.senderId}".`);
   if (Boolean(opts.ops) === Boolean(opts.platform))
     throw new UserError("give either --platform ID (an LGSP's sender) or --ops (an operator's relay), not both or neither.");
-  if (opts.platform && !defaultRegistry.knowsPlatform(opts.platform))
-    throw new UserError(`platform "${opts.platform}" is not in the registry (seeds/platforms.json).`);
+  if (opts.platform && !(await liveRegistry(target)).knowsPlatform(opts.platform))
+    throw new UserError(`platform "${opts.platform}" is not in the registry (ngsp platforms list).`);
   const record = await store(target).put({
     senderId,
     role: opts.ops ? 'ops' : 'lgsp',

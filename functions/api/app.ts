@@ -37,6 +37,8 @@ import {
   type Query,
 } from '#shared/api/params.ts';
 import { IngestQueue } from '#shared/store/queue.ts';
+import { PlatformStore } from '#shared/store/platforms.ts';
+import { LivePlatforms } from '#shared/platforms.ts';
 import { RejectionReader } from '#shared/api/rejections.ts';
 import { ReportReader } from '#shared/api/reports.ts';
 import { methodsByPath, ROUTES, type OperationId } from '#shared/api/routes.ts';
@@ -78,7 +80,14 @@ export function defaultDeps(config: ApiConfig): ApiDeps {
     rejections: new RejectionReader(bucket),
     reports: new ReportReader(bucket),
     alerts: new AlertReader(new AlertItems(ddb, config.STATS_TABLE_NAME)),
-    events: { queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL), bucket, stats, bodyLimitBytes: config.BODY_LIMIT_BYTES },
+    events: {
+      queue: new IngestQueue(sqs, config.INGEST_QUEUE_URL),
+      bucket,
+      stats,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      // Issue 16: validation uses the platforms registry of the running stack (cached).
+      platforms: new LivePlatforms(new PlatformStore(ddb, config.KEYS_TABLE_NAME), { cacheMs: config.PLATFORMS_CACHE_SECONDS * 1000 }),
+    },
   };
 }
 

@@ -13,6 +13,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       /** Requests per principal (an LGSP: per platform) and window; more → 429. */
       THROTTLE_LIMIT: { type: 'int', min: 1 },
       THROTTLE_WINDOW_SECONDS: { type: 'int', min: 1 },
+      /** Issue 16: how long the platforms registry (keys table) is reused; a platforms add|retire applies within this. */
+      PLATFORMS_CACHE_SECONDS: { type: 'int', min: 0 },
     },
     env,
   );

@@ -14,6 +14,8 @@ import { makeLogger, makeMetrics, METRICS } from '#shared/observability.ts';
 import { makeStores } from '#shared/store/stores.ts';
 import { storeNames, storeNumbers } from '#shared/config.ts';
 import { SenderStore } from '#shared/store/senders.ts';
+import { PlatformStore } from '#shared/store/platforms.ts';
+import { LivePlatforms } from '#shared/platforms.ts';
 import { SenderDirectory } from '#shared/sender.ts';
 import type { IngestConfig } from './config.ts';
 
@@ -25,6 +27,10 @@ const M = METRICS.ingest;
 export function defaultDeps(config: IngestConfig): IngestDeps {
   const { ddb, s3 } = clients();
   const { events, stats, bucket } = makeStores(ddb, s3, storeNames(config), storeNumbers(config));
+  // Issue 16: the platforms registry of the running stack (seed + ngsp platforms add|retire), cached.
+  const platforms = new LivePlatforms(new PlatformStore(ddb, config.KEYS_TABLE_NAME), {
+    cacheMs: config.PLATFORMS_CACHE_SECONDS * 1000,
+  });
   return {
     events,
     stats,
@@ -35,7 +41,9 @@ export function defaultDeps(config: IngestConfig): IngestDeps {
     senders: new SenderDirectory(new SenderStore(ddb, config.KEYS_TABLE_NAME), {
       relayIds: config.RELAY_SENDER_IDS.split(',').map((s) => s.trim()),
       cacheMs: config.SENDER_CACHE_SECONDS * 1000,
+      platforms,
     }),
+    platforms,
     log: { warn: (msg, extra) => logger.warn(msg, { ...extra }), error: (msg, extra) => logger.error(msg, { ...extra }) },
   };
 }

@@ -13,6 +13,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       RELAY_SENDER_IDS: { type: 'string', default: '' },
       /** How long a sender lookup is reused; a removed sender is refused within this. */
       SENDER_CACHE_SECONDS: { type: 'int', min: 0 },
+      /** Issue 16: how long the platforms registry (keys table) is reused; a platforms add|retire applies within this. */
+      PLATFORMS_CACHE_SECONDS: { type: 'int', min: 0 },
     },
     env,
   );

@@ -9,6 +9,7 @@ import type { Principal } from '#shared/auth/keys.ts';
 import { parseBody } from '#shared/contract/validate.ts';
 import { ValidationError, type FieldError } from '#shared/errors.ts';
 import { keepRejected, rejectedLines, type IncomingMessage } from '#shared/ingest.ts';
+import type { LivePlatforms } from '#shared/platforms.ts';
 import { attributeLines, isForeign, judgeBySender, type Sender } from '#shared/sender.ts';
 import type { RollupBucket } from '#shared/store/bucket.ts';
 import type { StatsStore } from '#shared/store/stats.ts';
@@ -20,6 +21,8 @@ export interface PostEventsDeps {
   stats: StatsStore;
   /** Largest accepted body (the wiring table's BODY_LIMIT_BYTES: 1 MiB, 500 events of ~2 KiB each); larger → 413. */
   bodyLimitBytes: number;
+  /** Issue 16: the platforms registry of the running stack (cached); absent: the seed alone. */
+  platforms?: Pick<LivePlatforms, 'registry'>;
   now?: () => number;
 }
 
@@ -41,7 +44,8 @@ export async function postEvents(
 ): Promise<PostEventsResult> {
   if (Buffer.byteLength(body, 'utf8') > deps.bodyLimitBytes) throw new PayloadTooLargeError(deps.bodyLimitBytes);
   const now = (deps.now ?? Date.now)();
-  const parsed = parseBody(body, now);
+  const registry = deps.platforms ? await deps.platforms.registry() : undefined;
+  const parsed = parseBody(body, now, registry);
   if (parsed.bodyErrors.length) {
     const { bodyErrors } = parsed;
     const first = bodyErrors[0]!;
@@ -58,13 +62,13 @@ export async function postEvents(
   const foreign = items.find(isForeign);
   if (foreign) {
     // Contract: 403 and nothing accepted; rule 7: the refused reports are kept in the sender's rejections.
-    await keepRejected(lines, msg, deps);
+    await keepRejected(lines, msg, deps, registry);
     const reported = (foreign.raw as { reporter?: { platformId?: unknown } }).reporter?.platformId;
     throw new ForbiddenError(
       `events[${foreign.index}].reporter.platformId "${String(reported).slice(0, 64)}" is not the platform of this key (${principal.platformId}); nothing was accepted`,
     );
   }
-  if (lines.length) await keepRejected(lines, msg, deps);
+  if (lines.length) await keepRejected(lines, msg, deps, registry);
   const valid = items.filter((it) => it.ok);
   if (valid.length) await deps.queue.send(valid.map((it) => it.raw));
   return {

@@ -6,6 +6,7 @@
  */
 import type { DaySummary } from '#shared/rollup.ts';
 import { defaultRegistry, type Registry } from '#shared/registry.ts';
+import { serviceNameOf, type ServiceName } from '#shared/services.ts';
 import { FAILURE_COLUMNS, PeriodStats, type GroupFilter, type PeriodPayload, type Row } from '#shared/stats/period.ts';
 import { SystemsStats, type SystemsPayload, type SystemsRow } from '#shared/stats/systems.ts';
 import type { PeriodTotals, StatsStore, StoredPeriod } from '#shared/store/stats.ts';
@@ -53,6 +54,8 @@ export type SummaryResponse = { from: string; to: string } & Pick<
 
 export interface ServiceFigures {
   serviceCode: string;
+  /** Issue 16: the service's name from seeds/services.json (absent for a code it does not name). */
+  serviceName?: ServiceName;
   transactions: number;
   succeeded: number;
   failed: number;
@@ -392,7 +395,14 @@ export class MetricsReader {
     const pairs = new Map<string, ProvincePairFigures>();
     const name = (code: string): string | null => (code ? this.provinceName(code, q.to) : null);
     for (const row of all.rows('', 'day')) {
-      const s = services.get(row.serviceCode) ?? { serviceCode: row.serviceCode, transactions: 0, succeeded: 0, failed: 0 };
+      const serviceName = serviceNameOf(row.serviceCode);
+      const s = services.get(row.serviceCode) ?? {
+        serviceCode: row.serviceCode,
+        ...(serviceName ? { serviceName } : {}),
+        transactions: 0,
+        succeeded: 0,
+        failed: 0,
+      };
       s.transactions += row.transactions;
       s.succeeded += row.succeeded;
       s.failed += row.failed;

@@ -513,6 +513,13 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
                 additionalProperties: false,
                 properties: {
                   serviceCode: { type: 'string' },
+                  serviceName: {
+                    type: 'object',
+                    description: 'The service name from seeds/services.json, in Vietnamese and English; absent when the code has none',
+                    required: ['vi', 'en'],
+                    additionalProperties: false,
+                    properties: { vi: { type: 'string' }, en: { type: 'string' } },
+                  },
                   transactions: { type: 'integer' },
                   succeeded: { type: 'integer' },
                   failed: { type: 'integer' },

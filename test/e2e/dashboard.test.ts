@@ -81,6 +81,8 @@ describe('dashboard in a browser', () => {
       transactions: 150,
       prefix: 'demo',
       invalidShare: 0,
+      // Codes of seeds/services.json: the demo day's service rows show names (issue 16 part 5).
+      services: ['dancu.congdan.xacthuc', 'hotich.tracuu', 'dvc.hoso.dongbo'],
     });
     demoTxs = oracleTransactions(demo.valid);
     const [stack, b] = await Promise.all([
@@ -235,6 +237,19 @@ describe('dashboard in a browser', () => {
     expect(pairs.join('|')).not.toContain('not reported');
     // The year card: an average per day, not per minute.
     expect(await page.textContent('#year [data-figure=avg] dt')).toBe('TB mỗi ngày');
+    // Issue 16 part 5: service names (code on hover and below), and the province-to-province map
+    // whose cells add up to the day's transactions.
+    expect(await page.textContent('#services tbody tr[data-service="dancu.congdan.xacthuc"] .service-name')).toBe(
+      'Xác thực thông tin công dân',
+    );
+    expect(await page.getAttribute('#services tbody tr[data-service="dancu.congdan.xacthuc"] td', 'title')).toBe('dancu.congdan.xacthuc');
+    expect(await page.textContent('#pairs h2')).toContain('Bản đồ trao đổi giữa các tỉnh');
+    const cells = await page.$$eval('#pairs td[data-transactions]', (tds) =>
+      tds.map((td) => Number((td as HTMLElement).dataset.transactions)),
+    );
+    expect(cells.reduce((a, b) => a + b, 0)).toBe(expected.transactions);
+    expect(cells.filter((n) => n > 0).length).toBeGreaterThan(3);
+    expect(await page.textContent('#pairs thead')).toContain('Trung ương');
 
     // English, drawn from the same data.
     await page.click('#lang');
@@ -246,6 +261,9 @@ describe('dashboard in a browser', () => {
     );
     expect(await page.textContent('#chart-minutes h2')).toBe('18/11/2020 — transactions per minute');
     expect(await page.textContent('#lang')).toBe('Tiếng Việt');
+    expect(await page.textContent('#pairs h2')).toContain('Province-to-province map');
+    expect(await page.textContent('#pairs thead')).toContain('Central');
+    expect(await page.textContent('#services tbody tr[data-service="dancu.congdan.xacthuc"] .service-name')).toBe('Citizen identity check');
     await page.screenshot({ path: `${ARTIFACTS}dashboard-en.png`, fullPage: true });
 
     // Remembered on the next visit; ?lang= overrides.
@@ -262,6 +280,10 @@ describe('dashboard in a browser', () => {
     await page.reload();
     await page.waitForSelector('body[data-state=ready]', { timeout: 60_000 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // The map scrolls inside its own box, not the page.
+    const box = await page.$eval('#pairs .pairs-box', (el) => ({ client: el.clientWidth, scroll: el.scrollWidth }));
+    expect(box.client).toBeLessThanOrEqual(390);
+    expect(box.scroll).toBeGreaterThan(box.client);
     await page.screenshot({ path: `${ARTIFACTS}dashboard-phone.png`, fullPage: true });
     await page.setViewportSize({ width: 1400, height: 1000 });
     expect(pageErrors).toEqual([]);

@@ -32,6 +32,8 @@ export interface StreamOptions {
   /** Platforms valid on the stream's dates (63-code era unless told). */
   platforms?: string[];
   provinces?: string[];
+  /** Service codes to pick from (default: five short codes, not in seeds/services.json). */
+  services?: string[];
   prefix?: string;
 }
 
@@ -51,7 +53,7 @@ export function generateStream(o: StreamOptions): Stream {
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
   const platforms = o.platforms ?? ['LGSP-01', 'LGSP-48', 'LGSP-77', 'LGSP-79', 'LGSP-BYT', 'LGSP-BTP', 'NGSP'];
   const provinces = o.provinces ?? ['01', '48', '77', '79', '92'];
-  const services = ['hotich.khaisinh', 'dkkd.tracuu', 'bhxh.thamgia', 'dancu.xacthuc', 'yte.khambenh'];
+  const services = o.services ?? ['hotich.khaisinh', 'dkkd.tracuu', 'bhxh.thamgia', 'dancu.xacthuc', 'yte.khambenh'];
   const systems = ['SOTP/MOTCUA', 'BTP/HOTICH', 'BHXH/CSDL', 'BCA/DANCU', 'BYT/KCB', 'SOKHDT/DKKD', 'UBND/DVC'];
   const prefix = o.prefix ?? `s${o.seed}`;
   const out: Stream = { valid: [], duplicates: [], conflicts: [], invalid: [] };

@@ -77,7 +77,7 @@ const under =
 
 const STORE_SDKS = ['@aws-sdk/client-dynamodb', '@aws-sdk/client-s3', '@aws-sdk/util-dynamodb', '@aws-sdk/lib-dynamodb'];
 /** Table keys (`H#<hash>`, `MIN#<day>`, ...) and S3 keys (`rollups/...`), as they start in a literal. */
-const KEY_LITERAL = /^(?:(?:H|K|S|RL|MIN|DAY|D|T|E|X|WM|DIRTY)#|(?:rollups|archive|rejected)\/)/;
+const KEY_LITERAL = /^(?:(?:H|K|S|P|RL|MIN|DAY|D|T|E|X|WM|DIRTY)#|(?:rollups|archive|rejected)\/)/;
 
 describe('layers point down', () => {
   it('reads the imports of every source file', () => {
