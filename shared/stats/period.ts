@@ -137,11 +137,12 @@ export class PeriodStats {
   readonly systems = new Set<string>();
   readonly platforms = new Set<string>();
 
-  private group(k: [string, string, string, string]): GroupStats {
-    const id = k.join('\u0000');
+  /** The group of key `k` (copied when the group is new: `k` may belong to a payload). */
+  private group(k: readonly [string, string, string, string]): GroupStats {
+    const id = `${k[0]}\u0000${k[1]}\u0000${k[2]}\u0000${k[3]}`;
     let g = this.groups.get(id);
     if (!g) {
-      g = new GroupStats(k);
+      g = new GroupStats([k[0], k[1], k[2], k[3]]);
       this.groups.set(id, g);
     }
     return g;
@@ -168,16 +169,18 @@ export class PeriodStats {
   merge(payload: PeriodPayload, filter: GroupFilter = {}): void {
     for (const d of payload.groups) {
       if (!groupMatches(d.k, filter)) continue;
-      const g = this.group([...d.k]);
+      const g = this.group(d.k);
       g.n += d.n;
       g.ok += d.ok;
       g.pair += d.pair;
       g.qb += d.qb;
       g.sb += d.sb;
       // A payload rolled before 1.1 has no causes: its failures count as unspecified until re-rolled.
-      if (d.f) for (const [i, n] of d.f.entries()) g.failures[i]! += n;
+      const f = d.f;
+      if (f) for (let i = 0; i < f.length; i++) g.failures[i]! += f[i]!;
       else g.failures[FAILURE_COLUMNS.length - 1]! += d.n - d.ok;
-      g.sketch.merge(DurationSketch.fromData(d.s));
+      // The stored bins go straight into the group's sketch (no sketch object per group and minute).
+      g.sketch.mergeData(d.s);
     }
     for (const s of payload.systems) this.systems.add(s);
     for (const p of payload.platforms) this.platforms.add(p);

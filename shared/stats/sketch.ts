@@ -30,6 +30,26 @@ export class DurationSketch {
     if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
   }
 
+  /**
+   * Merges a stored sketch without building a sketch object for it: its bins are added straight
+   * into this sketch's store. Same bins, counts and max as `merge(DurationSketch.fromData(data))`
+   * (a day roll merges ~1,440 × 10,000 group sketches: building each one cost most of its time).
+   */
+  mergeData(data: SketchData): void {
+    const b = data.b;
+    const count = data.z + sumCounts(b);
+    if (count === 0) return;
+    const inner = this.sketch;
+    const store = inner.store;
+    for (let i = 0; i + 1 < b.length; i += 2) store.add(b[i]!, b[i + 1]!);
+    const min = data.z > 0 ? 0 : inner.mapping.value(b[0]!);
+    inner.zeroCount += data.z;
+    inner.count += count;
+    if (min < inner.min) inner.min = min;
+    if (data.x > inner.max) inner.max = data.x;
+    if (data.x > this.maxValue) this.maxValue = data.x;
+  }
+
   get count(): number {
     return this.sketch.count;
   }
