@@ -235,6 +235,11 @@ describe('dashboard in a browser', () => {
     expect(pairs.join('|')).not.toContain('not reported');
     // The year card: an average per day, not per minute.
     expect(await page.textContent('#year [data-figure=avg] dt')).toBe('TB mỗi ngày');
+    // The systems panel (1.1): the day's organisations, systems and failures by cause.
+    expect(Number(await page.getAttribute('#systems-panel', 'data-transactions'))).toBe(expected.transactions);
+    expect(await page.$$eval('#top-systems tbody tr[data-transactions]', (rows) => rows.length)).toBeGreaterThan(0);
+    expect(await page.textContent('#top-orgs h2')).toContain('Cơ quan trao đổi nhiều nhất');
+    expect(await page.textContent('#failure-causes thead')).toContain('Nguyên nhân');
 
     // English, drawn from the same data.
     await page.click('#lang');
@@ -246,6 +251,8 @@ describe('dashboard in a browser', () => {
     );
     expect(await page.textContent('#chart-minutes h2')).toBe('18/11/2020 — transactions per minute');
     expect(await page.textContent('#lang')).toBe('Tiếng Việt');
+    expect(await page.textContent('#top-orgs h2')).toContain('Top organisations');
+    expect(await page.textContent('#failure-causes thead')).toContain('Cause');
     await page.screenshot({ path: `${ARTIFACTS}dashboard-en.png`, fullPage: true });
 
     // Remembered on the next visit; ?lang= overrides.
