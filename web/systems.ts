@@ -6,6 +6,7 @@
  */
 import type { FailureCauses, SystemsBreakdownResponse } from '../shared/api/metrics.ts';
 import type { I18n, MessageKey } from './i18n.ts';
+import './systems.css';
 
 /** Rows shown per table. */
 const TOP = 10;
