@@ -11,6 +11,7 @@ import { I18n } from './i18n.ts';
 import { renderPairs } from './pairs.ts';
 import { serviceCell } from './service-name.ts';
 import { durationCap } from './scale.ts';
+import { loadSystems, renderSystems, type SystemsData } from './systems.ts';
 
 const KEY_ITEM = 'ngsp.apiKey';
 const ZONE = 'Asia/Ho_Chi_Minh';
@@ -65,6 +66,8 @@ interface Data {
   today: SummaryResponse;
   year: SummaryResponse;
   breakdown: BreakdownResponse;
+  /** The systems panel's data; undefined when it could not be read (the rest of the page still shows). */
+  systems?: SystemsData;
   view: View;
 }
 
@@ -125,7 +128,7 @@ async function load(key: string, now: number, view: View): Promise<Data> {
     minutesRange = [ictMidnight(view.to), ictMidnight(addDays(view.to, 1))];
     daysRange = view.from === view.to ? [addDays(view.to, -89), view.to] : [view.from, view.to];
   }
-  const [minutes, days, headline, year, breakdown] = await Promise.all([
+  const [minutes, days, headline, year, breakdown, systems] = await Promise.all([
     api<SeriesResponse>(key, 'v1/metrics/minutes', {
       from: new Date(minutesRange[0]).toISOString(),
       to: new Date(minutesRange[1]).toISOString(),
@@ -134,8 +137,9 @@ async function load(key: string, now: number, view: View): Promise<Data> {
     api<SummaryResponse>(key, 'v1/metrics/summary', { from: view.from, to: view.to }),
     api<SummaryResponse>(key, 'v1/metrics/summary', { year: view.to.slice(0, 4) }),
     api<BreakdownResponse>(key, 'v1/metrics/breakdown', { from: daysRange[0], to: daysRange[1] }),
+    loadSystems((path, params) => api(key, path, params), daysRange[0], daysRange[1]).catch(() => undefined),
   ]);
-  return { minutes, days, today: headline, year, breakdown, view };
+  return { minutes, days, today: headline, year, breakdown, systems, view };
 }
 
 /** Opened without a date and nothing happened today yet: the latest day with data, said so. */
@@ -379,6 +383,7 @@ function render(d: Data): void {
     4,
   );
   renderPairs($('#pairs'), d.breakdown.provincePairs, i18n, $('#services h2 small').textContent ?? '');
+  renderSystems(d.systems, i18n);
 }
 
 let timer: number | undefined;

@@ -250,6 +250,11 @@ describe('dashboard in a browser', () => {
     expect(cells.reduce((a, b) => a + b, 0)).toBe(expected.transactions);
     expect(cells.filter((n) => n > 0).length).toBeGreaterThan(3);
     expect(await page.textContent('#pairs thead')).toContain('Trung ương');
+    // The systems panel (1.1): the day's organisations, systems and failures by cause.
+    expect(Number(await page.getAttribute('#systems-panel', 'data-transactions'))).toBe(expected.transactions);
+    expect(await page.$$eval('#top-systems tbody tr[data-transactions]', (rows) => rows.length)).toBeGreaterThan(0);
+    expect(await page.textContent('#top-orgs h2')).toContain('Cơ quan trao đổi nhiều nhất');
+    expect(await page.textContent('#failure-causes thead')).toContain('Nguyên nhân');
 
     // English, drawn from the same data.
     await page.click('#lang');
@@ -264,6 +269,8 @@ describe('dashboard in a browser', () => {
     expect(await page.textContent('#pairs h2')).toContain('Province-to-province map');
     expect(await page.textContent('#pairs thead')).toContain('Central');
     expect(await page.textContent('#services tbody tr[data-service="dancu.congdan.xacthuc"] .service-name')).toBe('Citizen identity check');
+    expect(await page.textContent('#top-orgs h2')).toContain('Top organisations');
+    expect(await page.textContent('#failure-causes thead')).toContain('Cause');
     await page.screenshot({ path: `${ARTIFACTS}dashboard-en.png`, fullPage: true });
 
     // Remembered on the next visit; ?lang= overrides.

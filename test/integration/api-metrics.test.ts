@@ -6,14 +6,15 @@
  * distinct counts with the oracle's (computed from the raw stream).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Row } from '#shared/stats/period.ts';
+import { FAILURE_COLUMNS, type Row } from '#shared/stats/period.ts';
+import type { SystemsRow } from '#shared/stats/systems.ts';
 import { rollRange } from '#shared/rollup.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { dayOf, minuteKeyOf, minuteKeysBetween } from '#shared/time.ts';
-import { parseJsonLines } from '../helpers/compare.ts';
+import { expectSystemsRowsMatch, parseJsonLines } from '../helpers/compare.ts';
 import { toBodies } from '../helpers/messages.ts';
 import { sendBodies, waitForEmptyQueue } from '../helpers/stack.ts';
-import { exactQuantile, generateStream, oracleSummary, oracleTransactions, type OracleTx } from '../helpers/stream.ts';
+import { exactQuantile, generateStream, oracleSummary, oracleSystemsRows, oracleTransactions, type OracleTx } from '../helpers/stream.ts';
 import { call, startApiStack, type ApiStack } from './api-fixtures.ts';
 
 interface Point {
@@ -69,7 +70,7 @@ describe('metrics API against the S3 rollups', () => {
   let txs: Map<string, OracleTx>;
 
   beforeAll(async () => {
-    t = await startApiStack([]);
+    t = await startApiStack(['LGSP-79']);
     const s = generateStream({ seed: 42, startMs: START, spanMs: SPAN, transactions: 700, duplicateShare: 0.1, invalidShare: 0.03 });
     txs = oracleTransactions(s.valid);
     const all = [...s.valid, ...s.duplicates, ...s.conflicts, ...s.invalid.map((i) => i.event)];
@@ -217,5 +218,80 @@ describe('metrics API against the S3 rollups', () => {
     expect(r.json.provincePairs.find((p: { consumerProvince: string }) => p.consumerProvince === '79')?.consumerProvinceName).toMatch(
       /Hồ Chí Minh/,
     );
+  });
+  // 1.1: the systems rollup through the API equals systems.jsonl (itself checked against the oracle here), for every caller.
+  const systemsOf = async (day: string): Promise<SystemsRow[]> => parseJsonLines<SystemsRow>(await t.bucket.get(keys.systemsJsonl(day)));
+  const strip = ({ periodStart: _p, granularity: _g, ...r }: SystemsRow) => r;
+
+  it('given a day, when GET /v1/metrics/breakdown?by=system, then the rows are systems.jsonl (equal to the oracle), largest first, with the failures by cause', async () => {
+    const day = '2021-03-10';
+    const file = await systemsOf(day);
+    expectSystemsRowsMatch(file, [...(oracleSystemsRows(txs).get(day)?.values() ?? [])], day);
+    const r = await call(t.url, 'GET', '/v1/metrics/breakdown', {
+      key: t.keys.analyst,
+      query: { from: day, to: day, by: 'system', limit: '1000' },
+    });
+    expect(r.status).toBe(200);
+    const rows: ReturnType<typeof strip>[] = r.json.rows;
+    expect(r.json.totalRows).toBe(file.length);
+    expect([...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+      file.map(strip).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    );
+    expect(rows.map((x) => x.transactions)).toEqual(rows.map((x) => x.transactions).sort((a, b) => b - a));
+    expect(r.json.transactions).toBe(file.reduce((n, x) => n + x.transactions, 0));
+    expect(r.json.failures).toEqual(Object.fromEntries(FAILURE_COLUMNS.map((c) => [c, file.reduce((n, x) => n + x[c], 0)])));
+    const top = await call(t.url, 'GET', '/v1/metrics/breakdown', {
+      key: t.keys.analyst,
+      query: { from: day, to: day, by: 'system', limit: '3' },
+    });
+    expect(top.json.rows).toEqual(rows.slice(0, 3));
+  });
+
+  it('given two days, when GET ?by=org, then each organisation pair sums the systems rows of both days; the default breakdown sums the failures of the daily rows', async () => {
+    const days = ['2021-03-10', '2021-03-11'];
+    const file = (await Promise.all(days.map(systemsOf))).flat();
+    const expected = new Map<string, number[]>();
+    for (const x of file) {
+      const k = `${x.consumerOrg}>${x.providerOrg}`;
+      const v = expected.get(k) ?? [0, 0, 0, ...FAILURE_COLUMNS.map(() => 0)];
+      expected.set(k, [
+        v[0]! + x.transactions,
+        v[1]! + x.failed,
+        v[2]! + x.pairedTransactions,
+        ...FAILURE_COLUMNS.map((c, i) => v[3 + i]! + x[c]),
+      ]);
+    }
+    const r = await call(t.url, 'GET', '/v1/metrics/breakdown', {
+      key: t.keys.ops,
+      query: { from: days[0]!, to: days[1]!, by: 'org', limit: '1000' },
+    });
+    expect(r.status).toBe(200);
+    expect(
+      new Map(
+        r.json.rows.map((x: SystemsRow) => [
+          `${x.consumerOrg}>${x.providerOrg}`,
+          [x.transactions, x.failed, x.pairedTransactions, ...FAILURE_COLUMNS.map((c) => x[c])],
+        ]),
+      ),
+    ).toEqual(expected);
+    expect(Object.keys(r.json.rows[0]).sort()).not.toContain('consumerSystem');
+    const dayRows = (await Promise.all(days.map(async (d) => parseJsonLines<Row>(await t.bucket.get(keys.dailyJsonl(d)))))).flat();
+    const plain = await call(t.url, 'GET', '/v1/metrics/breakdown', { key: t.keys.analyst, query: { from: days[0]!, to: days[1]! } });
+    expect(plain.json.failures).toEqual(Object.fromEntries(FAILURE_COLUMNS.map((c) => [c, dayRows.reduce((n, x) => n + (x[c] ?? 0), 0)])));
+    expect(r.json.failures).toEqual(plain.json.failures);
+  });
+
+  it('given an LGSP key, when GET ?by=system, then it gets exactly the rows its platform reported, whole; without by, 403', async () => {
+    const day = '2021-03-11';
+    const mine = (await systemsOf(day)).filter((x) => x.reportingPlatforms.includes('LGSP-79'));
+    expect(mine.length).toBeGreaterThan(0);
+    const key = t.keys.lgsp['LGSP-79'];
+    const r = await call(t.url, 'GET', '/v1/metrics/breakdown', { key, query: { from: day, to: day, by: 'system', limit: '1000' } });
+    expect(r.status).toBe(200);
+    expect(r.json.platformId).toBe('LGSP-79');
+    expect(new Set(r.json.rows.map((x: SystemsRow) => JSON.stringify(x)))).toEqual(new Set(mine.map((x) => JSON.stringify(strip(x)))));
+    expect((await call(t.url, 'GET', '/v1/metrics/breakdown', { key, query: { from: day, to: day } })).status).toBe(403);
+    const bad = await call(t.url, 'GET', '/v1/metrics/breakdown', { key, query: { from: day, to: day, by: 'system', province: '79' } });
+    expect([bad.status, bad.json.error.message]).toEqual([400, expect.stringContaining('province')]);
   });
 });

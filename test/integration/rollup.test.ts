@@ -1,16 +1,26 @@
 /**
  * Rollups end to end: a 3-day stream crossing ICT and UTC midnights, sent through SQS, rolled,
  * and compared with a brute-force oracle; late CONSUMER reports after the roll are picked up by
- * the scheduled rollup alone; re-rolling is byte-identical; CSV equals JSON lines.
+ * the scheduled rollup alone; re-rolling is byte-identical; CSV equals JSON lines. The systems
+ * rows (1.1) are checked against the oracle at every step, in JSON lines and CSV.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { rollRange } from '#shared/rollup.ts';
 import { keys } from '#shared/store/bucket.ts';
 import type { Row } from '#shared/stats/period.ts';
-import { generateStream, oracleRows, oracleSummary, oracleTransactions, dayOfMs, type Stream } from '../helpers/stream.ts';
+import { SYSTEMS_KEY_COLUMNS, type SystemsRow } from '#shared/stats/systems.ts';
+import {
+  generateStream,
+  oracleRows,
+  oracleSummary,
+  oracleSystemsRows,
+  oracleTransactions,
+  dayOfMs,
+  type Stream,
+} from '../helpers/stream.ts';
 import { toBodies } from '../helpers/messages.ts';
-import { expectRowsMatch, parseJsonLines } from '../helpers/compare.ts';
+import { expectRowsMatch, expectSystemsRowsMatch, parseJsonLines } from '../helpers/compare.ts';
 import { sendBodies, startTestStack, waitForEmptyQueue, type TestStack } from '../helpers/stack.ts';
 
 // Three days, 2024-12-30 .. 2025-01-01 ICT, in windows around both ICT midnights (17:00 UTC) and
@@ -88,6 +98,7 @@ describe('rollups equal the oracle', () => {
     const txs = oracleTransactions(valid);
     const minutes = oracleRows(txs, 'minute');
     const days = oracleRows(txs, 'day');
+    const systemsOracle = oracleSystemsRows(txs);
     for (const day of DAYS) {
       const files = await minuteRowsOf(day);
       for (const minute of minutes.keys()) if (minute.startsWith(day)) expect(files.has(minute), `minute file ${minute}`).toBe(true);
@@ -124,6 +135,21 @@ describe('rollups equal the oracle', () => {
       expect(summary.conflicts).toBe(conflicts.filter((c) => dayOfMs(Date.parse(c.requestAt)) === day).length);
       expect(summary.rejected).toBe(0); // rejections count on the day they were received (today)
       expect(typeof summary.generatedAt).toBe('string');
+      // 1.1: the systems rows, merged from the minutes' systems items, equal the oracle; CSV holds the same rows.
+      const systemsRows = parseJsonLines<SystemsRow>(await t.bucket.get(keys.systemsJsonl(day)));
+      expectSystemsRowsMatch(systemsRows, [...(systemsOracle.get(day)?.values() ?? [])], `${day} systems`);
+      const systemsCsv = parse((await t.bucket.get(keys.systemsCsv(day)))!, {
+        columns: true,
+        cast: (v, ctx) =>
+          ctx.header || ['periodStart', 'granularity', ...SYSTEMS_KEY_COLUMNS].includes(String(ctx.column))
+            ? v
+            : ctx.column === 'reportingPlatforms'
+              ? v.split(' ')
+              : v === ''
+                ? null
+                : Number(v),
+      }) as Record<string, unknown>[];
+      expect(systemsCsv, `${day} systems.csv`).toEqual(systemsRows);
     }
   }
 

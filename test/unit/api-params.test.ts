@@ -1,6 +1,13 @@
 /** Query parameters of the API (shared/api/params.ts): every 400 names the bad parameter. */
 import { describe, expect, it } from 'vitest';
-import { parseDaysQuery, parseMinutesQuery, parseRejectionsQuery, parseSummaryQuery, type Query } from '#shared/api/params.ts';
+import {
+  parseBreakdownQuery,
+  parseDaysQuery,
+  parseMinutesQuery,
+  parseRejectionsQuery,
+  parseSummaryQuery,
+  type Query,
+} from '#shared/api/params.ts';
 import { ValidationError } from '#shared/errors.ts';
 
 const q = (o: Record<string, string | string[]>): Query =>
@@ -48,5 +55,22 @@ describe('API parameters', () => {
     });
     expect(badPath(() => parseRejectionsQuery(q({ date: '2021-06-01', platformId: '../x' })))).toBe('platformId');
     expect(badPath(() => parseRejectionsQuery(q({ date: '2021-06-01', limit: '0' })))).toBe('limit');
+  });
+  it('given a breakdown by system or org (1.1), then its limit (default 100); a bad by or limit, limit without by, province with by, or over 31 days is 400 naming it', () => {
+    const days = { from: '2021-06-01', to: '2021-06-30' };
+    expect(parseBreakdownQuery(q(days))).toMatchObject({ ...days, limit: 100 });
+    expect(parseBreakdownQuery(q(days)).by).toBeUndefined();
+    expect(parseBreakdownQuery(q({ ...days, by: 'org', limit: '7', route: 'NGSP' }))).toMatchObject({
+      by: 'org',
+      limit: 7,
+      filter: { route: 'NGSP' },
+    });
+    expect(badPath(() => parseBreakdownQuery(q({ ...days, by: 'province' })))).toBe('by');
+    expect(badPath(() => parseBreakdownQuery(q({ ...days, by: 'system', limit: '1001' })))).toBe('limit');
+    expect(badPath(() => parseBreakdownQuery(q({ ...days, by: 'system', limit: '2.5' })))).toBe('limit');
+    expect(badPath(() => parseBreakdownQuery(q({ ...days, limit: '5' })))).toBe('limit');
+    expect(badPath(() => parseBreakdownQuery(q({ ...days, by: 'system', province: '79' })))).toBe('province');
+    expect(badPath(() => parseBreakdownQuery(q({ from: '2021-06-01', to: '2021-07-02', by: 'system' })))).toBe('to');
+    expect(parseBreakdownQuery(q({ from: '2021-06-01', to: '2021-07-01', by: 'system' })).by).toBe('system');
   });
 });
