@@ -81,6 +81,7 @@ window.pdfjsLib = pdfjs;
 
   it('the HTML shows the figures of the daily rows in Vietnamese, fetches nothing else, and fits a phone', async () => {
     await page.goto(`${ORIGIN}/report.html`);
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text (cells split by tabs, blocks by line breaks) is what a reader sees
     const text = await page.locator('main').innerText();
     const sum = (f: (r: Row) => number): number => rows.reduce((n, r) => n + f(r), 0);
     const transactions = sum((r) => r.transactions);
@@ -95,7 +96,7 @@ window.pdfjsLib = pdfjs;
       ['Giao dịch có báo cáo hai phía', sum((r) => r.pairedTransactions)],
     ] as const) {
       const card = page.locator('.card', { hasText: new RegExp(`^\\S+\\s*${label}$`) });
-      await expect(card.locator('b').innerText()).resolves.toBe(vi(value));
+      await expect(card.locator('b').textContent()).resolves.toBe(vi(value));
     }
     expect(text).toMatch(/\+300,0 %\s*So với tháng trước \(Tháng trước: 300\)/);
     expect(text).toContain(`Quá thời gian chờ (TIMEOUT)\t${vi(sum((r) => r.failedTimeout ?? 0))}`);
