@@ -135,7 +135,7 @@ export function renderPdf(f: MonthlyFigures, generatedAt: string, fonts: ReportF
   ];
   const cardW = width / 3;
   for (let i = 0; i < cards.length; i += 3) {
-    ensure(48);
+    ensure(56);
     const y = doc.y;
     cards.slice(i, i + 3).forEach(([label, value], j) => {
       const x = MARGIN + j * cardW;
@@ -153,9 +153,9 @@ export function renderPdf(f: MonthlyFigures, generatedAt: string, fonts: ReportF
         .font('regular')
         .fontSize(8)
         .fillColor(MUTED)
-        .text(label, x + 8, y + 25, { width: cardW - 16, height: 16, ellipsis: true });
+        .text(label, x + 8, y + 25, { width: cardW - 16, height: 22, ellipsis: true });
     });
-    doc.y = y + 48;
+    doc.y = y + 56;
   }
 
   heading(T.topServices);
