@@ -8,6 +8,8 @@ import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import type { BreakdownResponse, SeriesResponse, SummaryResponse } from '../shared/api/metrics.ts';
 import { I18n } from './i18n.ts';
+import { loadAlerts, renderAlerts } from './alerts.ts';
+import type { Alert } from '../shared/alerts.ts';
 import { durationCap } from './scale.ts';
 
 const KEY_ITEM = 'ngsp.apiKey';
@@ -64,6 +66,8 @@ interface Data {
   year: SummaryResponse;
   breakdown: BreakdownResponse;
   view: View;
+  /** Exchange-health alerts of the view (web/alerts.ts); undefined when they could not be read. */
+  alerts?: Alert[];
 }
 
 /**
@@ -123,7 +127,7 @@ async function load(key: string, now: number, view: View): Promise<Data> {
     minutesRange = [ictMidnight(view.to), ictMidnight(addDays(view.to, 1))];
     daysRange = view.from === view.to ? [addDays(view.to, -89), view.to] : [view.from, view.to];
   }
-  const [minutes, days, headline, year, breakdown] = await Promise.all([
+  const [minutes, days, headline, year, breakdown, alerts] = await Promise.all([
     api<SeriesResponse>(key, 'v1/metrics/minutes', {
       from: new Date(minutesRange[0]).toISOString(),
       to: new Date(minutesRange[1]).toISOString(),
@@ -132,8 +136,9 @@ async function load(key: string, now: number, view: View): Promise<Data> {
     api<SummaryResponse>(key, 'v1/metrics/summary', { from: view.from, to: view.to }),
     api<SummaryResponse>(key, 'v1/metrics/summary', { year: view.to.slice(0, 4) }),
     api<BreakdownResponse>(key, 'v1/metrics/breakdown', { from: daysRange[0], to: daysRange[1] }),
+    loadAlerts((path, params) => api<{ alerts: Alert[] }>(key, path, params), view, now),
   ]);
-  return { minutes, days, today: headline, year, breakdown, view };
+  return { minutes, days, today: headline, year, breakdown, view, ...(alerts ? { alerts } : {}) };
 }
 
 /** Opened without a date and nothing happened today yet: the latest day with data, said so. */
@@ -339,6 +344,7 @@ function render(d: Data): void {
     false,
   );
   renderSummary($('#year'), d.year, d.year.from.slice(0, 4), true);
+  renderAlerts($('#alerts'), d.alerts, i18n);
   drawChart('chart-minutes', d.minutes, 'counts');
   drawChart('chart-minutes-p95', d.minutes, 'p95');
   drawChart('chart-days', d.days, 'counts');

@@ -62,6 +62,18 @@ const vi = {
   badLink: 'Liên kết không chỉ một ngày hợp lệ: dùng ?date=YYYY-MM-DD hoặc ?from=YYYY-MM-DD&to=YYYY-MM-DD.',
   badRange: 'Khoảng thời gian của liên kết kết thúc ({to}) trước khi bắt đầu ({from}).',
   longRange: 'Khoảng thời gian của liên kết dài hơn 366 ngày.',
+  alerts: 'Cảnh báo tình trạng trao đổi',
+  alertKind: 'Loại',
+  alertSubject: 'Đối tượng',
+  alertStarted: 'Bắt đầu',
+  alertEnded: 'Kết thúc',
+  alertOpen: 'Đang diễn ra',
+  alertPlatformSilent: 'Nền tảng ngừng báo cáo',
+  alertFailureRatio: 'Tỉ lệ lỗi tăng',
+  alertDurationP95: 'Thời gian xử lý p95 tăng',
+  alertTrafficDrop: 'Lưu lượng giữa hai tỉnh giảm mạnh',
+  noAlerts: 'Không có cảnh báo trong khoảng này',
+  alertsUnavailable: 'Không đọc được cảnh báo',
 };
 
 export type MessageKey = keyof typeof vi;
@@ -119,6 +131,18 @@ const en: Record<MessageKey, string> = {
   badLink: 'The link names no valid day: use ?date=YYYY-MM-DD or ?from=YYYY-MM-DD&to=YYYY-MM-DD.',
   badRange: "The link's range ends ({to}) before it starts ({from}).",
   longRange: "The link's range is longer than 366 days.",
+  alerts: 'Exchange-health alerts',
+  alertKind: 'Kind',
+  alertSubject: 'Subject',
+  alertStarted: 'Started',
+  alertEnded: 'Ended',
+  alertOpen: 'Ongoing',
+  alertPlatformSilent: 'Platform stopped reporting',
+  alertFailureRatio: 'Failure ratio up',
+  alertDurationP95: 'p95 duration up',
+  alertTrafficDrop: 'Province pair traffic collapsed',
+  noAlerts: 'No alerts in this period',
+  alertsUnavailable: 'Alerts could not be read',
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { vi, en };

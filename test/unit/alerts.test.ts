@@ -14,7 +14,8 @@ import type { PeriodPayload } from '#shared/stats/period.ts';
 import { alertNumbers } from '#infra/wiring.ts';
 import { parseRfc3339 } from '#shared/time.ts';
 import { seedMinutes } from '../helpers/alert-traffic.ts';
-import { FakeAlertStore, FakeNotifier } from '../helpers/fakes.ts';
+import { FakeAlertStore, FakeNotifier, FakeRollupStores } from '../helpers/fakes.ts';
+import { runScheduled } from '#shared/rollup.ts';
 
 const OUTAGE_DAY = '2020-11-10'; // a Tuesday
 const SILENT = 'LGSP-08';
@@ -31,37 +32,6 @@ function onDay(payloads: Map<string, PeriodPayload>, day: string): Map<string, P
 
 let minutes: Map<string, PeriodPayload>;
 
-beforeAll(() => {
-  // Three generated weekdays tiled over the baseline week and the normal day before the outage
-  // day, and the second weekday again after it (generating a day costs seconds).
-  const [a, b, c] = ['2020-11-02', '2020-11-03', '2020-11-04'].map((d) => seedMinutes('2020', [d]));
-  const outage = seedMinutes('2020', [OUTAGE_DAY], (r) => {
-    if (r.platformId === SILENT && within(r.requestAtMs, OUTAGE_DAY, '09:00', '10:30')) return undefined;
-    if (
-      r.consumerProvince === QUIET_PAIR.consumer &&
-      r.providerProvince === QUIET_PAIR.provider &&
-      within(r.requestAtMs, OUTAGE_DAY, '13:00', '16:00')
-    )
-      return undefined;
-    if (r.serviceCode === FAILING && within(r.requestAtMs, OUTAGE_DAY, '14:00', '16:00'))
-      return { ...r, succeeded: false, errorCategory: 'TARGET' };
-    if (r.serviceCode === SLOW && within(r.requestAtMs, OUTAGE_DAY, '10:00', '12:00')) return { ...r, durationMs: r.durationMs * 8 };
-    return r;
-  });
-  minutes = new Map([
-    ...a!,
-    ...b!,
-    ...c!,
-    ...onDay(a!, '2020-11-05'),
-    ...onDay(b!, '2020-11-06'),
-    ...onDay(c!, '2020-11-07'),
-    ...onDay(a!, '2020-11-08'),
-    ...onDay(c!, '2020-11-09'),
-    ...outage,
-    ...onDay(b!, '2020-11-11'),
-  ]);
-}, 180_000);
-
 function deps(store: FakeAlertStore, notifier: FakeNotifier): AlertDeps {
   return {
     store,
@@ -73,6 +43,37 @@ function deps(store: FakeAlertStore, notifier: FakeNotifier): AlertDeps {
 }
 
 describe('given a fortnight of seed traffic with four outages on one day', () => {
+  beforeAll(() => {
+    // Three generated weekdays tiled over the baseline week and the normal day before the outage
+    // day, and the second weekday again after it (generating a day costs seconds).
+    const [a, b, c] = ['2020-11-02', '2020-11-03', '2020-11-04'].map((d) => seedMinutes('2020', [d]));
+    const outage = seedMinutes('2020', [OUTAGE_DAY], (r) => {
+      if (r.platformId === SILENT && within(r.requestAtMs, OUTAGE_DAY, '09:00', '10:30')) return undefined;
+      if (
+        r.consumerProvince === QUIET_PAIR.consumer &&
+        r.providerProvince === QUIET_PAIR.provider &&
+        within(r.requestAtMs, OUTAGE_DAY, '13:00', '16:00')
+      )
+        return undefined;
+      if (r.serviceCode === FAILING && within(r.requestAtMs, OUTAGE_DAY, '14:00', '16:00'))
+        return { ...r, succeeded: false, errorCategory: 'TARGET' };
+      if (r.serviceCode === SLOW && within(r.requestAtMs, OUTAGE_DAY, '10:00', '12:00')) return { ...r, durationMs: r.durationMs * 8 };
+      return r;
+    });
+    minutes = new Map([
+      ...a!,
+      ...b!,
+      ...c!,
+      ...onDay(a!, '2020-11-05'),
+      ...onDay(b!, '2020-11-06'),
+      ...onDay(c!, '2020-11-07'),
+      ...onDay(a!, '2020-11-08'),
+      ...onDay(c!, '2020-11-09'),
+      ...outage,
+      ...onDay(b!, '2020-11-11'),
+    ]);
+  }, 180_000);
+
   const store = new FakeAlertStore();
   const notifier = new FakeNotifier();
   const perRun: { reads: number; writes: number }[] = [];
@@ -211,5 +212,25 @@ describe('given SNS as the notifier', () => {
     expect((await runAlerts(d, '2021-03-10T09:59', new Map())).notified).toBe(1);
     expect(notifier.sent).toEqual([{ change: 'raised', alert }]);
     expect(store.state.pending).toEqual([]);
+  });
+});
+
+describe('given the scheduled rollup with alerts', () => {
+  it('then a run feeds the minutes it made final, and a failure of the alerts is reported without failing the run', async () => {
+    const rollup = new FakeRollupStores();
+    rollup.watermarkValue = '2021-03-10T09:00';
+    const store = new FakeAlertStore();
+    const notifier = new FakeNotifier();
+    const now = Date.parse('2021-03-10T09:05:00+07:00') + 120_000;
+    const alerts: AlertDeps = { store, notifier, settings: alertNumbers(), readMinutes: async () => new Map(), maxMinutes: 240 };
+    const ok = await runScheduled({ ...rollup.deps({ now }), alerts });
+    expect(ok.minutes).toBe(5);
+    expect(ok.alerts).toMatchObject({ minutesFed: 5, raised: 0 });
+    expect(store.state?.through).toBe('2021-03-10T09:04');
+    store.failSaveState = 1;
+    const failed = await runScheduled({ ...rollup.deps({ now: now + 60_000 }), alerts });
+    expect(failed.minutes).toBe(1);
+    expect(failed.alertsError).toContain('InternalServerError');
+    expect(store.state?.through).toBe('2021-03-10T09:04');
   });
 });
