@@ -6,6 +6,7 @@
  * normal day, a day with four injected outages, and a normal day again. Each outage raises exactly
  * one alert, which is cleared; nothing else is ever raised, and every change is notified once.
  */
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AlertReader } from '#shared/api/alerts.ts';
 import { alertId, digestMinute, runAlerts, visibleTo, type Alert, type AlertDeps, type MinuteDigest } from '#shared/alerts.ts';
@@ -42,43 +43,45 @@ function deps(store: FakeAlertStore, notifier: FakeNotifier): AlertDeps {
   };
 }
 
-describe('given a fortnight of seed traffic with four outages on one day', () => {
-  beforeAll(() => {
-    // Three generated weekdays tiled over the baseline week and the normal day before the outage
-    // day, and the second weekday again after it (generating a day costs seconds).
-    const [a, b, c] = ['2020-11-02', '2020-11-03', '2020-11-04'].map((d) => seedMinutes('2020', [d]));
-    const outage = seedMinutes('2020', [OUTAGE_DAY], (r) => {
-      if (r.platformId === SILENT && within(r.requestAtMs, OUTAGE_DAY, '09:00', '10:30')) return undefined;
-      if (
-        r.consumerProvince === QUIET_PAIR.consumer &&
-        r.providerProvince === QUIET_PAIR.provider &&
-        within(r.requestAtMs, OUTAGE_DAY, '13:00', '16:00')
-      )
-        return undefined;
-      if (r.serviceCode === FAILING && within(r.requestAtMs, OUTAGE_DAY, '14:00', '16:00'))
-        return { ...r, succeeded: false, errorCategory: 'TARGET' };
-      if (r.serviceCode === SLOW && within(r.requestAtMs, OUTAGE_DAY, '10:00', '12:00')) return { ...r, durationMs: r.durationMs * 8 };
-      return r;
-    });
-    minutes = new Map([
-      ...a!,
-      ...b!,
-      ...c!,
-      ...onDay(a!, '2020-11-05'),
-      ...onDay(b!, '2020-11-06'),
-      ...onDay(c!, '2020-11-07'),
-      ...onDay(a!, '2020-11-08'),
-      ...onDay(c!, '2020-11-09'),
-      ...outage,
-      ...onDay(b!, '2020-11-11'),
-    ]);
-  }, 180_000);
+/** The replayed fortnight, every minute with its payload. */
+function replayMinutes(): Map<string, PeriodPayload> {
+  // Three generated weekdays tiled over the baseline week and the normal day before the outage
+  // day, and the second weekday again after it (generating a day costs seconds).
+  const [a, b, c] = ['2020-11-02', '2020-11-03', '2020-11-04'].map((d) => seedMinutes('2020', [d]));
+  const outage = seedMinutes('2020', [OUTAGE_DAY], (r) => {
+    if (r.platformId === SILENT && within(r.requestAtMs, OUTAGE_DAY, '09:00', '10:30')) return undefined;
+    if (
+      r.consumerProvince === QUIET_PAIR.consumer &&
+      r.providerProvince === QUIET_PAIR.provider &&
+      within(r.requestAtMs, OUTAGE_DAY, '13:00', '16:00')
+    )
+      return undefined;
+    if (r.serviceCode === FAILING && within(r.requestAtMs, OUTAGE_DAY, '14:00', '16:00'))
+      return { ...r, succeeded: false, errorCategory: 'TARGET' };
+    if (r.serviceCode === SLOW && within(r.requestAtMs, OUTAGE_DAY, '10:00', '12:00')) return { ...r, durationMs: r.durationMs * 8 };
+    return r;
+  });
+  return new Map([
+    ...a!,
+    ...b!,
+    ...c!,
+    ...onDay(a!, '2020-11-05'),
+    ...onDay(b!, '2020-11-06'),
+    ...onDay(c!, '2020-11-07'),
+    ...onDay(a!, '2020-11-08'),
+    ...onDay(c!, '2020-11-09'),
+    ...outage,
+    ...onDay(b!, '2020-11-11'),
+  ]);
+}
 
+describe('given a fortnight of seed traffic with four outages on one day', () => {
   const store = new FakeAlertStore();
   const notifier = new FakeNotifier();
-  const perRun: { reads: number; writes: number }[] = [];
+  const perRun: { reads: number; writes: number; stateBytes: number }[] = [];
 
   beforeAll(async () => {
+    minutes = replayMinutes();
     const keys = [...minutes.keys()].sort();
     const runs: string[][] = [];
     for (let i = 0; i < keys.length; i += 60) runs.push(keys.slice(i, i + 60));
@@ -92,11 +95,11 @@ describe('given a fortnight of seed traffic with four outages on one day', () =>
       // Run 230 rolled its minutes, but its alerts never ran: the next run reads them back.
       if (i === 230) continue;
       const r = await runAlerts(deps(store, notifier), run.at(-1)!, digests);
-      perRun.push({ reads: r.reads, writes: r.writes });
+      perRun.push({ reads: r.reads, writes: r.writes, stateBytes: gzipSync(JSON.stringify(store.state)).length });
       // The same run delivered twice changes nothing.
       if (i === 210) expect((await runAlerts(deps(store, notifier), run.at(-1)!, digests)).minutesFed).toBe(0);
     }
-  }, 120_000);
+  }, 240_000);
 
   const alerts = (): Alert[] => [...store.alerts.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 
@@ -141,6 +144,11 @@ describe('given a fortnight of seed traffic with four outages on one day', () =>
     expect(Math.max(...perRun.map((r) => r.reads))).toBeLessThanOrEqual(5);
     expect(Math.max(...perRun.map((r) => r.writes))).toBeLessThanOrEqual(6);
     expect(store.profilesByHour.size).toBe(minutes.size / 60 - 1); // the last hour is still open
+    // The state item (gzip) and the hour profiles stay small: the state holds one hour's sketch per service.
+    const stateBytes = Math.max(...perRun.map((r) => r.stateBytes));
+    const profileBytes = Math.max(...[...store.profilesByHour.values()].map((p) => gzipSync(JSON.stringify(p)).length));
+    expect(stateBytes).toBeLessThan(20_000);
+    expect(profileBytes).toBeLessThan(5_000);
   });
 
   it('then an LGSP sees the silence of its own platform and the alerts about its province, analyst and ops everything', async () => {
