@@ -10,6 +10,8 @@ import type { BreakdownResponse, SeriesResponse, SummaryResponse } from '../shar
 import { I18n } from './i18n.ts';
 import { renderPairs } from './pairs.ts';
 import { serviceCell } from './service-name.ts';
+import { loadAlerts, renderAlerts } from './alerts.ts';
+import type { Alert } from '../shared/alerts.ts';
 import { durationCap } from './scale.ts';
 import { loadSystems, renderSystems, type SystemsData } from './systems.ts';
 
@@ -69,6 +71,8 @@ interface Data {
   /** The systems panel's data; undefined when it could not be read (the rest of the page still shows). */
   systems?: SystemsData;
   view: View;
+  /** Exchange-health alerts of the view (web/alerts.ts); undefined when they could not be read. */
+  alerts?: Alert[];
 }
 
 /**
@@ -128,7 +132,7 @@ async function load(key: string, now: number, view: View): Promise<Data> {
     minutesRange = [ictMidnight(view.to), ictMidnight(addDays(view.to, 1))];
     daysRange = view.from === view.to ? [addDays(view.to, -89), view.to] : [view.from, view.to];
   }
-  const [minutes, days, headline, year, breakdown, systems] = await Promise.all([
+  const [minutes, days, headline, year, breakdown, systems, alerts] = await Promise.all([
     api<SeriesResponse>(key, 'v1/metrics/minutes', {
       from: new Date(minutesRange[0]).toISOString(),
       to: new Date(minutesRange[1]).toISOString(),
@@ -138,8 +142,9 @@ async function load(key: string, now: number, view: View): Promise<Data> {
     api<SummaryResponse>(key, 'v1/metrics/summary', { year: view.to.slice(0, 4) }),
     api<BreakdownResponse>(key, 'v1/metrics/breakdown', { from: daysRange[0], to: daysRange[1] }),
     loadSystems((path, params) => api(key, path, params), daysRange[0], daysRange[1]).catch(() => undefined),
+    loadAlerts((path, params) => api<{ alerts: Alert[] }>(key, path, params), view, now),
   ]);
-  return { minutes, days, today: headline, year, breakdown, systems, view };
+  return { minutes, days, today: headline, year, breakdown, systems, view, ...(alerts ? { alerts } : {}) };
 }
 
 /** Opened without a date and nothing happened today yet: the latest day with data, said so. */
@@ -345,6 +350,7 @@ function render(d: Data): void {
     false,
   );
   renderSummary($('#year'), d.year, d.year.from.slice(0, 4), true);
+  renderAlerts($('#alerts'), d.alerts, i18n);
   drawChart('chart-minutes', d.minutes, 'counts');
   drawChart('chart-minutes-p95', d.minutes, 'p95');
   drawChart('chart-days', d.days, 'counts');

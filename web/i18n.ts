@@ -86,6 +86,18 @@ const vi = {
   causeValidation: 'Dữ liệu không hợp lệ (VALIDATION)',
   causeOther: 'Khác (OTHER)',
   causeUnspecified: 'Không rõ nguyên nhân',
+  alerts: 'Cảnh báo tình trạng trao đổi',
+  alertKind: 'Loại',
+  alertSubject: 'Đối tượng',
+  alertStarted: 'Bắt đầu',
+  alertEnded: 'Kết thúc',
+  alertOpen: 'Đang diễn ra',
+  alertPlatformSilent: 'Nền tảng ngừng báo cáo',
+  alertFailureRatio: 'Tỉ lệ lỗi tăng',
+  alertDurationP95: 'Thời gian xử lý p95 tăng',
+  alertTrafficDrop: 'Lưu lượng giữa hai tỉnh giảm mạnh',
+  noAlerts: 'Không có cảnh báo trong khoảng này',
+  alertsUnavailable: 'Không đọc được cảnh báo',
 };
 
 export type MessageKey = keyof typeof vi;
@@ -167,6 +179,18 @@ const en: Record<MessageKey, string> = {
   causeValidation: 'Invalid data (VALIDATION)',
   causeOther: 'Other (OTHER)',
   causeUnspecified: 'No cause given',
+  alerts: 'Exchange-health alerts',
+  alertKind: 'Kind',
+  alertSubject: 'Subject',
+  alertStarted: 'Started',
+  alertEnded: 'Ended',
+  alertOpen: 'Ongoing',
+  alertPlatformSilent: 'Platform stopped reporting',
+  alertFailureRatio: 'Failure ratio up',
+  alertDurationP95: 'p95 duration up',
+  alertTrafficDrop: 'Province pair traffic collapsed',
+  noAlerts: 'No alerts in this period',
+  alertsUnavailable: 'Alerts could not be read',
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { vi, en };

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { defaultRegistry } from '#shared/registry.ts';
-import { dayOf } from '#shared/time.ts';
+import { dayOf, periodStartOf } from '#shared/time.ts';
+import { AlertItems } from '#shared/store/alerts.ts';
 import { DASHBOARD_HTML } from '#functions/api/dashboard.gen.ts';
 import { buildDashboard } from '../../web/build.ts';
 import { dashboardLink } from '../../cli/commands/demo.ts';
@@ -103,6 +104,17 @@ describe('dashboard in a browser', () => {
     t = stack;
     browser = b;
     await ingestAndRollTouched(t, [...valid, ...recent.duplicates, ...older.duplicates, ...demo.valid], 13);
+    // An open exchange-health alert of two hours ago (as the scheduled rollup stores them).
+    await new AlertItems(t.stack.clients.ddb, t.stack.resources.names.tables.Stats).putAlerts([
+      {
+        id: 'e2e-alert',
+        kind: 'PLATFORM_SILENT',
+        subject: 'LGSP-79',
+        startedAt: periodStartOf(Math.floor((now - 2 * HOUR) / 60_000) * 60_000),
+        endedAt: null,
+        detail: { message: 'LGSP-79 has sent no report', provinces: ['79'] },
+      },
+    ]);
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => {
@@ -174,6 +186,11 @@ describe('dashboard in a browser', () => {
     const firstPair = await page.getAttribute('#provinces tbody tr', 'data-transactions');
     expect(Number(firstPair)).toBe(maxCount(all.map((x) => x.pair)));
     expect(await page.$$eval('#provinces tbody tr', (rows) => rows.length)).toBeGreaterThan(3);
+
+    // Assess: the alerts panel lists the open alert, in Vietnamese
+    expect(await page.getAttribute('#alerts', 'data-open')).toBe('1');
+    expect(await page.getAttribute('#alerts tbody tr', 'data-subject')).toBe('LGSP-79');
+    expect(await page.textContent('#alerts tbody tr')).toContain('Nền tảng ngừng báo cáo');
 
     // The page ran without script errors or CSP violations
     expect(pageErrors).toEqual([]);

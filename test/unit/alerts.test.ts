@@ -6,6 +6,7 @@
  * normal day, a day with four injected outages, and a normal day again. Each outage raises exactly
  * one alert, which is cleared; nothing else is ever raised, and every change is notified once.
  */
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AlertReader } from '#shared/api/alerts.ts';
 import { alertId, digestMinute, runAlerts, visibleTo, type Alert, type AlertDeps, type MinuteDigest } from '#shared/alerts.ts';
@@ -14,7 +15,8 @@ import type { PeriodPayload } from '#shared/stats/period.ts';
 import { alertNumbers } from '#infra/wiring.ts';
 import { parseRfc3339 } from '#shared/time.ts';
 import { seedMinutes } from '../helpers/alert-traffic.ts';
-import { FakeAlertStore, FakeNotifier } from '../helpers/fakes.ts';
+import { FakeAlertStore, FakeNotifier, FakeRollupStores } from '../helpers/fakes.ts';
+import { runScheduled } from '#shared/rollup.ts';
 
 const OUTAGE_DAY = '2020-11-10'; // a Tuesday
 const SILENT = 'LGSP-08';
@@ -31,7 +33,18 @@ function onDay(payloads: Map<string, PeriodPayload>, day: string): Map<string, P
 
 let minutes: Map<string, PeriodPayload>;
 
-beforeAll(() => {
+function deps(store: FakeAlertStore, notifier: FakeNotifier): AlertDeps {
+  return {
+    store,
+    notifier,
+    settings: alertNumbers(),
+    readMinutes: async (ms) => new Map(ms.flatMap((m) => (minutes.has(m) ? [[m, minutes.get(m)!] as const] : []))),
+    maxMinutes: 240,
+  };
+}
+
+/** The replayed fortnight, every minute with its payload. */
+function replayMinutes(): Map<string, PeriodPayload> {
   // Three generated weekdays tiled over the baseline week and the normal day before the outage
   // day, and the second weekday again after it (generating a day costs seconds).
   const [a, b, c] = ['2020-11-02', '2020-11-03', '2020-11-04'].map((d) => seedMinutes('2020', [d]));
@@ -48,7 +61,7 @@ beforeAll(() => {
     if (r.serviceCode === SLOW && within(r.requestAtMs, OUTAGE_DAY, '10:00', '12:00')) return { ...r, durationMs: r.durationMs * 8 };
     return r;
   });
-  minutes = new Map([
+  return new Map([
     ...a!,
     ...b!,
     ...c!,
@@ -60,24 +73,15 @@ beforeAll(() => {
     ...outage,
     ...onDay(b!, '2020-11-11'),
   ]);
-}, 180_000);
-
-function deps(store: FakeAlertStore, notifier: FakeNotifier): AlertDeps {
-  return {
-    store,
-    notifier,
-    settings: alertNumbers(),
-    readMinutes: async (ms) => new Map(ms.flatMap((m) => (minutes.has(m) ? [[m, minutes.get(m)!] as const] : []))),
-    maxMinutes: 240,
-  };
 }
 
 describe('given a fortnight of seed traffic with four outages on one day', () => {
   const store = new FakeAlertStore();
   const notifier = new FakeNotifier();
-  const perRun: { reads: number; writes: number }[] = [];
+  const perRun: { reads: number; writes: number; stateBytes: number }[] = [];
 
   beforeAll(async () => {
+    minutes = replayMinutes();
     const keys = [...minutes.keys()].sort();
     const runs: string[][] = [];
     for (let i = 0; i < keys.length; i += 60) runs.push(keys.slice(i, i + 60));
@@ -91,11 +95,11 @@ describe('given a fortnight of seed traffic with four outages on one day', () =>
       // Run 230 rolled its minutes, but its alerts never ran: the next run reads them back.
       if (i === 230) continue;
       const r = await runAlerts(deps(store, notifier), run.at(-1)!, digests);
-      perRun.push({ reads: r.reads, writes: r.writes });
+      perRun.push({ reads: r.reads, writes: r.writes, stateBytes: gzipSync(JSON.stringify(store.state)).length });
       // The same run delivered twice changes nothing.
       if (i === 210) expect((await runAlerts(deps(store, notifier), run.at(-1)!, digests)).minutesFed).toBe(0);
     }
-  }, 120_000);
+  }, 240_000);
 
   const alerts = (): Alert[] => [...store.alerts.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 
@@ -140,6 +144,11 @@ describe('given a fortnight of seed traffic with four outages on one day', () =>
     expect(Math.max(...perRun.map((r) => r.reads))).toBeLessThanOrEqual(5);
     expect(Math.max(...perRun.map((r) => r.writes))).toBeLessThanOrEqual(6);
     expect(store.profilesByHour.size).toBe(minutes.size / 60 - 1); // the last hour is still open
+    // The state item (gzip) and the hour profiles stay small: the state holds one hour's sketch per service.
+    const stateBytes = Math.max(...perRun.map((r) => r.stateBytes));
+    const profileBytes = Math.max(...[...store.profilesByHour.values()].map((p) => gzipSync(JSON.stringify(p)).length));
+    expect(stateBytes).toBeLessThan(20_000);
+    expect(profileBytes).toBeLessThan(5_000);
   });
 
   it('then an LGSP sees the silence of its own platform and the alerts about its province, analyst and ops everything', async () => {
@@ -211,5 +220,25 @@ describe('given SNS as the notifier', () => {
     expect((await runAlerts(d, '2021-03-10T09:59', new Map())).notified).toBe(1);
     expect(notifier.sent).toEqual([{ change: 'raised', alert }]);
     expect(store.state.pending).toEqual([]);
+  });
+});
+
+describe('given the scheduled rollup with alerts', () => {
+  it('then a run feeds the minutes it made final, and a failure of the alerts is reported without failing the run', async () => {
+    const rollup = new FakeRollupStores();
+    rollup.watermarkValue = '2021-03-10T09:00';
+    const store = new FakeAlertStore();
+    const notifier = new FakeNotifier();
+    const now = Date.parse('2021-03-10T09:05:00+07:00') + 120_000;
+    const alerts: AlertDeps = { store, notifier, settings: alertNumbers(), readMinutes: async () => new Map(), maxMinutes: 240 };
+    const ok = await runScheduled({ ...rollup.deps({ now }), alerts });
+    expect(ok.minutes).toBe(5);
+    expect(ok.alerts).toMatchObject({ minutesFed: 5, raised: 0 });
+    expect(store.state?.through).toBe('2021-03-10T09:04');
+    store.failSaveState = 1;
+    const failed = await runScheduled({ ...rollup.deps({ now: now + 60_000 }), alerts });
+    expect(failed.minutes).toBe(1);
+    expect(failed.alertsError).toContain('InternalServerError');
+    expect(store.state?.through).toBe('2021-03-10T09:04');
   });
 });

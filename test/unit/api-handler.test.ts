@@ -9,6 +9,8 @@ import { makeHandler, type ApiDeps } from '#functions/api/app.ts';
 import { openApiDocument } from '#shared/api/openapi.ts';
 import { ROUTES } from '#shared/api/routes.ts';
 import { Throttle } from '#shared/api/throttle.ts';
+import { AlertReader } from '#shared/api/alerts.ts';
+import type { Alert } from '#shared/alerts.ts';
 import type { Principal } from '#shared/auth/keys.ts';
 import { lambdaContext } from '../helpers/fakes.ts';
 
@@ -28,6 +30,7 @@ function api() {
     metrics: { summary: async (r: { from: string; to: string }) => ({ ...r, transactions: 7 }) },
     rejections: {},
     events: { bodyLimitBytes: 1024 * 1024 },
+    alerts: new AlertReader({ alertsBetween: async () => ALERTS }),
   } as unknown as ApiDeps;
   const handler = makeHandler(deps);
   const call = async (method: string, path: string, key?: string, query: Record<string, string> = {}) => {
@@ -54,6 +57,21 @@ function api() {
   };
   return { call, taken };
 }
+
+const alert = (kind: Alert['kind'], subject: string, provinces: string[]): Alert => ({
+  id: `${kind}-${subject}`,
+  kind,
+  subject,
+  startedAt: '2021-06-01T09:00:00+07:00',
+  endedAt: null,
+  detail: { message: '', provinces },
+});
+const ALERTS: Alert[] = [
+  alert('PLATFORM_SILENT', 'LGSP-79', ['79']),
+  alert('PLATFORM_SILENT', 'LGSP-01', ['01']),
+  alert('TRAFFIC_DROP', '01>79', ['01', '79']),
+  alert('FAILURE_RATIO', 'dkkd.tracuu', ['01', '48']),
+];
 
 const SUMMARY = ['GET', '/v1/metrics/summary'] as const;
 const DAY = { from: '2021-06-01', to: '2021-06-01' };
@@ -100,6 +118,28 @@ describe('API checks over fakes: 401 → 403 → 429', () => {
     expect(res.status).toBe(405);
     expect(res.headers.allow).toBe('POST');
     expect((await call('GET', '/v1/nothing')).status).toBe(404);
+  });
+});
+
+describe('GET /v1/alerts over fakes', () => {
+  const RANGE = { from: '2021-06-01T00:00:00+07:00', to: '2021-06-02T00:00:00+07:00' };
+
+  it('given an analyst key, then every alert; given an lgsp key, then the silence of its own platform and the alerts about its province', async () => {
+    const { call } = api();
+    const analyst = await call('GET', '/v1/alerts', 'key-analyst', RANGE);
+    expect([analyst.status, (analyst.body.alerts as Alert[]).length]).toEqual([200, 4]);
+    const lgsp = await call('GET', '/v1/alerts', 'key-lgsp', RANGE);
+    expect((lgsp.body.alerts as Alert[]).map((a) => `${a.kind} ${a.subject}`)).toEqual(['PLATFORM_SILENT LGSP-79', 'TRAFFIC_DROP 01>79']);
+  });
+
+  it('given a bad range, then 400 naming the parameter; an unbound lgsp key, then 403', async () => {
+    const { call } = api();
+    const reversed = await call('GET', '/v1/alerts', 'key-analyst', { from: RANGE.to, to: RANGE.from });
+    expect([reversed.status, reversed.body.error?.code]).toEqual([400, 'VALIDATION']);
+    const long = await call('GET', '/v1/alerts', 'key-analyst', { from: RANGE.from, to: '2021-07-15T00:00:00+07:00' });
+    expect(JSON.stringify(long.body)).toContain('"path":"to"');
+    expect((await call('GET', '/v1/alerts', 'key-analyst', { from: RANGE.from })).status).toBe(400);
+    expect((await call('GET', '/v1/alerts', 'key-unbound', RANGE)).status).toBe(403);
   });
 });
 
