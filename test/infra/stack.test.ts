@@ -161,6 +161,23 @@ describe('given the wiring table, when the stack is synthesized', () => {
     for (const a of tableActions) expect([...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write]).toContain(a);
   });
 
+  it('then the ingest and API functions may only read the Keys table beyond their own writes: the ingest cannot change the platforms registry', () => {
+    // Issue 16: the platforms registry (P#platforms) lives in the Keys table; operators write it with their own credentials.
+    const keysTable = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::DynamoDB::Table' && /Keys/.test(id))![0];
+    const actionsOn = (fn: FunctionDecl['name']): string[] => {
+      const role = dev.stack.getLogicalId(dev.stack.functions.get(fn)!.role.node.defaultChild as never);
+      return Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(role))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((st) => JSON.stringify(st.Resource).includes(keysTable))
+        .flatMap((st) => [st.Action].flat());
+    };
+    const ingest = actionsOn('ingest');
+    expect(ingest).toContain('dynamodb:GetItem');
+    for (const a of ingest) expect(TABLE_ACTIONS.read as readonly string[], a).toContain(a);
+    expect(actionsOn('api')).toContain('dynamodb:GetItem');
+  });
+
   it('then the sqs functions consume with partial batch responses, batching window and max concurrency', () => {
     for (const decl of DECLS) {
       if (decl.trigger.kind !== 'sqs') continue;
