@@ -34,8 +34,9 @@ import { applyReport, bucketMinute, toReport, type ReportFacts, type Transaction
 import { PeriodStats } from '#shared/stats/period.ts';
 import { rollDay, rollMinute } from '#shared/rollup.ts';
 import { keys } from '#shared/store/bucket.ts';
-import { encodeTransactionItem } from '#shared/store/events.ts';
+import { CONFLICT_SHARDS, encodeTransactionItem } from '#shared/store/events.ts';
 import { MAX_ITEM_BYTES } from '#shared/store/item-size.ts';
+import { DIRTY_SHARDS, REJECTION_SHARDS } from '#shared/store/stats.ts';
 import { makeStores } from '#shared/store/stores.ts';
 import { EVENTS_TABLE, KEYS_TABLE, STATS_TABLE } from '#shared/store/tables.ts';
 import { MINUTE_MS, dayStartMs, minuteKeyOf, minuteStartMs } from '#shared/time.ts';
@@ -433,6 +434,30 @@ async function main(): Promise<void> {
     String(ten.indexShardPeakWcuPerSecond),
     pct(ten.indexShardPeakWcuPerSecond, 1000),
     `est.: ${ten.reportsPeakPerSecond.toLocaleString('en')} reports/s (2× the peak minute's mean), single-event messages: one 1 KB entry per batch of 10; items spread by transaction key`,
+  );
+  // Worst cases at the peak second: every report alone in its message (10 to an ingest batch).
+  const perShard = (f: Figures, shards: number): number => Math.ceil(f.reportsPeakPerSecond / shards);
+  const dirtyPerShard = (f: Figures): number => Math.ceil(((f.reportsPeakPerSecond / 10) * 10) / DIRTY_SHARDS);
+  row(
+    `DynamoDB partition 1,000 WCU/s: a day's conflicts (X#day#shard, ${CONFLICT_SHARDS} index shards), peak second`,
+    String(perShard(one, CONFLICT_SHARDS)),
+    String(perShard(ten, CONFLICT_SHARDS)),
+    pct(perShard(ten, CONFLICT_SHARDS), 1000),
+    `est., worst case: every report a conflict (${ten.reportsPeakPerSecond.toLocaleString('en')}/s), 1 WCU each; one partition before the shards`,
+  );
+  row(
+    `DynamoDB partition 1,000 WCU/s: a day's rejection counts (REJ#day#shard, ${REJECTION_SHARDS} shards), peak second`,
+    String(perShard(one, REJECTION_SHARDS)),
+    String(perShard(ten, REJECTION_SHARDS)),
+    pct(perShard(ten, REJECTION_SHARDS), 1000),
+    'est., worst case: every report alone in its message and rejected, one count item each; one partition before the shards',
+  );
+  row(
+    `DynamoDB partition 1,000 WCU/s: dirty marks (DIRTY#shard, ${DIRTY_SHARDS} shards), peak second`,
+    String(dirtyPerShard(one)),
+    String(dirtyPerShard(ten)),
+    pct(dirtyPerShard(ten), 1000),
+    'est., worst case: an ingest batch a second per 10 reports, each marking 10 minutes; one mark item ≤ 1 KB; one key at most one write per batch',
   );
   row(
     `Lambda memory ${ROLLUP.memoryMb} MB: peak minute roll (peak RSS; growth)`,
