@@ -34,8 +34,9 @@ import { applyReport, bucketMinute, toReport, type ReportFacts, type Transaction
 import { PeriodStats } from '#shared/stats/period.ts';
 import { rollDay, rollMinute } from '#shared/rollup.ts';
 import { keys } from '#shared/store/bucket.ts';
-import { encodeTransactionItem } from '#shared/store/events.ts';
+import { CONFLICT_SHARDS, encodeTransactionItem } from '#shared/store/events.ts';
 import { MAX_ITEM_BYTES } from '#shared/store/item-size.ts';
+import { DIRTY_SHARDS, REJECTION_SHARDS } from '#shared/store/stats.ts';
 import { makeStores } from '#shared/store/stores.ts';
 import { EVENTS_TABLE, KEYS_TABLE, STATS_TABLE } from '#shared/store/tables.ts';
 import { MINUTE_MS, dayStartMs, minuteKeyOf, minuteStartMs } from '#shared/time.ts';
@@ -69,6 +70,8 @@ interface Figures {
   peakRollRssGrowthMb: number;
   peakIndexPages: number;
   dayRollMs: number;
+  /** CPU time of the day roll (this process's, GC threads included): less sensitive to a shared machine's load. */
+  dayRollCpuMs: number;
   dayRollRssMb: number;
   dayRollRssGrowthMb: number;
   /** Sequential roll time of the busiest 360 minutes (a 6-hour outage), s. */
@@ -85,16 +88,18 @@ interface Figures {
 }
 
 /** Peak RSS while `fn` runs (sampled every 10 ms), and its growth over the RSS at the start. */
-async function withRss<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; rssMb: number; growthMb: number }> {
+async function withRss<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number; rssMb: number; growthMb: number }> {
   global.gc?.();
   const base = process.memoryUsage().rss;
   let peak = base;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   try {
     const value = await fn();
     peak = Math.max(peak, process.memoryUsage().rss);
-    return { value, ms: performance.now() - t0, rssMb: peak / 1e6, growthMb: (peak - base) / 1e6 };
+    const cpu = process.cpuUsage(cpu0);
+    return { value, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: peak / 1e6, growthMb: (peak - base) / 1e6 };
   } finally {
     clearInterval(timer);
   }
@@ -375,6 +380,7 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
     peakRollRssGrowthMb: peak.growthMb,
     peakIndexPages,
     dayRollMs: day.ms,
+    dayRollCpuMs: day.cpuMs,
     dayRollRssMb: day.rssMb,
     dayRollRssGrowthMb: day.growthMb,
     catchUp6hSeconds: (worst * perTx) / 1000,
@@ -434,6 +440,30 @@ async function main(): Promise<void> {
     pct(ten.indexShardPeakWcuPerSecond, 1000),
     `est.: ${ten.reportsPeakPerSecond.toLocaleString('en')} reports/s (2× the peak minute's mean), single-event messages: one 1 KB entry per batch of 10; items spread by transaction key`,
   );
+  // Worst cases at the peak second: every report alone in its message (10 to an ingest batch).
+  const perShard = (f: Figures, shards: number): number => Math.ceil(f.reportsPeakPerSecond / shards);
+  const dirtyPerShard = (f: Figures): number => Math.ceil(((f.reportsPeakPerSecond / 10) * 10) / DIRTY_SHARDS);
+  row(
+    `DynamoDB partition 1,000 WCU/s: a day's conflicts (X#day#shard, ${CONFLICT_SHARDS} index shards), peak second`,
+    String(perShard(one, CONFLICT_SHARDS)),
+    String(perShard(ten, CONFLICT_SHARDS)),
+    pct(perShard(ten, CONFLICT_SHARDS), 1000),
+    `est., worst case: every report a conflict (${ten.reportsPeakPerSecond.toLocaleString('en')}/s), 1 WCU each; one partition before the shards`,
+  );
+  row(
+    `DynamoDB partition 1,000 WCU/s: a day's rejection counts (REJ#day#shard, ${REJECTION_SHARDS} shards), peak second`,
+    String(perShard(one, REJECTION_SHARDS)),
+    String(perShard(ten, REJECTION_SHARDS)),
+    pct(perShard(ten, REJECTION_SHARDS), 1000),
+    'est., worst case: every report alone in its message and rejected, one count item each; one partition before the shards',
+  );
+  row(
+    `DynamoDB partition 1,000 WCU/s: dirty marks (DIRTY#shard, ${DIRTY_SHARDS} shards), peak second`,
+    String(dirtyPerShard(one)),
+    String(dirtyPerShard(ten)),
+    pct(dirtyPerShard(ten), 1000),
+    'est., worst case: an ingest batch a second per 10 reports, each marking 10 minutes; one mark item ≤ 1 KB; one key at most one write per batch',
+  );
   row(
     `Lambda memory ${ROLLUP.memoryMb} MB: peak minute roll (peak RSS; growth)`,
     `${one.peakRollRssMb.toFixed(0)}; +${one.peakRollRssGrowthMb.toFixed(0)} MB`,
@@ -454,10 +484,11 @@ async function main(): Promise<void> {
     pct(ten.peakRollMs / 1000, ROLLUP.timeoutSeconds),
   );
   row(
-    `Lambda timeout ${ROLLUP.timeoutSeconds} s: day roll`,
-    `${one.dayRollMs.toFixed(0)} ms`,
-    `${ten.dayRollMs.toFixed(0)} ms`,
+    `Lambda timeout ${ROLLUP.timeoutSeconds} s: day roll (wall; CPU)`,
+    `${one.dayRollMs.toFixed(0)}; ${one.dayRollCpuMs.toFixed(0)} ms`,
+    `${ten.dayRollMs.toFixed(0)}; ${ten.dayRollCpuMs.toFixed(0)} ms`,
     pct(ten.dayRollMs / 1000, ROLLUP.timeoutSeconds),
+    'CPU includes the GC threads (can exceed wall on 2 cores); wall is inflated by other jobs on a shared machine',
   );
   row(
     'minute stats items of the day (aggregate + store, 1,440, sequential)',

@@ -5,7 +5,7 @@
  */
 import { effectiveFacts, type TransactionState } from '#shared/report.ts';
 import schema from '#shared/contract/event.schema.json' with { type: 'json' };
-import { DurationSketch, type SketchData } from '#shared/stats/sketch.ts';
+import { DurationSketch, SketchBins, quantileOfData, type SketchData } from '#shared/stats/sketch.ts';
 
 export type Granularity = 'minute' | 'day';
 
@@ -107,12 +107,36 @@ class GroupStats {
   qb = 0;
   sb = 0;
   readonly failures: number[] = new Array<number>(FAILURE_COLUMNS.length).fill(0);
-  readonly sketch: DurationSketch;
-  constructor(
-    readonly key: [string, string, string, string],
-    sketch?: DurationSketch,
-  ) {
-    this.sketch = sketch ?? new DurationSketch();
+  /** Durations added one by one (a minute roll). */
+  private added?: DurationSketch;
+  /** Stored sketches merged in (a day or range): sparse bins, no dense store per group. */
+  private merged?: SketchBins;
+  constructor(readonly key: [string, string, string, string]) {}
+
+  addDuration(durationMs: number): void {
+    (this.added ??= new DurationSketch()).add(durationMs);
+  }
+
+  mergeSketch(data: SketchData): void {
+    (this.merged ??= new SketchBins()).add(data);
+  }
+
+  /** The group's durations as one sketch (built for the asking when stored sketches were merged in). */
+  sketch(): DurationSketch {
+    if (!this.merged) return (this.added ??= new DurationSketch());
+    const s = DurationSketch.fromData(this.merged.toData());
+    if (this.added) s.merge(this.added);
+    return s;
+  }
+
+  /** The group's durations in the stored form. */
+  sketchData(): SketchData {
+    return this.mergedOnly() ?? this.sketch().toData();
+  }
+
+  /** The stored form when the group has only merged sketches (no durations added one by one). */
+  mergedOnly(): SketchData | undefined {
+    return this.merged && !this.added ? this.merged.toData() : undefined;
   }
 }
 
@@ -158,7 +182,7 @@ export class PeriodStats {
     if (tx.consumer && tx.provider) g.pair += 1;
     g.qb += f.requestBytes;
     g.sb += f.responseBytes;
-    g.sketch.add(f.durationMs);
+    g.addDuration(f.durationMs);
     this.systems.add(f.consumerSystem);
     this.systems.add(f.providerSystem);
     if (tx.consumer) this.platforms.add(tx.consumer.platformId);
@@ -179,8 +203,8 @@ export class PeriodStats {
       const f = d.f;
       if (f) for (let i = 0; i < f.length; i++) g.failures[i]! += f[i]!;
       else g.failures[FAILURE_COLUMNS.length - 1]! += d.n - d.ok;
-      // The stored bins go straight into the group's sketch (no sketch object per group and minute).
-      g.sketch.mergeData(d.s);
+      // The stored bins are summed as they are (no sketch object per group and minute).
+      g.mergeSketch(d.s);
     }
     for (const s of payload.systems) this.systems.add(s);
     for (const p of payload.platforms) this.platforms.add(p);
@@ -200,7 +224,9 @@ export class PeriodStats {
     for (const g of this.groups.values()) {
       n += g.n;
       ok += g.ok;
-      sketch.merge(g.sketch);
+      const data = g.mergedOnly();
+      if (data) sketch.mergeData(data);
+      else sketch.merge(g.sketch());
     }
     return { transactions: n, succeeded: ok, failed: n - ok, sketch };
   }
@@ -211,25 +237,35 @@ export class PeriodStats {
 
   /** The published rows, sorted by group. */
   rows(periodStart: string, granularity: Granularity): Row[] {
-    return this.sortedGroups().map((g) => ({
-      periodStart,
-      granularity,
-      route: g.key[0],
-      serviceCode: g.key[1],
-      consumerProvince: g.key[2],
-      providerProvince: g.key[3],
-      transactions: g.n,
-      succeeded: g.ok,
-      failed: g.n - g.ok,
-      pairedTransactions: g.pair,
-      requestBytes: g.qb,
-      responseBytes: g.sb,
-      durationMsP50: g.sketch.quantile(0.5),
-      durationMsP95: g.sketch.quantile(0.95),
-      durationMsP99: g.sketch.quantile(0.99),
-      durationMsMax: g.sketch.max,
-      ...(granularity === 'day' ? Object.fromEntries(FAILURE_COLUMNS.map((c, i) => [c, g.failures[i]!])) : {}),
-    }));
+    return this.sortedGroups().map((g) => {
+      // A group of merged sketches only (a day) is read from its bins, with no sketch object.
+      const data = g.mergedOnly();
+      const sketch = data
+        ? {
+            quantile: (q: number) => quantileOfData(data, q),
+            max: data.z + data.b.length > 0 ? data.x : null,
+          }
+        : g.sketch();
+      return {
+        periodStart,
+        granularity,
+        route: g.key[0],
+        serviceCode: g.key[1],
+        consumerProvince: g.key[2],
+        providerProvince: g.key[3],
+        transactions: g.n,
+        succeeded: g.ok,
+        failed: g.n - g.ok,
+        pairedTransactions: g.pair,
+        requestBytes: g.qb,
+        responseBytes: g.sb,
+        durationMsP50: sketch.quantile(0.5),
+        durationMsP95: sketch.quantile(0.95),
+        durationMsP99: sketch.quantile(0.99),
+        durationMsMax: sketch.max,
+        ...(granularity === 'day' ? Object.fromEntries(FAILURE_COLUMNS.map((c, i) => [c, g.failures[i]!])) : {}),
+      };
+    });
   }
 
   /** The mergeable form kept in the stats item. */
@@ -242,7 +278,7 @@ export class PeriodStats {
         pair: g.pair,
         qb: g.qb,
         sb: g.sb,
-        s: g.sketch.toData(),
+        s: g.sketchData(),
         ...(g.n > g.ok ? { f: [...g.failures] } : {}),
       })),
       systems: [...this.systems].sort(),

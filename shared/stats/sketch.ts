@@ -41,6 +41,8 @@ export class DurationSketch {
     if (count === 0) return;
     const inner = this.sketch;
     const store = inner.store;
+    // The store grows to the bins' whole range at once (their last key first; keys ascend), not bin by bin.
+    if (b.length >= 4) store.add(b[b.length - 2 - (b.length % 2)]!, 0);
     for (let i = 0; i + 1 < b.length; i += 2) store.add(b[i]!, b[i + 1]!);
     const min = data.z > 0 ? 0 : inner.mapping.value(b[0]!);
     inner.zeroCount += data.z;
@@ -79,7 +81,10 @@ export class DurationSketch {
   static fromData(data: SketchData): DurationSketch {
     const s = new DurationSketch();
     const inner = s.sketch;
-    for (let i = 0; i + 1 < data.b.length; i += 2) inner.store.add(data.b[i]!, data.b[i + 1]!);
+    const b = data.b;
+    // The store grows to the bins' whole range at once (their last key first; keys ascend), not bin by bin.
+    if (b.length >= 4) inner.store.add(b[b.length - 2 - (b.length % 2)]!, 0);
+    for (let i = 0; i + 1 < b.length; i += 2) inner.store.add(b[i]!, b[i + 1]!);
     inner.zeroCount = data.z;
     const count = data.z + sumCounts(data.b);
     inner.count = count;
@@ -90,6 +95,77 @@ export class DurationSketch {
     }
     return s;
   }
+}
+
+/**
+ * Stored sketches merged as sparse bins (key → count), without a sketch object: what a day roll
+ * keeps per group. A dense store per group (DDSketch's, ~1,000 bins wide for 1 ms–1 min) made
+ * the 150,000 groups of a 10× day hold gigabytes and spend the roll in garbage collection; a
+ * group's bins are only the keys its durations fell in. `toData()` gives exactly the bins, counts
+ * and max that merging the same sketches into one `DurationSketch` gives.
+ */
+export class SketchBins {
+  private readonly bins = new Map<number, number>();
+  private zeros = 0;
+  private maxValue = -Infinity;
+  private data?: SketchData;
+  count = 0;
+
+  add(data: SketchData): void {
+    const b = data.b;
+    const count = data.z + sumCounts(b);
+    if (count === 0) return;
+    const bins = this.bins;
+    for (let i = 0; i + 1 < b.length; i += 2) {
+      const key = b[i]!;
+      bins.set(key, (bins.get(key) ?? 0) + b[i + 1]!);
+    }
+    this.zeros += data.z;
+    this.count += count;
+    if (data.x > this.maxValue) this.maxValue = data.x;
+    this.data = undefined;
+  }
+
+  /** The merged bins in the stored form (kept until the next `add`: do not change it). */
+  toData(): SketchData {
+    if (this.data) return this.data;
+    const b: number[] = [];
+    for (const key of [...this.bins.keys()].sort((x, y) => x - y)) {
+      const c = this.bins.get(key)!;
+      if (c > 0) b.push(key, c);
+    }
+    this.data = { z: this.zeros, x: this.count === 0 ? 0 : this.maxValue, b };
+    return this.data;
+  }
+}
+
+/** The sketches' key mapping (one for all: the same relative accuracy). */
+const MAPPING = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }).mapping;
+
+/**
+ * `DurationSketch.fromData(data).quantile(q)` without building the sketch: the same rank, the
+ * same bin (the first whose running count exceeds the rank), the same value and rounding.
+ */
+export function quantileOfData(data: SketchData, q: number): number | null {
+  const b = data.b;
+  const count = data.z + sumCounts(b);
+  if (count === 0) return null;
+  const rank = q * (count - 1);
+  let v = 0;
+  if (rank >= data.z) {
+    const r = rank - data.z;
+    let running = 0;
+    let key = b[b.length - 2 - (b.length % 2)]!;
+    for (let i = 0; i + 1 < b.length; i += 2) {
+      running += b[i + 1]!;
+      if (running > r) {
+        key = b[i]!;
+        break;
+      }
+    }
+    v = MAPPING.value(key);
+  }
+  return Math.round(Math.min(v, data.x) * 1000) / 1000;
 }
 
 function sumCounts(b: number[]): number {

@@ -5,7 +5,7 @@
  * are empty.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { decodeTransactionItem } from '#shared/store/events.ts';
 import { dayOf } from '#shared/time.ts';
 import type { TransactionState } from '#shared/report.ts';
@@ -102,6 +102,34 @@ describe('ingest through SQS into the event store', () => {
       conflictDays.set(dayOf(Date.parse(c.requestAt)), (conflictDays.get(dayOf(Date.parse(c.requestAt))) ?? 0) + 1);
     expect(s.conflicts.length).toBeGreaterThan(0);
     for (const [d, n] of conflictDays) expect(await t.events.conflictsOn(d)).toBe(n);
+
+    // Assess: a day's rejection counts and conflicts are spread over shards (issue 12: one partition
+    // each would cross 1,000 WCU/s at 10×), and counts kept before the shards still add up.
+    const names = t.stack.resources.names.tables;
+    const scanKeys = async (table: string, attr: string, prefix: string): Promise<string[]> => {
+      const out: string[] = [];
+      let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+      do {
+        const page = await t.stack.clients.ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+        for (const it of page.Items ?? []) if (it[attr]?.S?.startsWith(prefix)) out.push(it[attr].S);
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return out;
+    };
+    const rejKeys = new Set(await scanKeys(names.Stats, 'pk', `REJ#${day}`));
+    expect([...rejKeys].every((k) => /#\d+$/.test(k))).toBe(true);
+    expect(rejKeys.size).toBeGreaterThan(1);
+    const [conflictDay, conflictCount] = [...conflictDays][0]!;
+    const xKeys = new Set(await scanKeys(names.Events, 'b', `X#${conflictDay}`));
+    expect([...xKeys].every((k) => /^X#[\d-]+#\d+$/.test(k))).toBe(true);
+    await t.stack.clients.ddb.send(
+      new PutItemCommand({ TableName: names.Stats, Item: { pk: { S: `REJ#${day}` }, sk: { S: 'before-shards' }, n: { N: '3' } } }),
+    );
+    await t.stack.clients.ddb.send(
+      new PutItemCommand({ TableName: names.Events, Item: { pk: { S: 'X#P0#before-shards' }, b: { S: `X#${conflictDay}` } } }),
+    );
+    expect(await t.stats.rejectedOn(day)).toBe(s.invalid.length + 3);
+    expect(await t.events.conflictsOn(conflictDay)).toBe(conflictCount + 1);
 
     // Assess: queues empty
     expect(await queueDepth(t.stack.clients.sqs, t.stack.resources.queueUrl)).toBe(0);
