@@ -57,7 +57,7 @@ export async function readMonthDays(bucket: ReportDeps['bucket'], month: string,
       out.push({ day, rows });
       return;
     }
-    const [summaryText, systemsText] = await Promise.all([bucket.get(keys.summary(day)), bucket.get(keys.dailySystemsJsonl(day))]);
+    const [summaryText, systemsText] = await Promise.all([bucket.get(keys.summary(day)), bucket.get(keys.systemsJsonl(day))]);
     const systemRows = jsonLines<SystemRow>(systemsText);
     out.push({
       day,

@@ -45,8 +45,6 @@ export const keys = {
   rejectedPlatformOf: (key: string): string | undefined => /^rejected\/platform=([^/]+)\//.exec(key)?.[1],
   /** The layout before 1.1 (`rejected/date=.../`): still read by operators. */
   legacyRejectedPrefix: (day: string): string => `rejected/date=${day}/`,
-  /** *1.1* The systems rollup of a day (read by the monthly report when it exists). */
-  dailySystemsJsonl: (day: string): string => `${keys.dailyPrefix(day)}systems.jsonl`,
   /** *1.1* The folder of a month's reports (`YYYY-MM`). */
   reportsPrefix: (month: string): string => `${PREFIXES.reports}month=${month}/`,
   /** *1.1* A monthly report: `subject` is a platform id or `national`; `ext` html or pdf. */

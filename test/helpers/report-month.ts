@@ -8,6 +8,7 @@
 import { rollDay } from '#shared/rollup.ts';
 import type { ReportFacts, TransactionState } from '#shared/report.ts';
 import { FAILURE_CAUSES, PeriodStats } from '#shared/stats/period.ts';
+import { SystemsStats } from '#shared/stats/systems.ts';
 import type { StoredPeriod } from '#shared/store/stats.ts';
 import { mulberry32 } from '#shared/traffic/prng.ts';
 import { minuteKeyOf } from '#shared/time.ts';
@@ -83,11 +84,15 @@ export async function rollSeededDays(
   now = Date.parse('2021-01-05T00:00:00+07:00'),
 ): Promise<string[]> {
   const minutes = new Map<string, PeriodStats>();
+  const minuteSystems = new Map<string, SystemsStats>();
   for (const tx of txs) {
     const m = minuteKeyOf((tx.consumer ?? tx.provider)!.requestAtMs);
     const s = minutes.get(m) ?? new PeriodStats();
     s.addTransaction(tx);
     minutes.set(m, s);
+    const y = minuteSystems.get(m) ?? new SystemsStats();
+    y.addTransaction(tx);
+    minuteSystems.set(m, y);
   }
   const days = [...new Set([...minutes.keys()].map((m) => m.slice(0, 10)))].sort();
   const stats = {
@@ -107,6 +112,9 @@ export async function rollSeededDays(
           };
         }),
     rejectedOn: async () => 0,
+    minuteSystemsOf: async (day: string) =>
+      new Map([...minuteSystems.entries()].filter(([m]) => m.startsWith(day)).map(([m, y]) => [m, y.toPayload()])),
+    putDaySystemsRows: async () => undefined,
     putDay: async () => undefined,
   };
   const events = { conflictsOn: async () => 0 };
