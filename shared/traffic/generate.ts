@@ -8,7 +8,7 @@
  * `connectedSystems`. Reports come out in the order an LGSP would send them: shortly after the
  * response, a few late (20 min – 6 h), a few twice (a duplicate, same eventId).
  */
-import { getTimezoneOffset } from 'date-fns-tz';
+import { getTimezoneOffset } from 'date-fns-tz/getTimezoneOffset';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { defaultRegistry, type Registry } from '#shared/registry.ts';
 import { DAY_MS, MINUTE_MS, TIME_ZONE, dayStartMs, minuteKeyOf } from '#shared/time.ts';

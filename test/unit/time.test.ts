@@ -1,6 +1,9 @@
 /** Time buckets and ranges in Asia/Ho_Chi_Minh (shared/time.ts). */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { formatInTimeZone } from 'date-fns-tz';
 import {
+  TIME_ZONE,
   dayOf,
   dayStartMs,
   daysBetween,
@@ -9,7 +12,9 @@ import {
   minuteKeysBetween,
   minuteStartMs,
   parseRfc3339,
+  periodStartOf,
   splitMinuteKey,
+  toIct,
 } from '#shared/time.ts';
 
 describe('time buckets and ranges', () => {
@@ -34,5 +39,21 @@ describe('time buckets and ranges', () => {
     expect(parseRfc3339('2021-06-01T10:00:00')).toBeUndefined();
     expect(isDay('2020-02-29')).toBe(true);
     expect(isDay('2021-02-29')).toBe(false);
+  });
+
+  it('property: keys and timestamps equal date-fns-tz formatInTimeZone for any instant (1970–2100)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Date.parse('2100-01-01T00:00:00Z') }), (t) => {
+        expect(minuteKeyOf(t)).toBe(formatInTimeZone(t, TIME_ZONE, "yyyy-MM-dd'T'HH:mm"));
+        expect(dayOf(t)).toBe(formatInTimeZone(t, TIME_ZONE, 'yyyy-MM-dd'));
+        expect(toIct(t)).toBe(formatInTimeZone(t, TIME_ZONE, "yyyy-MM-dd'T'HH:mm:ss.SSSxxx"));
+        expect(periodStartOf(t)).toBe(formatInTimeZone(t, TIME_ZONE, "yyyy-MM-dd'T'HH:mm:ssxxx"));
+      }),
+      { numRuns: 2000 },
+    );
+    // Before 1975 the zone was +08:00 at times: the offset is the zone's for that instant.
+    expect(toIct(Date.parse('1970-06-01T00:00:00Z'))).toBe(
+      formatInTimeZone(Date.parse('1970-06-01T00:00:00Z'), TIME_ZONE, "yyyy-MM-dd'T'HH:mm:ss.SSSxxx"),
+    );
   });
 });
