@@ -71,13 +71,15 @@ export function defaultDeps(config: ApiConfig): ApiDeps {
   const { ddb, s3, sqs } = clients();
   const stats = new StatsStore(ddb, config.STATS_TABLE_NAME);
   const bucket = new RollupBucket(s3, config.ROLLUP_BUCKET_NAME);
+  // Issue 16: validation and the rejections listing use the platforms registry of the running stack (cached).
+  const platforms = new LivePlatforms(new PlatformStore(ddb, config.KEYS_TABLE_NAME), { cacheMs: config.PLATFORMS_CACHE_SECONDS * 1000 });
   return {
     keys: new KeyStore(ddb, config.KEYS_TABLE_NAME),
     throttle: new Throttle(
       new ThrottleCounters(ddb, config.KEYS_TABLE_NAME, { limit: config.THROTTLE_LIMIT, windowSeconds: config.THROTTLE_WINDOW_SECONDS }),
     ),
     metrics: new MetricsReader(stats),
-    rejections: new RejectionReader(bucket),
+    rejections: new RejectionReader(bucket, undefined, platforms),
     reports: new ReportReader(bucket),
     alerts: new AlertReader(new AlertItems(ddb, config.STATS_TABLE_NAME)),
     events: {
@@ -85,8 +87,7 @@ export function defaultDeps(config: ApiConfig): ApiDeps {
       bucket,
       stats,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
-      // Issue 16: validation uses the platforms registry of the running stack (cached).
-      platforms: new LivePlatforms(new PlatformStore(ddb, config.KEYS_TABLE_NAME), { cacheMs: config.PLATFORMS_CACHE_SECONDS * 1000 }),
+      platforms,
     },
   };
 }

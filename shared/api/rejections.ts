@@ -53,12 +53,15 @@ export class RejectionReader {
   constructor(
     private readonly bucket: RollupBucket,
     private readonly registry: Pick<Registry, 'platformIds'> = defaultRegistry,
+    /** Issue 16: the platforms registry of the running stack, so an added platform's folder is read too. */
+    private readonly live?: { registry(): Promise<Pick<Registry, 'platformIds'>> },
   ) {}
 
   /** The prefixes a page reads: one platform's folder of the day, or (ops) every folder of it. */
   private async prefixes(date: string, platformId: string | undefined): Promise<string[]> {
     if (platformId !== undefined) return [keys.rejectedPrefix(platformId, date)];
-    const folders = [...this.registry.platformIds(), UNKNOWN_PLATFORM];
+    const registry = this.live ? await this.live.registry() : this.registry;
+    const folders = [...registry.platformIds(), UNKNOWN_PLATFORM];
     return [keys.legacyRejectedPrefix(date), ...folders.map((p) => keys.rejectedPrefix(p, date))];
   }
 

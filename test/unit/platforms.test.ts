@@ -6,6 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { postEvents } from '#shared/api/events.ts';
+import { RejectionReader } from '#shared/api/rejections.ts';
+import type { RollupBucket } from '#shared/store/bucket.ts';
 import { ingestBatch } from '#shared/ingest.ts';
 import {
   EMPTY_STORED,
@@ -223,6 +225,32 @@ describe('the registry in force: cache and validation on both paths', () => {
     );
     // A backfill of a day it was in force is still accepted.
     expect(await run('backfill', Date.parse('2026-02-09T10:00:00+07:00'))).toMatchObject({ rejected: 0, stored: 1 });
+  });
+
+  it("given a retired platform's rejections in its own folder, when ops read every folder of the day, then the added platform's folder is read too", async () => {
+    const store = new FakePlatformStore();
+    store.apply(planAdd(store.state, NEW, AT));
+    store.apply(planRetire(store.state, { platformId: 'LGSP-DPQG', validUntil: '2026-02-09' }, AT));
+    const stores = new FakeIngestStores();
+    const live = new LivePlatforms(store, { cacheMs: 0 });
+    await ingestBatch([{ messageId: 'late', body: body('LGSP-DPQG', 'late'), receivedAtMs: NOW, source: 'sqs' }], {
+      ...stores,
+      latenessMs: 120_000,
+      dirtyMarginMs: 30_000,
+      concurrency: 1,
+      now: () => NOW,
+      platforms: live,
+    });
+    const bucket = {
+      list: async (prefix: string) => [...stores.objects.keys()].filter((k) => k.startsWith(prefix)),
+      get: async (key: string) => stores.objects.get(key),
+    } as unknown as RollupBucket;
+    const day = '2026-02-10';
+    expect((await new RejectionReader(bucket, undefined, live).page(day, { limit: 10 })).rejected.map((l) => l.platformId)).toEqual([
+      'LGSP-DPQG',
+    ]);
+    // The seed alone does not know the folder.
+    expect((await new RejectionReader(bucket).page(day, { limit: 10 })).rejected).toEqual([]);
   });
 
   it('given ingest, when the registry cannot be read, then the message is retried, not rejected', async () => {
