@@ -10,6 +10,7 @@ import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -78,11 +79,17 @@ export class NgspStatsStack extends Stack {
       api: this.api,
       removalPolicy,
     });
-    // Exchange-health alerts (shared/alerts.ts) go to the alarm topic: the rollup may publish there, nowhere else.
+    // Exchange-health alerts (shared/alerts.ts) go to the alarm topic: the rollup may publish there,
+    // nowhere else, and use the topic's key for that (explicit actions: no kms:GenerateDataKey*).
     const rollup = this.functions.get('rollup');
     if (rollup) {
       rollup.fn.addEnvironment('ALERT_TOPIC_ARN', this.alarmTopic.topicArn);
-      this.alarmTopic.grantPublish(rollup.role);
+      rollup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alarmTopic.topicArn] }));
+      const key = this.alarmTopic.masterKey;
+      if (key)
+        rollup.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+        );
     }
     this.outputs();
   }
