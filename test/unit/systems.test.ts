@@ -79,7 +79,7 @@ describe('systems rollup', () => {
           for (const day of DAYS) expectSystemsRowsMatch(dayRows(items, day), [...oracle.get(day)!.values()], day);
         },
       ),
-      { numRuns: 15 },
+      { numRuns: 10 },
     );
   });
 
