@@ -3,7 +3,7 @@
  * systems and reporting platforms. Built from transactions for a minute, merged from minute
  * payloads for a day. Pure domain code.
  */
-import { effectiveFacts, type TransactionState } from '#shared/report.ts';
+import { effectiveFacts, type ReportFacts, type TransactionState } from '#shared/report.ts';
 import schema from '#shared/contract/event.schema.json' with { type: 'json' };
 import { DurationSketch, SketchBins, quantileOfData, type SketchData } from '#shared/stats/sketch.ts';
 
@@ -57,14 +57,8 @@ export function failureCauseIndex(errorCategory: string | undefined): number {
   return i < 0 ? FAILURE_CAUSES.length : i;
 }
 
-/** Column order of the CSV and JSON rows. */
-export const ROW_COLUMNS: (keyof Row)[] = [
-  'periodStart',
-  'granularity',
-  'route',
-  'serviceCode',
-  'consumerProvince',
-  'providerProvince',
+/** The measure columns of every kind of row (minute, day, systems), in order. */
+export const MEASURE_COLUMNS = [
   'transactions',
   'succeeded',
   'failed',
@@ -75,14 +69,24 @@ export const ROW_COLUMNS: (keyof Row)[] = [
   'durationMsP95',
   'durationMsP99',
   'durationMsMax',
+] as const satisfies readonly (keyof Row)[];
+
+/** Column order of the CSV and JSON rows. */
+export const ROW_COLUMNS: (keyof Row)[] = [
+  'periodStart',
+  'granularity',
+  'route',
+  'serviceCode',
+  'consumerProvince',
+  'providerProvince',
+  ...MEASURE_COLUMNS,
 ];
 
 /** Column order of day rows: the row's, then the failure causes (*1.1*, appended). */
 export const DAY_ROW_COLUMNS: (keyof Row)[] = [...ROW_COLUMNS, ...FAILURE_COLUMNS];
 
-/** A group as stored: `[route, serviceCode, consumerProvince, providerProvince]` and its counts. */
-export interface GroupData {
-  k: [string, string, string, string];
+/** A group's counts as stored, whatever its key (the day rows' groups and the systems rows'). */
+export interface GroupCounts {
   n: number;
   ok: number;
   pair: number;
@@ -93,6 +97,14 @@ export interface GroupData {
   f?: number[];
 }
 
+/** A group as stored: `[route, serviceCode, consumerProvince, providerProvince]` and its counts. */
+export interface GroupData extends GroupCounts {
+  k: [string, string, string, string];
+}
+
+/** The measures of a published row (minute and day rows, systems rows), in column order. */
+export type RowMeasures = Pick<Row, (typeof MEASURE_COLUMNS)[number]> & Partial<Record<(typeof FAILURE_COLUMNS)[number], number>>;
+
 /** What a stats item keeps for a period: enough to merge into any larger period exactly. */
 export interface PeriodPayload {
   groups: GroupData[];
@@ -100,7 +112,8 @@ export interface PeriodPayload {
   platforms: string[];
 }
 
-class GroupStats {
+/** One group's counts, failures by cause and durations: what every kind of row is made of. */
+export class GroupStats<K extends readonly string[]> {
   n = 0;
   ok = 0;
   pair = 0;
@@ -111,7 +124,68 @@ class GroupStats {
   private added?: DurationSketch;
   /** Stored sketches merged in (a day or range): sparse bins, no dense store per group. */
   private merged?: SketchBins;
-  constructor(readonly key: [string, string, string, string]) {}
+  constructor(readonly key: K) {}
+
+  /** Counts one transaction (its effective facts; `paired`: both reports are in). */
+  addFacts(f: ReportFacts, paired: boolean): void {
+    this.n += 1;
+    if (f.succeeded) this.ok += 1;
+    else this.failures[failureCauseIndex(f.errorCategory)]! += 1;
+    if (paired) this.pair += 1;
+    this.qb += f.requestBytes;
+    this.sb += f.responseBytes;
+    this.addDuration(f.durationMs);
+  }
+
+  /** Merges stored counts (a minute into a day, days into a range). */
+  mergeCounts(d: GroupCounts): void {
+    this.n += d.n;
+    this.ok += d.ok;
+    this.pair += d.pair;
+    this.qb += d.qb;
+    this.sb += d.sb;
+    // A payload rolled before 1.1 has no causes: its failures count as unspecified until re-rolled.
+    const f = d.f;
+    if (f) for (let i = 0; i < f.length; i++) this.failures[i]! += f[i]!;
+    else this.failures[FAILURE_COLUMNS.length - 1]! += d.n - d.ok;
+    // The stored bins are summed as they are (no sketch object per group and minute).
+    this.mergeSketch(d.s);
+  }
+
+  /** The stored form of the counts (key and extras are the caller's). */
+  counts(): GroupCounts {
+    return {
+      n: this.n,
+      ok: this.ok,
+      pair: this.pair,
+      qb: this.qb,
+      sb: this.sb,
+      s: this.sketchData(),
+      ...(this.n > this.ok ? { f: [...this.failures] } : {}),
+    };
+  }
+
+  /** The row's measures; with the failure-cause columns for day and systems rows. */
+  measures(withFailures: boolean): RowMeasures {
+    // A group of merged sketches only (a day) is read from its bins, with no sketch object.
+    const data = this.mergedOnly();
+    const sketch = data
+      ? { quantile: (q: number) => quantileOfData(data, q), max: data.z + data.b.length > 0 ? data.x : null }
+      : this.sketch();
+    return {
+      transactions: this.n,
+      succeeded: this.ok,
+      failed: this.n - this.ok,
+      pairedTransactions: this.pair,
+      requestBytes: this.qb,
+      responseBytes: this.sb,
+      durationMsP50: sketch.quantile(0.5),
+      durationMsP95: sketch.quantile(0.95),
+      durationMsP99: sketch.quantile(0.99),
+      durationMsMax: sketch.max,
+      ...(withFailures ? Object.fromEntries(FAILURE_COLUMNS.map((c, i) => [c, this.failures[i]!])) : {}),
+    };
+  }
 
   addDuration(durationMs: number): void {
     (this.added ??= new DurationSketch()).add(durationMs);
@@ -157,12 +231,12 @@ export function groupMatches(k: readonly string[], f: GroupFilter): boolean {
 
 /** Accumulates one period. */
 export class PeriodStats {
-  private readonly groups = new Map<string, GroupStats>();
+  private readonly groups = new Map<string, GroupStats<[string, string, string, string]>>();
   readonly systems = new Set<string>();
   readonly platforms = new Set<string>();
 
   /** The group of key `k` (copied when the group is new: `k` may belong to a payload). */
-  private group(k: readonly [string, string, string, string]): GroupStats {
+  private group(k: readonly [string, string, string, string]): GroupStats<[string, string, string, string]> {
     const id = `${k[0]}\u0000${k[1]}\u0000${k[2]}\u0000${k[3]}`;
     let g = this.groups.get(id);
     if (!g) {
@@ -175,14 +249,7 @@ export class PeriodStats {
   /** Counts one transaction (rules 2–3: one transaction, facts from the CONSUMER report if any). */
   addTransaction(tx: TransactionState): void {
     const f = effectiveFacts(tx);
-    const g = this.group([f.route, f.serviceCode, f.consumerProvince, f.providerProvince]);
-    g.n += 1;
-    if (f.succeeded) g.ok += 1;
-    else g.failures[failureCauseIndex(f.errorCategory)]! += 1;
-    if (tx.consumer && tx.provider) g.pair += 1;
-    g.qb += f.requestBytes;
-    g.sb += f.responseBytes;
-    g.addDuration(f.durationMs);
+    this.group([f.route, f.serviceCode, f.consumerProvince, f.providerProvince]).addFacts(f, !!(tx.consumer && tx.provider));
     this.systems.add(f.consumerSystem);
     this.systems.add(f.providerSystem);
     if (tx.consumer) this.platforms.add(tx.consumer.platformId);
@@ -193,18 +260,7 @@ export class PeriodStats {
   merge(payload: PeriodPayload, filter: GroupFilter = {}): void {
     for (const d of payload.groups) {
       if (!groupMatches(d.k, filter)) continue;
-      const g = this.group(d.k);
-      g.n += d.n;
-      g.ok += d.ok;
-      g.pair += d.pair;
-      g.qb += d.qb;
-      g.sb += d.sb;
-      // A payload rolled before 1.1 has no causes: its failures count as unspecified until re-rolled.
-      const f = d.f;
-      if (f) for (let i = 0; i < f.length; i++) g.failures[i]! += f[i]!;
-      else g.failures[FAILURE_COLUMNS.length - 1]! += d.n - d.ok;
-      // The stored bins are summed as they are (no sketch object per group and minute).
-      g.mergeSketch(d.s);
+      this.group(d.k).mergeCounts(d);
     }
     for (const s of payload.systems) this.systems.add(s);
     for (const p of payload.platforms) this.platforms.add(p);
@@ -231,63 +287,35 @@ export class PeriodStats {
     return { transactions: n, succeeded: ok, failed: n - ok, sketch };
   }
 
-  private sortedGroups(): GroupStats[] {
+  private sortedGroups(): GroupStats<[string, string, string, string]>[] {
     return [...this.groups.values()].sort((a, b) => compareKeys(a.key, b.key));
   }
 
   /** The published rows, sorted by group. */
   rows(periodStart: string, granularity: Granularity): Row[] {
-    return this.sortedGroups().map((g) => {
-      // A group of merged sketches only (a day) is read from its bins, with no sketch object.
-      const data = g.mergedOnly();
-      const sketch = data
-        ? {
-            quantile: (q: number) => quantileOfData(data, q),
-            max: data.z + data.b.length > 0 ? data.x : null,
-          }
-        : g.sketch();
-      return {
-        periodStart,
-        granularity,
-        route: g.key[0],
-        serviceCode: g.key[1],
-        consumerProvince: g.key[2],
-        providerProvince: g.key[3],
-        transactions: g.n,
-        succeeded: g.ok,
-        failed: g.n - g.ok,
-        pairedTransactions: g.pair,
-        requestBytes: g.qb,
-        responseBytes: g.sb,
-        durationMsP50: sketch.quantile(0.5),
-        durationMsP95: sketch.quantile(0.95),
-        durationMsP99: sketch.quantile(0.99),
-        durationMsMax: sketch.max,
-        ...(granularity === 'day' ? Object.fromEntries(FAILURE_COLUMNS.map((c, i) => [c, g.failures[i]!])) : {}),
-      };
-    });
+    return this.sortedGroups().map((g) => ({
+      periodStart,
+      granularity,
+      route: g.key[0],
+      serviceCode: g.key[1],
+      consumerProvince: g.key[2],
+      providerProvince: g.key[3],
+      ...g.measures(granularity === 'day'),
+    }));
   }
 
   /** The mergeable form kept in the stats item. */
   toPayload(): PeriodPayload {
     return {
-      groups: this.sortedGroups().map((g) => ({
-        k: g.key,
-        n: g.n,
-        ok: g.ok,
-        pair: g.pair,
-        qb: g.qb,
-        sb: g.sb,
-        s: g.sketchData(),
-        ...(g.n > g.ok ? { f: [...g.failures] } : {}),
-      })),
+      groups: this.sortedGroups().map((g) => ({ k: g.key, ...g.counts() })),
       systems: [...this.systems].sort(),
       platforms: [...this.platforms].sort(),
     };
   }
 }
 
-function compareKeys(a: readonly string[], b: readonly string[]): number {
+/** Orders group keys part by part. */
+export function compareKeys(a: readonly string[], b: readonly string[]): number {
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;

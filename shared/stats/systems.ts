@@ -6,11 +6,18 @@
  * a day — the day never re-reads raw reports. Pure domain code.
  */
 import { effectiveFacts, type TransactionState } from '#shared/report.ts';
-import { FAILURE_COLUMNS, failureCauseIndex, type Granularity } from '#shared/stats/period.ts';
-import { DurationSketch, type SketchData } from '#shared/stats/sketch.ts';
+import {
+  compareKeys,
+  FAILURE_COLUMNS,
+  GroupStats,
+  MEASURE_COLUMNS,
+  type GroupCounts,
+  type Granularity,
+  type RowMeasures,
+} from '#shared/stats/period.ts';
 
 /** One published systems row, in column order (SYSTEMS_ROW_COLUMNS). */
-export interface SystemsRow {
+export interface SystemsRow extends Required<RowMeasures> {
   periodStart: string;
   granularity: Granularity;
   route: string;
@@ -19,23 +26,6 @@ export interface SystemsRow {
   consumerSystem: string;
   providerOrg: string;
   providerSystem: string;
-  transactions: number;
-  succeeded: number;
-  failed: number;
-  pairedTransactions: number;
-  requestBytes: number;
-  responseBytes: number;
-  durationMsP50: number | null;
-  durationMsP95: number | null;
-  durationMsP99: number | null;
-  durationMsMax: number | null;
-  failedAuth: number;
-  failedThrottled: number;
-  failedTarget: number;
-  failedTimeout: number;
-  failedValidation: number;
-  failedOther: number;
-  failedUnspecified: number;
   /**
    * Sorted ids of the platforms whose counted reports (CONSUMER or PROVIDER, rule 3's winners, not
    * conflicts or duplicates) make up the row's transactions: what decides which LGSP sees the row.
@@ -59,16 +49,7 @@ export const SYSTEMS_ROW_COLUMNS: readonly (keyof SystemsRow)[] = [
   'periodStart',
   'granularity',
   ...SYSTEMS_KEY_COLUMNS,
-  'transactions',
-  'succeeded',
-  'failed',
-  'pairedTransactions',
-  'requestBytes',
-  'responseBytes',
-  'durationMsP50',
-  'durationMsP95',
-  'durationMsP99',
-  'durationMsMax',
+  ...MEASURE_COLUMNS,
   ...FAILURE_COLUMNS,
   'reportingPlatforms',
 ];
@@ -79,16 +60,8 @@ export const CSV_LIST_SEPARATOR = ' ';
 export type SystemsKey = [string, string, string, string, string, string];
 
 /** A systems group as stored: its key, counts, failures by cause, sketch and reporting platforms (indexes into the payload's list). */
-export interface SystemsGroupData {
+export interface SystemsGroupData extends GroupCounts {
   k: SystemsKey;
-  n: number;
-  ok: number;
-  pair: number;
-  qb: number;
-  sb: number;
-  s: SketchData;
-  /** Failures by cause (FAILURE_COLUMNS order); absent when the group had none. */
-  f?: number[];
   /** Indexes into the payload's `platforms`. */
   p: number[];
 }
@@ -102,16 +75,9 @@ export interface SystemsPayload {
 
 export const EMPTY_SYSTEMS_PAYLOAD: SystemsPayload = { groups: [], platforms: [] };
 
-class SystemsGroup {
-  n = 0;
-  ok = 0;
-  pair = 0;
-  qb = 0;
-  sb = 0;
-  readonly failures: number[] = new Array<number>(FAILURE_COLUMNS.length).fill(0);
-  readonly sketch = new DurationSketch();
+/** A day rows' group (GroupStats) keyed by systems, with the platforms that reported it. */
+class SystemsGroup extends GroupStats<SystemsKey> {
   readonly platforms = new Set<string>();
-  constructor(readonly key: SystemsKey) {}
 }
 
 /** `orgCode/systemCode` → [orgCode, systemCode] (an orgCode has no `/`). */
@@ -150,13 +116,7 @@ export class SystemsStats {
   addTransaction(tx: TransactionState): void {
     const f = effectiveFacts(tx);
     const g = this.group([f.route, f.serviceCode, ...splitSystem(f.consumerSystem), ...splitSystem(f.providerSystem)]);
-    g.n += 1;
-    if (f.succeeded) g.ok += 1;
-    else g.failures[failureCauseIndex(f.errorCategory)]! += 1;
-    if (tx.consumer && tx.provider) g.pair += 1;
-    g.qb += f.requestBytes;
-    g.sb += f.responseBytes;
-    g.sketch.add(f.durationMs);
+    g.addFacts(f, !!(tx.consumer && tx.provider));
     if (tx.consumer) g.platforms.add(tx.consumer.platformId);
     if (tx.provider) g.platforms.add(tx.provider.platformId);
   }
@@ -169,13 +129,7 @@ export class SystemsStats {
       if (filter.route !== undefined && d.k[0] !== filter.route) continue;
       if (filter.serviceCode !== undefined && d.k[1] !== filter.serviceCode) continue;
       const g = this.group([...d.k]);
-      g.n += d.n;
-      g.ok += d.ok;
-      g.pair += d.pair;
-      g.qb += d.qb;
-      g.sb += d.sb;
-      if (d.f) for (const [i, n] of d.f.entries()) g.failures[i]! += n;
-      g.sketch.merge(DurationSketch.fromData(d.s));
+      g.mergeCounts(d);
       for (const p of platforms) g.platforms.add(p);
     }
   }
@@ -185,13 +139,7 @@ export class SystemsStats {
     const out = new SystemsStats();
     for (const g of this.groups.values()) {
       const t = out.group(keyOf(g.key));
-      t.n += g.n;
-      t.ok += g.ok;
-      t.pair += g.pair;
-      t.qb += g.qb;
-      t.sb += g.sb;
-      for (const [i, n] of g.failures.entries()) t.failures[i]! += n;
-      t.sketch.merge(g.sketch);
+      t.mergeCounts(g.counts());
       for (const p of g.platforms) t.platforms.add(p);
     }
     return out;
@@ -216,17 +164,7 @@ export class SystemsStats {
       consumerSystem: g.key[3],
       providerOrg: g.key[4],
       providerSystem: g.key[5],
-      transactions: g.n,
-      succeeded: g.ok,
-      failed: g.n - g.ok,
-      pairedTransactions: g.pair,
-      requestBytes: g.qb,
-      responseBytes: g.sb,
-      durationMsP50: g.sketch.quantile(0.5),
-      durationMsP95: g.sketch.quantile(0.95),
-      durationMsP99: g.sketch.quantile(0.99),
-      durationMsMax: g.sketch.max,
-      ...(Object.fromEntries(FAILURE_COLUMNS.map((c, i) => [c, g.failures[i]!])) as Record<(typeof FAILURE_COLUMNS)[number], number>),
+      ...(g.measures(true) as Required<RowMeasures>),
       reportingPlatforms: [...g.platforms].sort(),
     }));
   }
@@ -240,25 +178,10 @@ export class SystemsStats {
     return {
       groups: this.sorted().map((g) => ({
         k: g.key,
-        n: g.n,
-        ok: g.ok,
-        pair: g.pair,
-        qb: g.qb,
-        sb: g.sb,
-        s: g.sketch.toData(),
-        ...(g.n > g.ok ? { f: [...g.failures] } : {}),
+        ...g.counts(),
         p: [...g.platforms].sort().map((p) => index.get(p)!),
       })),
       platforms,
     };
   }
-}
-
-function compareKeys(a: readonly string[], b: readonly string[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
 }
