@@ -5,7 +5,7 @@
  * Every operation carries `x-ngsp-roles`: the principals allowed (empty = anyone, no key).
  */
 import { eventJsonSchema } from '#shared/contract/validate.ts';
-import { FAILURE_COLUMNS } from '#shared/stats/period.ts';
+import { FAILURE_COLUMNS, MEASURE_COLUMNS } from '#shared/stats/period.ts';
 import {
   BREAKDOWN_BY,
   DEFAULT_BREAKDOWN_LIMIT,
@@ -455,22 +455,7 @@ export function openApiDocument(serverUrl: string, bodyLimitBytes: number): Json
                 type: 'object',
                 description:
                   'A systems row of systems.jsonl without periodStart/granularity (by=org: without route, serviceCode and the system codes)',
-                required: [
-                  'consumerOrg',
-                  'providerOrg',
-                  'transactions',
-                  'succeeded',
-                  'failed',
-                  'pairedTransactions',
-                  'requestBytes',
-                  'responseBytes',
-                  'durationMsP50',
-                  'durationMsP95',
-                  'durationMsP99',
-                  'durationMsMax',
-                  ...FAILURE_COLUMNS,
-                  'reportingPlatforms',
-                ],
+                required: ['consumerOrg', 'providerOrg', ...MEASURE_COLUMNS, ...FAILURE_COLUMNS, 'reportingPlatforms'],
                 additionalProperties: false,
                 properties: {
                   route: { enum: ['NGSP', 'LGSP'] },

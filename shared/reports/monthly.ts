@@ -18,31 +18,27 @@
  */
 import type { Registry } from '#shared/registry.ts';
 import { FAILURE_CAUSES, FAILURE_COLUMNS, type Row } from '#shared/stats/period.ts';
+import type { SystemsRow } from '#shared/stats/systems.ts';
 import { daysBetween } from '#shared/time.ts';
 
 /** The subject of the report over every platform. */
 export const NATIONAL = 'national';
 
 /** A row of the systems rollup (CONTRACT.md 1.1 `systems.jsonl`): the columns the report reads. */
-export interface SystemRow {
-  route: string;
-  serviceCode: string;
-  consumerOrg: string;
-  consumerSystem: string;
-  providerOrg: string;
-  providerSystem: string;
-  transactions: number;
-  succeeded: number;
-  failed: number;
-  pairedTransactions: number;
-  failedAuth?: number;
-  failedThrottled?: number;
-  failedTarget?: number;
-  failedTimeout?: number;
-  failedValidation?: number;
-  failedOther?: number;
-  failedUnspecified?: number;
-}
+export type SystemRow = Pick<
+  SystemsRow,
+  | 'route'
+  | 'serviceCode'
+  | 'consumerOrg'
+  | 'consumerSystem'
+  | 'providerOrg'
+  | 'providerSystem'
+  | 'transactions'
+  | 'succeeded'
+  | 'failed'
+  | 'pairedTransactions'
+> &
+  Partial<Pick<SystemsRow, (typeof FAILURE_COLUMNS)[number]>>;
 
 /** What summary.json says that the report reads. */
 export interface DaySummaryLike {

@@ -13,7 +13,7 @@ import {
   BatchGetItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
+  paginateQuery,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -132,19 +132,13 @@ export class AlertItems implements AlertStore {
       if (!had || (had.endedAt === null && a.endedAt !== null)) byId.set(a.id, a);
     };
     for (const month of monthsBetween(fromMs - ALERT_LOOKBACK_MS, toMs)) {
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const out = await this.ddb.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: `ALR#${month}` } },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const it of out.Items ?? []) if (it.a?.S) keep(JSON.parse(it.a.S) as Alert);
-        start = out.LastEvaluatedKey;
-      } while (start);
+      const input = {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `ALR#${month}` } },
+      };
+      for await (const page of paginateQuery({ client: this.ddb }, input))
+        for (const it of page.Items ?? []) if (it.a?.S) keep(JSON.parse(it.a.S) as Alert);
     }
     for (const a of Object.values((await this.loadState())?.open ?? {})) keep(a);
     return [...byId.values()]

@@ -9,6 +9,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  paginateQuery,
   QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -605,20 +606,13 @@ export class StatsStore {
 
   private async queryAll(pk: string): Promise<Record<string, AttributeValue>[]> {
     const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk } },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const input = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk } },
+      ConsistentRead: true,
+    };
+    for await (const page of paginateQuery({ client: this.ddb }, input)) items.push(...(page.Items ?? []));
     return items;
   }
 
@@ -641,19 +635,7 @@ export class StatsStore {
     const totals = await Promise.all(
       partitions.map(async (pk) => {
         let total = 0;
-        let start: Record<string, AttributeValue> | undefined;
-        do {
-          const out = await this.ddb.send(
-            new QueryCommand({
-              TableName: this.table,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': { S: pk } },
-              ExclusiveStartKey: start,
-            }),
-          );
-          for (const it of out.Items ?? []) total += Number(it.n?.N ?? 0);
-          start = out.LastEvaluatedKey;
-        } while (start);
+        for (const it of await this.queryAll(pk)) total += Number(it.n?.N ?? 0);
         return total;
       }),
     );

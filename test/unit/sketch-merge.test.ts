@@ -9,12 +9,18 @@ import type { TransactionState } from '#shared/report.ts';
 import { FAILURE_COLUMNS, PeriodStats, type PeriodPayload, type Row } from '#shared/stats/period.ts';
 import { DurationSketch, SketchBins, quantileOfData, type SketchData } from '#shared/stats/sketch.ts';
 
-/** Durations with zeros, sub-millisecond values (negative bin keys) and long tails. */
+/**
+ * Durations as reports give them: whole milliseconds (`responseAt - requestAt`, both parsed to the
+ * millisecond), with zeros and long tails up to a day. Sub-millisecond values are left out: there
+ * the reference itself is wrong — the library's store merge (`merge(fromData(...))`) drops bins of
+ * negative keys when a later sketch widens the range (found by this property), which mergeData
+ * does not.
+ */
 const duration = fc.oneof(
   fc.constant(0),
-  fc.double({ min: 0.0001, max: 1, noNaN: true }),
   fc.integer({ min: 1, max: 2_000 }),
   fc.integer({ min: 2_000, max: 600_000 }),
+  fc.integer({ min: 600_000, max: 86_400_000 }),
 );
 
 const QUANTILES = [0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1];
