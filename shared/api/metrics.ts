@@ -22,6 +22,11 @@ export interface MetricPoint {
   durationMsP95: number | null;
 }
 
+/** A point from a period's headline figures. */
+function pointOf(periodStart: string, transactions: number, succeeded: number, durationMsP95: number | null): MetricPoint {
+  return { periodStart, transactions, succeeded, failed: transactions - succeeded, durationMsP95 };
+}
+
 export interface SeriesResponse {
   granularity: 'minute' | 'day';
   from: string;
@@ -229,23 +234,10 @@ export class MetricsReader {
     const points = keys.map((k): MetricPoint => {
       const periodStart = periodStartOf(minuteStartMs(k));
       const it = items.get(k);
-      if (!it || it.transactions === 0) return { periodStart, transactions: 0, succeeded: 0, failed: 0, durationMsP95: null };
-      if (unfiltered)
-        return {
-          periodStart,
-          transactions: it.transactions,
-          succeeded: it.succeeded,
-          failed: it.transactions - it.succeeded,
-          durationMsP95: it.durationMsP95,
-        };
+      if (!it || it.transactions === 0) return pointOf(periodStart, 0, 0, null);
+      if (unfiltered) return pointOf(periodStart, it.transactions, it.succeeded, it.durationMsP95);
       const t = mergeAll([it.payload()], q.filter).totals();
-      return {
-        periodStart,
-        transactions: t.transactions,
-        succeeded: t.succeeded,
-        failed: t.failed,
-        durationMsP95: t.sketch.quantile(0.95),
-      };
+      return pointOf(periodStart, t.transactions, t.succeeded, t.sketch.quantile(0.95));
     });
     return { granularity: 'minute', from: formatInstant(q.fromMs), to: formatInstant(q.toMs), points };
   }
@@ -329,23 +321,10 @@ export class MetricsReader {
     const points = daysBetween(q.from, q.to).map((day): MetricPoint => {
       const periodStart = periodStartOf(dayStartMs(day));
       const v = views.get(day);
-      if (!v || v.transactions === 0) return { periodStart, transactions: 0, succeeded: 0, failed: 0, durationMsP95: null };
-      if (unfiltered)
-        return {
-          periodStart,
-          transactions: v.transactions,
-          succeeded: v.succeeded,
-          failed: v.transactions - v.succeeded,
-          durationMsP95: v.p95({}),
-        };
+      if (!v || v.transactions === 0) return pointOf(periodStart, 0, 0, null);
+      if (unfiltered) return pointOf(periodStart, v.transactions, v.succeeded, v.p95({}));
       const t = v.merged(q.filter).totals();
-      return {
-        periodStart,
-        transactions: t.transactions,
-        succeeded: t.succeeded,
-        failed: t.failed,
-        durationMsP95: t.sketch.quantile(0.95),
-      };
+      return pointOf(periodStart, t.transactions, t.succeeded, t.sketch.quantile(0.95));
     });
     return { granularity: 'day', from: q.from, to: q.to, points };
   }

@@ -13,6 +13,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { conditionHolds } from '#shared/store/conditional.ts';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { bucketMinute, type Report, type ReportFacts, type TransactionState } from '#shared/report.ts';
 import { dayOf, minuteKeyOf } from '#shared/time.ts';
@@ -235,8 +236,9 @@ export class EventStore {
       r: toSlot(r),
     };
     await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: marshall(item) }));
-    try {
-      await this.ddb.send(
+    // A failed condition: noted already, or the item is gone (expired) — the rollup notes it when it merges the archive.
+    await conditionHolds(
+      this.ddb.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: r.transactionKey } },
@@ -245,11 +247,8 @@ export class EventStore {
           ExpressionAttributeNames: { '#s': r.role === 'CONSUMER' ? 'c' : 'p', '#x': 'x' },
           ExpressionAttributeValues: { ':none': { L: [] }, ':id': { L: [{ S: id }] }, ':one': { S: id } },
         }),
-      );
-    } catch (err) {
-      // Noted already, or the item is gone (expired): the rollup notes it when it merges the archive.
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+      ),
+    );
   }
 
   /**

@@ -5,7 +5,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   BatchWriteItemCommand,
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -16,6 +15,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { conditionHolds } from '#shared/store/conditional.ts';
 import type { PeriodPayload } from '#shared/stats/period.ts';
 import type { SystemsPayload } from '#shared/stats/systems.ts';
 import { shardOf } from '#shared/store/events.ts';
@@ -440,8 +440,8 @@ export class StatsStore {
 
   /** Clears a mark unless it was set again after it was read (then the period rolls once more). */
   async clearDirty(mark: DirtyMark): Promise<void> {
-    try {
-      await this.ddb.send(
+    await conditionHolds(
+      this.ddb.send(
         new DeleteItemCommand({
           TableName: this.table,
           Key: { pk: { S: mark.pk }, sk: { S: mark.sk } },
@@ -449,10 +449,8 @@ export class StatsStore {
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: { ':at': { N: String(mark.at) } },
         }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+      ),
+    );
   }
 
   /** The first minute (`YYYY-MM-DDTHH:mm`) the scheduled rollup has not rolled yet. */
@@ -478,8 +476,8 @@ export class StatsStore {
    * another runner holds it. This, not reserved concurrency, keeps one scheduled rollup at a time.
    */
   async takeLease(owner: string, now: number, until: number): Promise<boolean> {
-    try {
-      await this.ddb.send(
+    return conditionHolds(
+      this.ddb.send(
         new PutItemCommand({
           TableName: this.table,
           Item: { pk: { S: 'CTRL' }, sk: { S: 'lease' }, owner: { S: owner }, until: { N: String(until) }, at: { N: String(now) } },
@@ -487,18 +485,14 @@ export class StatsStore {
           ExpressionAttributeNames: { '#until': 'until', '#owner': 'owner' },
           ExpressionAttributeValues: { ':now': { N: String(now) }, ':owner': { S: owner } },
         }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+      ),
+    );
   }
 
   /** Extends the lease `owner` holds to `until`; false when it is no longer this owner's (it expired and was taken). */
   async renewLease(owner: string, until: number): Promise<boolean> {
-    try {
-      await this.ddb.send(
+    return conditionHolds(
+      this.ddb.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } },
@@ -507,18 +501,14 @@ export class StatsStore {
           ExpressionAttributeNames: { '#until': 'until', '#owner': 'owner' },
           ExpressionAttributeValues: { ':until': { N: String(until) }, ':owner': { S: owner } },
         }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+      ),
+    );
   }
 
   /** Gives the lease back (only if `owner` still holds it), so the next tick need not wait for its expiry. */
   async releaseLease(owner: string): Promise<void> {
-    try {
-      await this.ddb.send(
+    await conditionHolds(
+      this.ddb.send(
         new DeleteItemCommand({
           TableName: this.table,
           Key: { pk: { S: 'CTRL' }, sk: { S: 'lease' } },
@@ -526,10 +516,8 @@ export class StatsStore {
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':owner': { S: owner } },
         }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+      ),
+    );
   }
 
   /** Who holds the lease and until when (ops, tests). */
