@@ -5,7 +5,7 @@
 import {
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
+  paginateQuery,
   ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -86,20 +86,13 @@ export class KeyStore {
    */
   async list(): Promise<KeyRecord[]> {
     const out: KeyRecord[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: KEYS_TABLE.indexes[0]!.name,
-          KeyConditionExpression: 'kind = :k',
-          ExpressionAttributeValues: { ':k': { S: KEY_KIND } },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const it of page.Items ?? []) out.push(recordOf(it));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const input = {
+      TableName: this.table,
+      IndexName: KEYS_TABLE.indexes[0]!.name,
+      KeyConditionExpression: 'kind = :k',
+      ExpressionAttributeValues: { ':k': { S: KEY_KIND } },
+    };
+    for await (const page of paginateQuery({ client: this.ddb }, input)) for (const it of page.Items ?? []) out.push(recordOf(it));
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.keyId.localeCompare(b.keyId));
   }
 

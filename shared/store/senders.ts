@@ -10,7 +10,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  ScanCommand,
+  paginateScan,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -80,19 +80,8 @@ export class SenderStore {
   /** Every registered sender (a scan of the keys table filtered to sender items: an operator tool). */
   async list(): Promise<SenderRecord[]> {
     const out: SenderRecord[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new ScanCommand({
-          TableName: this.table,
-          ExclusiveStartKey: start,
-          FilterExpression: 'begins_with(pk, :p)',
-          ExpressionAttributeValues: { ':p': { S: PREFIX } },
-        }),
-      );
-      for (const it of page.Items ?? []) out.push(toRecord(it));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const input = { TableName: this.table, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: PREFIX } } };
+    for await (const page of paginateScan({ client: this.ddb }, input)) for (const it of page.Items ?? []) out.push(toRecord(it));
     return out.sort((a, b) => (a.platformId ?? '').localeCompare(b.platformId ?? '') || a.senderId.localeCompare(b.senderId));
   }
 }

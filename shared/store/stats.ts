@@ -13,6 +13,7 @@ import {
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type QueryCommandInput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { conditionHolds } from '#shared/store/conditional.ts';
@@ -115,6 +116,25 @@ export class StatsStore {
     }
   }
 
+  /** Every item of `pk` (sort keys from..to and their parts, when given), all pages. */
+  private async queryItems(
+    pk: string,
+    skFrom?: string,
+    skTo?: string,
+    projection: Partial<QueryCommandInput> = {},
+  ): Promise<Record<string, AttributeValue>[]> {
+    const range = skFrom !== undefined && skTo !== undefined;
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      KeyConditionExpression: range ? 'pk = :pk AND sk BETWEEN :a AND :b' : 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk }, ...(range ? { ':a': { S: skFrom }, ':b': { S: `${skTo}#~` } } : {}) },
+      ...projection,
+    };
+    const items: Record<string, AttributeValue>[] = [];
+    for await (const page of paginateQuery({ client: this.ddb }, input)) items.push(...(page.Items ?? []));
+    return items;
+  }
+
   private async queryPeriods<S>(
     pk: string,
     decodeSummary: (item: Record<string, AttributeValue>) => S,
@@ -122,23 +142,8 @@ export class StatsStore {
     skTo?: string,
     withPayload = true,
   ): Promise<StoredPeriod<S>[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const range = skFrom !== undefined && skTo !== undefined;
-      const out = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: range ? 'pk = :pk AND sk BETWEEN :a AND :b' : 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk }, ...(range ? { ':a': { S: skFrom }, ':b': { S: `${skTo}#~` } } : {}) },
-          ExclusiveStartKey: start,
-          // Headline reads leave the compressed payload behind: a 366-day series is then a few KB, not MBs.
-          ...(withPayload ? {} : HEADLINE_PROJECTION),
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    // Headline reads leave the compressed payload behind: a 366-day series is then a few KB, not MBs.
+    const items = await this.queryItems(pk, skFrom, skTo, withPayload ? {} : HEADLINE_PROJECTION);
     const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
     const result: StoredPeriod<S>[] = [];
     for (const it of items) {
@@ -267,20 +272,7 @@ export class StatsStore {
 
   /** The distinct systems of a year's days `MM-DD` from..to (inclusive), by day (days rolled since the list moved here). */
   async daySystems(year: string, fromMmdd = '01-01', toMmdd = '12-31'): Promise<Map<string, string[]>> {
-    const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-          ExpressionAttributeValues: { ':pk': { S: `SYS#${year}` }, ':a': { S: fromMmdd }, ':b': { S: `${toMmdd}#~` } },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await this.queryItems(`SYS#${year}`, fromMmdd, toMmdd);
     const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
     const out = new Map<string, string[]>();
     for (const it of items) {
@@ -343,21 +335,7 @@ export class StatsStore {
 
   /** The values {@link putBlob} wrote under `pk` (optionally sort keys from..to), by sort key. */
   private async queryBlobs<T>(pk: string, skFrom?: string, skTo?: string): Promise<Map<string, T>> {
-    const range = skFrom !== undefined && skTo !== undefined;
-    const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: range ? 'pk = :pk AND sk BETWEEN :a AND :b' : 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk }, ...(range ? { ':a': { S: skFrom }, ':b': { S: `${skTo}#~` } } : {}) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await this.queryItems(pk, skFrom, skTo);
     const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
     const out = new Map<string, T>();
     for (const it of items) {
