@@ -272,20 +272,8 @@ export class StatsStore {
 
   /** The distinct systems of a year's days `MM-DD` from..to (inclusive), by day (days rolled since the list moved here). */
   async daySystems(year: string, fromMmdd = '01-01', toMmdd = '12-31'): Promise<Map<string, string[]>> {
-    const items = await this.queryItems(`SYS#${year}`, fromMmdd, toMmdd);
-    const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
     const out = new Map<string, string[]>();
-    for (const it of items) {
-      const sk = it.sk!.S!;
-      if (sk.includes('#')) continue;
-      const chunks = [it.z!.B!];
-      for (let i = 1; i < Number(it.parts?.N ?? 1); i++) {
-        const part = bySk.get(`${sk}#${i}`)?.z?.B;
-        if (!part) throw new Error(`systems item SYS#${year}/${sk} is missing part ${i}`);
-        chunks.push(part);
-      }
-      out.set(`${year}-${sk}`, JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as string[]);
-    }
+    for (const [sk, systems] of await this.queryBlobs<string[]>(`SYS#${year}`, fromMmdd, toMmdd)) out.set(`${year}-${sk}`, systems);
     return out;
   }
 
