@@ -23,6 +23,19 @@ describe('given a platform usually active at 09:00 that sends nothing from 09:00
   let report: RunReport;
   const notifier = new FakeNotifier();
   let store: AlertItems;
+  /** The scheduled run at 09:33: it makes 09:00..09:30 final. */
+  const scheduledRun = (): Promise<RunReport> =>
+    runScheduled({
+      ...t,
+      latenessMs: LATENESS_MS,
+      concurrency: 8,
+      maxMinutesPerRun: 240,
+      initialLookbackMs: 0,
+      indexLagMs: 0,
+      ...rollupNumbers(),
+      now: () => at('09:31') + LATENESS_MS,
+      alerts: { store, notifier, settings: alertNumbers(), readMinutes: minuteReader(t.stats), maxMinutes: 240 },
+    });
 
   beforeAll(async () => {
     t = await startApiStack(['LGSP-77', 'LGSP-79'], {}, ['api']);
@@ -39,17 +52,7 @@ describe('given a platform usually active at 09:00 that sends nothing from 09:00
     await store.putProfiles(baseline);
     await t.stats.setWatermark(`${DAY}T09:00`);
     // The scheduled run at 09:33 makes 09:00..09:30 final: 31 silent minutes.
-    report = await runScheduled({
-      ...t,
-      latenessMs: LATENESS_MS,
-      concurrency: 8,
-      maxMinutesPerRun: 240,
-      initialLookbackMs: 0,
-      indexLagMs: 0,
-      ...rollupNumbers(),
-      now: () => at('09:31') + LATENESS_MS,
-      alerts: { store, notifier, settings, readMinutes: minuteReader(t.stats), maxMinutes: 240 },
-    });
+    report = await scheduledRun();
   }, 120_000);
   afterAll(async () => {
     await t?.stop();
@@ -86,17 +89,7 @@ describe('given a platform usually active at 09:00 that sends nothing from 09:00
   });
 
   it('then a second run over the same minutes raises nothing again', async () => {
-    const again = await runScheduled({
-      ...t,
-      latenessMs: LATENESS_MS,
-      concurrency: 8,
-      maxMinutesPerRun: 240,
-      initialLookbackMs: 0,
-      indexLagMs: 0,
-      ...rollupNumbers(),
-      now: () => at('09:31') + LATENESS_MS,
-      alerts: { store, notifier, settings: alertNumbers(), readMinutes: minuteReader(t.stats), maxMinutes: 240 },
-    });
+    const again = await scheduledRun();
     expect(again.alerts).toMatchObject({ minutesFed: 0, raised: 0 });
     expect(notifier.sent).toHaveLength(1);
     expect(await store.alertsBetween(at('00:00'), at('12:00'))).toHaveLength(1);
