@@ -255,19 +255,7 @@ export class StatsStore {
    * Written before the day item, so a reader never sees a day item whose systems are not there.
    */
   async putDaySystems(day: string, systems: string[]): Promise<void> {
-    const gz = gzipSync(JSON.stringify(systems));
-    const parts = Math.max(1, Math.ceil(gz.length / PART_BYTES));
-    const pk = `SYS#${day.slice(0, 4)}`;
-    const sk = day.slice(5);
-    for (let i = parts - 1; i >= 0; i--) {
-      const item: Record<string, AttributeValue> = {
-        pk: { S: pk },
-        sk: { S: i === 0 ? sk : `${sk}#${i}` },
-        z: { B: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) },
-      };
-      if (i === 0) Object.assign(item, { parts: { N: String(parts) }, count: { N: String(systems.length) } });
-      await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: item }));
-    }
+    await this.putBlob(`SYS#${day.slice(0, 4)}`, day.slice(5), systems, { count: { N: String(systems.length) } });
   }
 
   /** The distinct systems of a year's days `MM-DD` from..to (inclusive), by day (days rolled since the list moved here). */
@@ -307,7 +295,7 @@ export class StatsStore {
   }
 
   /** A JSON value as gzip parts under 400 KB (`sk`, `sk#1`, ...): tail parts first, so a head is never seen before its parts. */
-  private async putBlob(pk: string, sk: string, value: unknown): Promise<void> {
+  private async putBlob(pk: string, sk: string, value: unknown, head: Record<string, AttributeValue> = {}): Promise<void> {
     const gz = gzipSync(JSON.stringify(value));
     const parts = Math.max(1, Math.ceil(gz.length / PART_BYTES));
     for (let i = parts - 1; i >= 0; i--) {
@@ -316,7 +304,7 @@ export class StatsStore {
         sk: { S: i === 0 ? sk : `${sk}#${i}` },
         z: { B: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) },
       };
-      if (i === 0) item.parts = { N: String(parts) };
+      if (i === 0) Object.assign(item, { parts: { N: String(parts) }, ...head });
       await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: item }));
     }
   }
