@@ -31,7 +31,9 @@ import { PIPELINE, functionDecl } from '#infra/wiring.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
 import { fnv1a } from '#shared/hash.ts';
 import { applyReport, bucketMinute, toReport, type ReportFacts, type TransactionState } from '#shared/report.ts';
+import { foldDay } from '#shared/day-so-far.ts';
 import { PeriodStats } from '#shared/stats/period.ts';
+import { SystemsStats } from '#shared/stats/systems.ts';
 import { rollDay, rollMinute } from '#shared/rollup.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { CONFLICT_SHARDS, encodeTransactionItem } from '#shared/store/events.ts';
@@ -85,6 +87,9 @@ interface Figures {
   oursPeakMs: number;
   duckdbGroups: number;
   oursGroups: number;
+  /** The day read as today (not rolled): its fold from 1,140 minutes (after a late minute), then 60 more (the hourly add). */
+  foldBuild: { ms: number; cpuMs: number; rssMb: number; growthMb: number };
+  foldAdd: { ms: number; cpuMs: number; rssMb: number; growthMb: number };
 }
 
 /** Peak RSS while `fn` runs (sampled every 10 ms), and its growth over the RSS at the start. */
@@ -285,11 +290,16 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
       } else ddb.dropWhere('events', (it) => it.m?.S === m);
       continue;
     }
-    // Every other minute: the stats item as rollMinute computes and stores it (no event store, no archive).
+    // Every other minute: the systems and stats items as rollMinute computes and stores them (no event store, no archive).
     const t0 = performance.now();
     const stats = new PeriodStats();
-    for (const tx of txs) stats.addTransaction(tx);
+    const minuteSystems = new SystemsStats();
+    for (const tx of txs) {
+      stats.addTransaction(tx);
+      minuteSystems.addTransaction(tx);
+    }
     const totals = stats.totals();
+    await stores.stats.putMinuteSystems(m, minuteSystems.toPayload());
     await stores.stats.putMinute(
       m,
       { transactions: totals.transactions, succeeded: totals.succeeded, durationMsP95: totals.sketch.quantile(0.95) },
@@ -325,6 +335,28 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
   await measure('minutes24hFiltered', () => reader.minutes({ fromMs: dayStart, toMs: dayStart + 86_400_000, filter: { route: 'NGSP' } }));
   await measure('summaryDay', () => reader.summary({ from: DAY, to: DAY }));
   await measure('daysFilteredDay', () => reader.days({ from: DAY, to: DAY, filter: { route: 'NGSP' } }));
+  await measure('breakdownSystemsDay', () => reader.systemsBreakdown({ from: DAY, to: DAY, filter: {}, by: 'system', limit: 100 }));
+
+  // The same day read as today (not rolled yet: now is 20:00): from its 1,440 minutes, then through its fold.
+  const today = new MetricsReader(stores.stats, () => dayStart + 20 * 3_600_000);
+  await measure('todayNoFold', () => today.days({ from: DAY, to: DAY, filter: {} }));
+  const foldBuild = await withRss(() => foldDay(DAY, stores.stats, '19:00'));
+  const foldAdd = await withRss(() => foldDay(DAY, stores.stats, '20:00'));
+  await measure('todayDays', () => today.days({ from: DAY, to: DAY, filter: {} }));
+  await measure('todaySummary', () => today.summary({ from: DAY, to: DAY }));
+  await measure('todayDaysFiltered', () => today.days({ from: DAY, to: DAY, filter: { route: 'NGSP' } }));
+  await measure('todayBreakdownSystems', () => today.systemsBreakdown({ from: DAY, to: DAY, filter: {}, by: 'system', limit: 100 }));
+
+  // A year of such days: the day's items copied under every day of its year, the month unions made by the store.
+  const year = DAY.slice(0, 4);
+  for (let t = dayStartMs(`${year}-01-01`); t < dayStartMs(`${Number(year) + 1}-01-01`); t += 86_400_000) {
+    const d = minuteKeyOf(t).slice(0, 10);
+    if (d === DAY) continue;
+    for (const pk of [`DAY#${year}`, `DAYP#${year}`, `SYS#${year}`]) ddb.copyPartition('stats', pk, DAY.slice(5), (p, sk) => [p, d.slice(5) + sk.slice(5)]);
+  }
+  for (let m = 1; m <= 12; m++) await stores.stats.putMonthSystems(year, String(m).padStart(2, '0'));
+  const nextYear = new MetricsReader(stores.stats, () => dayStartMs(`${Number(year) + 1}-01-10`));
+  await measure('summaryYear', () => nextYear.summary({ from: `${year}-01-01`, to: `${year}-12-31` }));
 
   // DuckDB: the same aggregation of the peak minute's reports (dedupe, pairing, groups, percentiles).
   const dir = mkdtempSync(join(tmpdir(), 'ngsp-scale-'));
@@ -393,6 +425,8 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
     oursPeakMs,
     duckdbGroups,
     oursGroups,
+    foldBuild,
+    foldAdd,
   };
 }
 
@@ -424,7 +458,7 @@ async function main(): Promise<void> {
     '',
     '10×: widened (see bench/README.md)',
   );
-  for (const p of ['stats:MIN', 'stats:DAY', 'stats:SYS', 'stats:SER', 'events:T']) {
+  for (const p of ['stats:MIN', 'stats:DAY', 'stats:DAYP', 'stats:SYS', 'stats:SYSM', 'stats:SMIN', 'stats:SDAY', 'stats:DSF', 'stats:SER', 'events:T']) {
     row(`DynamoDB item ≤ 400 KB: ${p}`, kb(largest(one, p)), kb(largest(ten, p)), pct(largest(ten, p), MAX_ITEM_BYTES));
   }
   row(
@@ -503,27 +537,39 @@ async function main(): Promise<void> {
     '',
     `estimate; runs of ≤ ${ROLLUP.timeoutSeconds - Number(ROLLUP.settings.BUDGET_MARGIN_SECONDS)} s each (time budget), one a minute`,
   );
+  row(
+    `Lambda timeout ${ROLLUP.timeoutSeconds} s: today's fold, from 1,140 minutes (after a late minute; wall; CPU; RSS growth)`,
+    `${one.foldBuild.ms.toFixed(0)}; ${one.foldBuild.cpuMs.toFixed(0)} ms; +${one.foldBuild.growthMb.toFixed(0)} MB`,
+    `${ten.foldBuild.ms.toFixed(0)}; ${ten.foldBuild.cpuMs.toFixed(0)} ms; +${ten.foldBuild.growthMb.toFixed(0)} MB`,
+    pct(ten.foldBuild.ms / 1000, ROLLUP.timeoutSeconds),
+    'once per run at most, within its time budget; readers merge every minute meanwhile',
+  );
+  row(
+    `Lambda timeout ${ROLLUP.timeoutSeconds} s: today's fold, the hourly add of 60 minutes (wall; CPU; RSS growth)`,
+    `${one.foldAdd.ms.toFixed(0)}; ${one.foldAdd.cpuMs.toFixed(0)} ms; +${one.foldAdd.growthMb.toFixed(0)} MB`,
+    `${ten.foldAdd.ms.toFixed(0)}; ${ten.foldAdd.cpuMs.toFixed(0)} ms; +${ten.foldAdd.growthMb.toFixed(0)} MB`,
+    pct(ten.foldAdd.ms / 1000, ROLLUP.timeoutSeconds),
+  );
   for (const [name, what] of [
     ['minutes24h', '/v1/metrics/minutes 24 h'],
     ['minutes24hFiltered', '/v1/metrics/minutes 24 h ?route='],
     ['summaryDay', '/v1/metrics/summary one day'],
     ['daysFilteredDay', '/v1/metrics/days one day ?route='],
+    ['breakdownSystemsDay', '/v1/metrics/breakdown?by=system one day'],
+    ['todayNoFold', '/v1/metrics/days today, no fold (1,440 minutes)'],
+    ['todayDays', '/v1/metrics/days today, through the fold'],
+    ['todaySummary', '/v1/metrics/summary today, through the fold'],
+    ['todayDaysFiltered', '/v1/metrics/days today ?route=, through the fold'],
+    ['todayBreakdownSystems', '/v1/metrics/breakdown?by=system today, through the fold'],
+    ['summaryYear', '/v1/metrics/summary?year= (366 days, 12 month unions)'],
   ] as const) {
     row(
       `API 29 s, 6 MB: ${what} (read; response; time)`,
       `${kb(one.api[name]!.bytes)}; ${kb(one.api[name]!.responseBytes)}; ${one.api[name]!.ms.toFixed(0)} ms`,
       `${kb(ten.api[name]!.bytes)}; ${kb(ten.api[name]!.responseBytes)}; ${ten.api[name]!.ms.toFixed(0)} ms`,
-      pct(ten.api[name]!.responseBytes, 6 * 1024 * 1024),
+      `${pct(ten.api[name]!.ms / 1000, API.timeoutSeconds)} of time; ${pct(ten.api[name]!.responseBytes, 6 * 1024 * 1024)} of size`,
     );
   }
-  const yearBytes = (f: Figures): number => f.api.summaryDay!.bytes * 366;
-  row(
-    "API: /v1/metrics/summary?year= (366 × the day's reads, estimated)",
-    `${(yearBytes(one) / 1e6).toFixed(1)} MB read`,
-    `${(yearBytes(ten) / 1e6).toFixed(1)} MB read`,
-    'not measured: 366 day items + systems items',
-    'a year union of systems lists is the next step',
-  );
   const yearFiltered = (f: Figures): number => f.api.daysFilteredDay!.bytes * 366;
   row(
     "API: /v1/metrics/days?year=&route= (366 × the day's payload reads, estimated)",

@@ -12,6 +12,7 @@ import type { Stores } from '#shared/store/stores.ts';
 import type { DirtyMark, Quarantined } from '#shared/store/stats.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { pool } from '#shared/pool.ts';
+import { foldDay, type FoldOutcome } from '#shared/day-so-far.ts';
 import { runDueReports } from '#shared/reports/generate.ts';
 import { isTransient, retryTransient } from '#shared/errors.ts';
 import { digestMinute, runAlerts, type AlertDeps, type AlertRunReport, type MinuteDigest } from '#shared/alerts.ts';
@@ -305,6 +306,9 @@ export interface RunReport {
   /** What the alerts did (when enabled and the run had time), or why they failed (the rollup itself did not). */
   alerts?: AlertRunReport;
   alertsError?: string;
+  /** *1.1* Today's fold so far was written (new final minutes added) or rebuilt (a minute of it rolled again), or why it failed. */
+  fold?: FoldOutcome;
+  foldError?: string;
 }
 
 /** A scheduled run that rolled what it could but failed on some periods (they stay marked). */
@@ -520,6 +524,16 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
       alertsError = errorText(err);
     }
   }
+  // Today's fold so far (shared/day-so-far.ts): what the API reads instead of today's 1,440 minutes.
+  let fold: FoldOutcome | undefined;
+  let foldError: string | undefined;
+  if (!outOfTime()) {
+    try {
+      fold = await foldDay(newNext.slice(0, 10), deps.stats, newNext.slice(11));
+    } catch (err) {
+      foldError = errorText(err);
+    }
+  }
   if (!outOfTime()) await rollProvisional(newNext, now, deps);
   for (const d of dayRetries) failedDays.add(d);
   if (failedMinutes.size || failedDays.size) throw new RollupIncompleteError([...failedMinutes].sort(), [...failedDays].sort(), firstError);
@@ -533,6 +547,8 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     ...(reports.written.length || reports.pending.length || reports.error ? { reports } : {}),
     ...(alerts ? { alerts } : {}),
     ...(alertsError ? { alertsError } : {}),
+    ...(fold === 'written' || fold === 'rebuilt' ? { fold } : {}),
+    ...(foldError ? { foldError } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { defaultRegistry, type Registry } from '#shared/registry.ts';
 import { serviceNameOf, type ServiceName } from '#shared/services.ts';
 import { FAILURE_COLUMNS, PeriodStats, type GroupFilter, type PeriodPayload, type Row } from '#shared/stats/period.ts';
 import { SystemsStats, type SystemsPayload, type SystemsRow } from '#shared/stats/systems.ts';
+import { readDayNotRolled, systemsBeyond, type DayNotRolled } from '#shared/day-so-far.ts';
 import type { PeriodTotals, StatsStore, StoredPeriod } from '#shared/store/stats.ts';
 import { DAY_MS, MINUTE_MS, dayOf, dayStartMs, daysBetween, minuteKeysBetween, minuteStartMs, periodStartOf, toIct } from '#shared/time.ts';
 import type { BreakdownBy, BreakdownQuery, DaysQuery, MinutesQuery } from './params.ts';
@@ -160,22 +161,24 @@ function fromDayItem(item: StoredPeriod<DayStable | null>, systems?: string[]): 
   };
 }
 
-function fromMinuteItems(day: string, minutes: StoredPeriod[]): DayView {
+/**
+ * A day not rolled yet, from its minutes' headline figures (`HH:mm` order) and payloads: every
+ * minute item's, or — when the day's fold holds (shared/day-so-far.ts) — the fold's and those of
+ * the minutes beyond it.
+ */
+function fromMinutes(day: string, minutes: { period: string; transactions: number; succeeded: number }[], payloads: () => PeriodPayload[]): DayView {
   const busy = minutes.filter((m) => m.transactions > 0);
   const cache = new Map<string, PeriodStats>();
   const merged = (filter: GroupFilter): PeriodStats => {
     const key = JSON.stringify(filter);
     let s = cache.get(key);
     if (!s) {
-      s = mergeAll(
-        busy.map((m) => m.payload()),
-        filter,
-      );
+      s = mergeAll(payloads(), filter);
       cache.set(key, s);
     }
     return s;
   };
-  let peak: StoredPeriod | undefined;
+  let peak: (typeof minutes)[number] | undefined;
   for (const m of busy) if (!peak || m.transactions > peak.transactions) peak = m;
   return {
     day,
@@ -188,6 +191,18 @@ function fromMinuteItems(day: string, minutes: StoredPeriod[]): DayView {
     ngsp: () => merged({ route: 'NGSP' }).transactions,
     peak: () => (peak ? { periodStart: periodStartOf(minuteStartMs(peak.period)), transactions: peak.transactions } : null),
   };
+}
+
+function fromMinuteItems(day: string, minutes: StoredPeriod[]): DayView {
+  const busy = minutes.filter((m) => m.transactions > 0);
+  return fromMinutes(day, busy, () => busy.map((m) => m.payload()));
+}
+
+function fromFold(day: string, r: DayNotRolled): DayView {
+  const minutes = [...r.series]
+    .map(([hhmm, p]) => ({ period: `${day}T${hhmm.slice(0, 2)}:${hhmm.slice(2)}`, transactions: p.transactions, succeeded: p.succeeded }))
+    .sort((a, b) => (a.period < b.period ? -1 : 1));
+  return fromMinutes(day, minutes, () => [r.fold.payload, ...r.beyond.map((m) => m.payload())]);
 }
 
 /** RFC 3339 in ICT: second precision when the instant is on a whole second, else milliseconds. */
@@ -205,6 +220,12 @@ export class MetricsReader {
     private readonly now: () => number = Date.now,
     private readonly registry: Registry = defaultRegistry,
   ) {}
+
+  /** A day not rolled yet: through its fold when one holds, else from every minute item. */
+  private async dayNotRolled(day: string): Promise<DayView> {
+    const r = await readDayNotRolled(day, this.stats);
+    return r ? fromFold(day, r) : fromMinuteItems(day, await this.stats.minutesOf(day));
+  }
 
   /** One point per minute whose start lies in `[from, to)`, zeros for minutes with no item. */
   async minutes(q: MinutesQuery): Promise<SeriesResponse> {
@@ -246,7 +267,13 @@ export class MetricsReader {
    * The days of `[from, to]` that have data. A day item is used when the day is complete (its
    * daily rollup ran); today, and yesterday before its daily rollup, are folded from minute items.
    */
-  private async dayViews(from: string, to: string, needPayload: boolean, needSystems = false): Promise<Map<string, DayView>> {
+  private async dayViews(
+    from: string,
+    to: string,
+    needPayload: boolean,
+    /** Summaries: the systems of the day items read go here (whole months by their unions); those views' `systems()` are then empty. */
+    systemsOut?: Set<string>,
+  ): Promise<Map<string, DayView>> {
     const today = dayOf(this.now());
     const yesterday = dayOf(dayStartMs(today) - DAY_MS / 2);
     const years = new Set(daysBetween(from, to).map((d) => d.slice(0, 4)));
@@ -256,21 +283,26 @@ export class MetricsReader {
         const lo = from.slice(0, 4) === year ? from.slice(5) : '01-01';
         const hi = to.slice(0, 4) === year ? to.slice(5) : '12-31';
         // Day items carry their summary beside the payload: series and summaries need no payload.
-        // Their systems lists are items of their own, read only when a summary needs them.
-        const [items, systems] = await Promise.all([
-          this.stats.daysOf<DayStable | null>(year, lo, hi, { payload: needPayload }),
-          needSystems && !needPayload ? this.stats.daySystems(year, lo, hi) : undefined,
-        ]);
+        // Today's day item, if a manual rollup wrote one, is already stale: minutes are the truth.
+        const items = (await this.stats.daysOf<DayStable | null>(year, lo, hi, { payload: needPayload })).filter((it) => it.period !== today);
+        // Their systems lists are items of their own (and a month's union), read only when a summary needs them.
+        const systems = systemsOut
+          ? await this.stats.systemsOfDays(
+              year,
+              new Map(items.filter((it) => !it.summary?.systems).map((it) => [it.period.slice(5), it.systemsHash])),
+            )
+          : undefined;
+        for (const s of systems?.union ?? []) systemsOut?.add(s);
         for (const item of items) {
-          // Today's day item, if a manual rollup wrote one, is already stale: minutes are the truth.
-          if (item.period !== today) views.set(item.period, fromDayItem(item, systems?.get(item.period)));
+          const own = systems && (systems.perDay.get(item.period) ?? (systems.covered.has(item.period) ? [] : undefined));
+          views.set(item.period, fromDayItem(item, own));
         }
       }),
     );
     const incomplete = [yesterday, today].filter((d) => d >= from && d <= to && !views.has(d));
     await Promise.all(
       incomplete.map(async (d) => {
-        views.set(d, fromMinuteItems(d, await this.stats.minutesOf(d)));
+        views.set(d, await this.dayNotRolled(d));
       }),
     );
     return views;
@@ -291,7 +323,7 @@ export class MetricsReader {
     }
     // Today is always counted from its minutes (a day point of today would be stale); yesterday too until its day rolls.
     const pending = [yesterday, today].filter((d) => d >= q.from && d <= q.to && (d === today || !totals.has(d)));
-    const views = new Map(await Promise.all(pending.map(async (d) => [d, fromMinuteItems(d, await this.stats.minutesOf(d))] as const)));
+    const views = new Map(await Promise.all(pending.map(async (d) => [d, await this.dayNotRolled(d)] as const)));
     const points = daysBetween(q.from, q.to).map((day): MetricPoint => {
       const periodStart = periodStartOf(dayStartMs(day));
       const v = views.get(day);
@@ -331,8 +363,8 @@ export class MetricsReader {
 
   /** Figures over a whole range of days; distinct systems and platforms are unions, not sums. */
   async summary(range: { from: string; to: string }): Promise<SummaryResponse> {
-    const views = [...(await this.dayViews(range.from, range.to, false, true)).values()].filter((v) => v.transactions > 0);
     const systems = new Set<string>();
+    const views = [...(await this.dayViews(range.from, range.to, false, systems)).values()].filter((v) => v.transactions > 0);
     const platforms = new Set<string>();
     let transactions = 0;
     let succeeded = 0;
@@ -436,7 +468,9 @@ export class MetricsReader {
     await Promise.all(
       incomplete.map(async (d) => {
         const day = new SystemsStats();
-        for (const p of (await this.stats.minuteSystemsOf(d)).values()) day.merge(p);
+        const r = await readDayNotRolled(d, this.stats);
+        const payloads = r ? [r.fold.systems, ...(await systemsBeyond(d, r.beyond, this.stats))] : (await this.stats.minuteSystemsOf(d)).values();
+        for (const p of payloads) day.merge(p);
         days.set(d, day.toPayload());
       }),
     );

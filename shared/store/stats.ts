@@ -2,6 +2,7 @@
  * The stats table: minute and day stats items (what the API reads), dirty marks, the rollup
  * watermark and rejection counts. The only code that knows this table's keys.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   BatchWriteItemCommand,
@@ -38,12 +39,61 @@ export interface PeriodTotals {
   durationMsP95: number | null;
 }
 
+/** A series point: a period's headline figures, and (minutes) the token of the minute item it was written with. */
+export interface SeriesPoint extends PeriodTotals {
+  token?: string;
+}
+
+/**
+ * *1.1* Today (and yesterday until its day rolls) folded so far: the merged payload and systems
+ * payload of the final minutes in `tokens` (`HH:mm` → the token of the minute item merged). A
+ * reader uses it only while every one of those minutes still has that token in the day's series
+ * item (a minute rolled again gets a new one), and reads the other minutes itself.
+ */
+export interface DaySoFar {
+  tokens: Record<string, string>;
+  payload: PeriodPayload;
+  systems: SystemsPayload;
+}
+
 export interface StoredPeriod<S = undefined> extends PeriodTotals {
   /** `YYYY-MM-DDTHH:mm` for a minute, `YYYY-MM-DD` for a day. */
   period: string;
   payload(): PeriodPayload;
   summary: S;
+  /** A day's: {@link systemsHashOf} its systems list (days rolled before the hash have none). */
+  systemsHash?: string;
+  /** A minute's: a new token each time the minute item is written (the same in its series point). */
+  token?: string;
 }
+
+/** The distinct systems of a set of days: whole months from their month unions, the other days by day. */
+export interface SystemsOfDays {
+  /** The systems of the days that a current month union covers. */
+  union: Set<string>;
+  /** Those days (`YYYY-MM-DD`). */
+  covered: Set<string>;
+  /** The systems lists of the other days (`YYYY-MM-DD`), where the day has one. */
+  perDay: Map<string, string[]>;
+}
+
+/** A short content hash of a day's systems list: what a month union is checked against. */
+export function systemsHashOf(systems: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(systems)).digest('base64url').slice(0, 16);
+}
+
+/** A month's union of its days' systems lists (`SYSM#<year>`/`MM`), and the hash of each day's list it was made from. */
+interface MonthSystems {
+  days: Record<string, string>;
+  systems: string[];
+}
+
+/**
+ * The sort key of part `i` of a value split by {@link StatsStore.putBlob}. Parts written since the
+ * generation tag carry it (`sk#<gen>.<i>`): a re-roll writes its parts beside the old ones, so a
+ * reader of the old head still finds the old parts, never a mix. Older items: `sk#<i>`.
+ */
+const partSk = (sk: string, gen: string | undefined, i: number): string => (gen ? `${sk}#${gen}.${i}` : `${sk}#${i}`);
 
 export interface ReadOptions {
   /** Read the compressed payload (group rows, sketches, sets) too. @default true */
@@ -51,9 +101,44 @@ export interface ReadOptions {
 }
 
 const HEADLINE_PROJECTION = {
-  ProjectionExpression: '#pk, #sk, #n, #ok, #p95, #parts, #summary',
-  ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#n': 'n', '#ok': 'ok', '#p95': 'p95', '#parts': 'parts', '#summary': 'summary' },
+  ProjectionExpression: '#pk, #sk, #n, #ok, #p95, #parts, #summary, #pz, #sysh, #v',
+  ExpressionAttributeNames: {
+    '#pk': 'pk',
+    '#sk': 'sk',
+    '#n': 'n',
+    '#ok': 'ok',
+    '#p95': 'p95',
+    '#parts': 'parts',
+    '#summary': 'summary',
+    '#pz': 'pz',
+    '#sysh': 'sysh',
+    '#v': 'v',
+  },
 };
+
+/** Headline figures as item attributes. */
+function totalsAttributes(totals: PeriodTotals): Record<string, AttributeValue> {
+  return {
+    n: { N: String(totals.transactions) },
+    ok: { N: String(totals.succeeded) },
+    ...(totals.durationMsP95 === null ? {} : { p95: { N: String(totals.durationMsP95) } }),
+  };
+}
+
+/** The gzip bytes of a value {@link StatsStore.putBlob} wrote: its head's and its parts', joined. */
+function joinParts(pk: string, head: Record<string, AttributeValue>, bySk: Map<string, Record<string, AttributeValue>>): Buffer {
+  const sk = head.sk!.S!;
+  if (!head.z?.B) throw new Error(`item ${pk}/${sk} was read without its value`);
+  const chunks = [head.z.B];
+  for (let i = 1; i < Number(head.parts?.N ?? 1); i++) {
+    const part = bySk.get(partSk(sk, head.gen?.S, i))?.z?.B;
+    if (!part) throw new Error(`item ${pk}/${sk} is missing part ${i}`);
+    chunks.push(part);
+  }
+  return Buffer.concat(chunks);
+}
+
+const gunzipJson = <T>(gz: Buffer): T => JSON.parse(gunzipSync(gz).toString('utf8')) as T;
 
 export interface DirtyMark {
   kind: 'minute' | 'day';
@@ -91,31 +176,6 @@ export class StatsStore {
     private readonly table: string,
   ) {}
 
-  private async putPeriod(
-    pk: string,
-    sk: string,
-    totals: PeriodTotals,
-    payload: PeriodPayload,
-    extra: Record<string, AttributeValue> = {},
-  ): Promise<void> {
-    const gz = gzipSync(JSON.stringify(payload));
-    const parts = Math.max(1, Math.ceil(gz.length / PART_BYTES));
-    // Tail parts first, head last: a reader never sees a head whose parts are not written yet.
-    for (let i = parts - 1; i >= 0; i--) {
-      const body = gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES);
-      const item: Record<string, AttributeValue> = { pk: { S: pk }, sk: { S: i === 0 ? sk : `${sk}#${i}` }, z: { B: body } };
-      if (i === 0) {
-        Object.assign(item, extra, {
-          parts: { N: String(parts) },
-          n: { N: String(totals.transactions) },
-          ok: { N: String(totals.succeeded) },
-          ...(totals.durationMsP95 === null ? {} : { p95: { N: String(totals.durationMsP95) } }),
-        });
-      }
-      await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: item }));
-    }
-  }
-
   /** Every item of `pk` (sort keys from..to and their parts, when given), all pages. */
   private async queryItems(
     pk: string,
@@ -135,46 +195,51 @@ export class StatsStore {
     return items;
   }
 
+  /**
+   * Period items of `pk` (sort keys from..to). A payload is in the head item and its parts, or —
+   * for a day item marked `pz` — a value of its own in `apartPk` (same sort key), read only when
+   * the payload is asked for: headline reads then read heads of about a KB.
+   */
   private async queryPeriods<S>(
     pk: string,
     decodeSummary: (item: Record<string, AttributeValue>) => S,
     skFrom?: string,
     skTo?: string,
     withPayload = true,
+    apartPk?: string,
   ): Promise<StoredPeriod<S>[]> {
     // Headline reads leave the compressed payload behind: a 366-day series is then a few KB, not MBs.
     const items = await this.queryItems(pk, skFrom, skTo, withPayload ? {} : HEADLINE_PROJECTION);
     const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
+    const apart = withPayload && apartPk && items.some((it) => it.pz?.S) ? await this.queryGz(apartPk, skFrom, skTo) : undefined;
     const result: StoredPeriod<S>[] = [];
     for (const it of items) {
       const sk = it.sk!.S!;
       if (sk.includes('#')) continue;
-      const parts = Number(it.parts?.N ?? 1);
       result.push({
         period: sk,
         transactions: Number(it.n?.N ?? 0),
         succeeded: Number(it.ok?.N ?? 0),
         durationMsP95: it.p95?.N === undefined ? null : Number(it.p95.N),
         summary: decodeSummary(it),
+        ...(it.sysh?.S ? { systemsHash: it.sysh.S } : {}),
+        ...(it.v?.S ? { token: it.v.S } : {}),
         payload: () => {
-          if (!it.z?.B) throw new Error(`stats item ${pk}/${sk} was read without its payload`);
-          const chunks = [it.z.B];
-          for (let i = 1; i < parts; i++) {
-            const part = bySk.get(`${sk}#${i}`)?.z?.B;
-            if (!part) throw new Error(`stats item ${pk}/${sk} is missing part ${i}`);
-            chunks.push(part);
-          }
-          return JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as PeriodPayload;
+          if (!it.pz?.S) return gunzipJson<PeriodPayload>(joinParts(pk, it, bySk));
+          const gz = apart?.get(sk);
+          if (!gz) throw new Error(`stats item ${pk}/${sk} was read without its payload (${apartPk})`);
+          return gunzipJson<PeriodPayload>(gz);
         },
       });
     }
     return result;
   }
 
-  /** Stores a rolled minute (`YYYY-MM-DDTHH:mm`). */
+  /** Stores a rolled minute (`YYYY-MM-DDTHH:mm`) under a new token (kept in the item and in its series point). */
   async putMinute(minute: string, totals: PeriodTotals, payload: PeriodPayload): Promise<void> {
-    await this.putPeriod(`MIN#${minute.slice(0, 10)}`, minute.slice(11), totals, payload);
-    await this.putSeriesPoint(`SER#${minute.slice(0, 10)}`, `m${minute.slice(11, 13)}${minute.slice(14, 16)}`, totals);
+    const token = randomBytes(6).toString('base64url');
+    await this.putBlob(`MIN#${minute.slice(0, 10)}`, minute.slice(11), payload, { ...totalsAttributes(totals), v: { S: token } });
+    await this.putSeriesPoint(`SER#${minute.slice(0, 10)}`, `m${minute.slice(11, 13)}${minute.slice(14, 16)}`, totals, token);
   }
 
   /**
@@ -183,7 +248,7 @@ export class StatsStore {
    * GetItems instead of a query over 1,440 items. Written after the period's own item, so a crash
    * in between leaves only the series stale until the period's dirty mark rolls it again.
    */
-  private async putSeriesPoint(pk: string, attribute: string, totals: PeriodTotals): Promise<void> {
+  private async putSeriesPoint(pk: string, attribute: string, totals: PeriodTotals, token?: string): Promise<void> {
     await this.ddb.send(
       new UpdateItemCommand({
         TableName: this.table,
@@ -196,6 +261,7 @@ export class StatsStore {
               { N: String(totals.transactions) },
               { N: String(totals.succeeded) },
               totals.durationMsP95 === null ? { NULL: true } : { N: String(totals.durationMsP95) },
+              ...(token ? [{ S: token }] : []),
             ],
           },
         },
@@ -203,25 +269,36 @@ export class StatsStore {
     );
   }
 
-  private async getSeries(pk: string, prefix: string): Promise<Map<string, PeriodTotals> | undefined> {
+  private async getSeries(pk: string, prefix: string): Promise<Map<string, SeriesPoint> | undefined> {
     const out = await this.ddb.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: pk }, sk: { S: 'series' } } }));
     if (!out.Item) return undefined;
-    const points = new Map<string, PeriodTotals>();
+    const points = new Map<string, SeriesPoint>();
     for (const [name, value] of Object.entries(out.Item)) {
       if (!name.startsWith(prefix) || !value.L) continue;
-      const [n, ok, p95] = value.L;
+      const [n, ok, p95, token] = value.L;
       points.set(name.slice(1), {
         transactions: Number(n?.N ?? 0),
         succeeded: Number(ok?.N ?? 0),
         durationMsP95: p95?.N === undefined ? null : Number(p95.N),
+        ...(token?.S ? { token: token.S } : {}),
       });
     }
     return points;
   }
 
-  /** Headline figures of a day's rolled minutes by `HHMM`, or undefined when the day has no series item. */
-  async minuteSeries(day: string): Promise<Map<string, PeriodTotals> | undefined> {
+  /** Headline figures of a day's rolled minutes (and their tokens) by `HHMM`, or undefined when the day has no series item. */
+  async minuteSeries(day: string): Promise<Map<string, SeriesPoint> | undefined> {
     return this.getSeries(`SER#${day}`, 'm');
+  }
+
+  /** *1.1* Stores the fold so far of a day not rolled yet (`DSF#<year>`/`MM-DD`, parts as payloads). */
+  async putDaySoFar(day: string, value: DaySoFar): Promise<void> {
+    await this.putBlob(`DSF#${day.slice(0, 4)}`, day.slice(5), value);
+  }
+
+  /** *1.1* The fold so far of a day, if one was stored. */
+  async daySoFar(day: string): Promise<DaySoFar | undefined> {
+    return (await this.queryBlobs<DaySoFar>(`DSF#${day.slice(0, 4)}`, day.slice(5), day.slice(5))).get(day.slice(5));
   }
 
   /** Headline figures of a year's rolled days by `MMDD`, or undefined when the year has no series item. */
@@ -239,13 +316,34 @@ export class StatsStore {
   }
 
   /**
-   * Stores a rolled day with its summary (kept as JSON beside the payload; without the systems
-   * list, which goes to the day's systems item).
+   * Stores a rolled day: its systems list (`SYS#<year>`), its payload (`DAYP#<year>`, parts of
+   * its own), then the day item (`DAY#<year>`/`MM-DD`: headline figures, the summary without its
+   * systems list, the list's hash, `pz` — the payload is apart), the year's series point and the
+   * month's systems union. At 10× a day's payload is ~9 MB: kept in the day item's partition, every
+   * headline read of `/summary` and `/days` read and paid for it. A day item written before keeps
+   * its payload in its own parts: they are deleted when the day is written again.
    */
   async putDay<S>(day: string, totals: PeriodTotals, payload: PeriodPayload, summary: S): Promise<void> {
+    const [year, mmdd] = [day.slice(0, 4), day.slice(5)];
     await this.putDaySystems(day, payload.systems);
-    await this.putPeriod(`DAY#${day.slice(0, 4)}`, day.slice(5), totals, payload, { summary: { S: JSON.stringify(summary) } });
-    await this.putSeriesPoint(`SER#${day.slice(0, 4)}`, `d${day.slice(5, 7)}${day.slice(8, 10)}`, totals);
+    await this.putBlob(`DAYP#${year}`, mmdd, payload);
+    const out = await this.ddb.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          pk: { S: `DAY#${year}` },
+          sk: { S: mmdd },
+          ...totalsAttributes(totals),
+          summary: { S: JSON.stringify(summary) },
+          pz: { S: 'DAYP' },
+          sysh: { S: systemsHashOf(payload.systems) },
+        },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    await this.deleteStaleParts(`DAY#${year}`, mmdd, out.Attributes, undefined);
+    await this.putSeriesPoint(`SER#${year}`, `d${mmdd.slice(0, 2)}${mmdd.slice(3, 5)}`, totals);
+    await this.putMonthSystems(year, mmdd.slice(0, 2));
   }
 
   /**
@@ -258,10 +356,53 @@ export class StatsStore {
     await this.putBlob(`SYS#${day.slice(0, 4)}`, day.slice(5), systems, { count: { N: String(systems.length) } });
   }
 
-  /** The distinct systems of a year's days `MM-DD` from..to (inclusive), by day (days rolled since the list moved here). */
-  async daySystems(year: string, fromMmdd = '01-01', toMmdd = '12-31'): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    for (const [sk, systems] of await this.queryBlobs<string[]>(`SYS#${year}`, fromMmdd, toMmdd)) out.set(`${year}-${sk}`, systems);
+  /**
+   * *1.1* The union of a month's day systems lists (`SYSM#<year>`/`MM`), with the hash of each
+   * list it took in: `/summary?year=` reads 12 unions instead of 366 lists (at 10×, ~14,000
+   * systems a day: ~35 MB). Made from the lists by a consistent read after each day item, so a
+   * re-rolled day replaces its list rather than adding to it.
+   */
+  async putMonthSystems(year: string, month: string): Promise<void> {
+    const lists = await this.queryBlobs<string[]>(`SYS#${year}`, `${month}-01`, `${month}-31`, true);
+    const union = new Set<string>();
+    const days: Record<string, string> = {};
+    for (const [mmdd, systems] of lists) {
+      days[mmdd] = systemsHashOf(systems);
+      for (const s of systems) union.add(s);
+    }
+    await this.putBlob(`SYSM#${year}`, month, { days, systems: [...union].sort() } satisfies MonthSystems);
+  }
+
+  /**
+   * *1.1* The distinct systems of a year's days (`MM-DD` → the {@link StoredPeriod.systemsHash} of
+   * the day item read): a month's union stands for its days only when it was made from exactly
+   * those days' lists (same days, same hashes) — a month cut by the range, a day rolled again
+   * after its union, or a day rolled before the hash, reads its days' own lists instead.
+   */
+  async systemsOfDays(year: string, days: ReadonlyMap<string, string | undefined>): Promise<SystemsOfDays> {
+    const months = new Map<string, [string, string | undefined][]>();
+    for (const [mmdd, hash] of [...days].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      months.set(mmdd.slice(0, 2), [...(months.get(mmdd.slice(0, 2)) ?? []), [mmdd, hash]]);
+    }
+    const out: SystemsOfDays = { union: new Set(), covered: new Set(), perDay: new Map() };
+    if (!months.size) return out;
+    const names = [...months.keys()];
+    const unions = await this.queryBlobs<MonthSystems>(`SYSM#${year}`, names[0], names.at(-1));
+    await Promise.all(
+      [...months].map(async ([month, wanted]) => {
+        const u = unions.get(month);
+        if (u && Object.keys(u.days).length === wanted.length && wanted.every(([mmdd, h]) => h !== undefined && u.days[mmdd] === h)) {
+          for (const s of u.systems) out.union.add(s);
+          for (const [mmdd] of wanted) out.covered.add(`${year}-${mmdd}`);
+          return;
+        }
+        const lists = await this.queryBlobs<string[]>(`SYS#${year}`, wanted[0]![0], wanted.at(-1)![0]);
+        for (const [mmdd] of wanted) {
+          const list = lists.get(mmdd);
+          if (list) out.perDay.set(`${year}-${mmdd}`, list);
+        }
+      }),
+    );
     return out;
   }
 
@@ -275,10 +416,10 @@ export class StatsStore {
     await this.putBlob(`SMIN#${minute.slice(0, 10)}`, minute.slice(11), payload);
   }
 
-  /** *1.1* The systems payloads of a day's rolled minutes, by minute key (`YYYY-MM-DDTHH:mm`). */
-  async minuteSystemsOf(day: string): Promise<Map<string, SystemsPayload>> {
+  /** *1.1* The systems payloads of a day's rolled minutes (optionally `HH:mm` from..to), by minute key (`YYYY-MM-DDTHH:mm`). */
+  async minuteSystemsOf(day: string, fromHhmm?: string, toHhmm?: string): Promise<Map<string, SystemsPayload>> {
     const out = new Map<string, SystemsPayload>();
-    for (const [sk, v] of await this.queryBlobs<SystemsPayload>(`SMIN#${day}`)) out.set(`${day}T${sk}`, v);
+    for (const [sk, v] of await this.queryBlobs<SystemsPayload>(`SMIN#${day}`, fromHhmm, toHhmm)) out.set(`${day}T${sk}`, v);
     return out;
   }
 
@@ -294,37 +435,52 @@ export class StatsStore {
     return out;
   }
 
-  /** A JSON value as gzip parts under 400 KB (`sk`, `sk#1`, ...): tail parts first, so a head is never seen before its parts. */
+  /**
+   * A JSON value as gzip parts under 400 KB: the head item (`sk`, with `head`'s attributes) and,
+   * when it needs more, parts `sk#<gen>.<i>` of a new generation, written first — a reader never
+   * sees a head whose parts are not written yet, nor the new parts under an old head. The former
+   * value's parts are deleted after the head.
+   */
   private async putBlob(pk: string, sk: string, value: unknown, head: Record<string, AttributeValue> = {}): Promise<void> {
     const gz = gzipSync(JSON.stringify(value));
     const parts = Math.max(1, Math.ceil(gz.length / PART_BYTES));
-    for (let i = parts - 1; i >= 0; i--) {
-      const item: Record<string, AttributeValue> = {
-        pk: { S: pk },
-        sk: { S: i === 0 ? sk : `${sk}#${i}` },
-        z: { B: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) },
-      };
-      if (i === 0) Object.assign(item, { parts: { N: String(parts) }, ...head });
-      await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: item }));
+    const gen = parts > 1 ? randomBytes(4).toString('hex') : undefined;
+    const body = (i: number): AttributeValue => ({ B: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) });
+    for (let i = parts - 1; i >= 1; i--) {
+      await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: { pk: { S: pk }, sk: { S: partSk(sk, gen, i) }, z: body(i) } }));
     }
+    const out = await this.ddb.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: { pk: { S: pk }, sk: { S: sk }, z: body(0), parts: { N: String(parts) }, ...(gen ? { gen: { S: gen } } : {}), ...head },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    await this.deleteStaleParts(pk, sk, out.Attributes, gen);
+  }
+
+  /** Deletes the parts of a head's former value (`old`, as the head's overwrite returned it) unless they are the new value's. */
+  private async deleteStaleParts(pk: string, sk: string, old: Record<string, AttributeValue> | undefined, gen: string | undefined): Promise<void> {
+    const oldParts = Number(old?.parts?.N ?? 1);
+    if (oldParts <= 1 || (gen !== undefined && old?.gen?.S === gen)) return;
+    const stale: WriteRequest[] = [];
+    for (let i = 1; i < oldParts; i++) stale.push({ DeleteRequest: { Key: { pk: { S: pk }, sk: { S: partSk(sk, old?.gen?.S, i) } } } });
+    for (let i = 0; i < stale.length; i += 25) await this.batchWrite(stale.slice(i, i + 25));
+  }
+
+  /** The gzip bytes of the values {@link putBlob} wrote under `pk` (optionally sort keys from..to), by sort key. */
+  private async queryGz(pk: string, skFrom?: string, skTo?: string, consistent = false): Promise<Map<string, Buffer>> {
+    const items = await this.queryItems(pk, skFrom, skTo, consistent ? { ConsistentRead: true } : {});
+    const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
+    const out = new Map<string, Buffer>();
+    for (const it of items) if (!it.sk!.S!.includes('#')) out.set(it.sk!.S!, joinParts(pk, it, bySk));
+    return out;
   }
 
   /** The values {@link putBlob} wrote under `pk` (optionally sort keys from..to), by sort key. */
-  private async queryBlobs<T>(pk: string, skFrom?: string, skTo?: string): Promise<Map<string, T>> {
-    const items = await this.queryItems(pk, skFrom, skTo);
-    const bySk = new Map(items.map((it) => [it.sk!.S!, it]));
+  private async queryBlobs<T>(pk: string, skFrom?: string, skTo?: string, consistent = false): Promise<Map<string, T>> {
     const out = new Map<string, T>();
-    for (const it of items) {
-      const sk = it.sk!.S!;
-      if (sk.includes('#')) continue;
-      const chunks = [it.z!.B!];
-      for (let i = 1; i < Number(it.parts?.N ?? 1); i++) {
-        const part = bySk.get(`${sk}#${i}`)?.z?.B;
-        if (!part) throw new Error(`item ${pk}/${sk} is missing part ${i}`);
-        chunks.push(part);
-      }
-      out.set(sk, JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as T);
-    }
+    for (const [sk, gz] of await this.queryGz(pk, skFrom, skTo, consistent)) out.set(sk, gunzipJson<T>(gz));
     return out;
   }
 
@@ -336,6 +492,7 @@ export class StatsStore {
       fromMmdd,
       toMmdd,
       opts.payload ?? true,
+      `DAYP#${year}`,
     );
     return periods.map((p) => ({ ...p, period: `${year}-${p.period}` }));
   }
