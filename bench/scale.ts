@@ -352,7 +352,8 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
   for (let t = dayStartMs(`${year}-01-01`); t < dayStartMs(`${Number(year) + 1}-01-01`); t += 86_400_000) {
     const d = minuteKeyOf(t).slice(0, 10);
     if (d === DAY) continue;
-    for (const pk of [`DAY#${year}`, `DAYP#${year}`, `SYS#${year}`]) ddb.copyPartition('stats', pk, DAY.slice(5), (p, sk) => [p, d.slice(5) + sk.slice(5)]);
+    for (const pk of [`DAY#${year}`, `DAYP#${year}`, `SYS#${year}`])
+      ddb.copyPartition('stats', pk, DAY.slice(5), (p, sk) => [p, d.slice(5) + sk.slice(5)]);
   }
   for (let m = 1; m <= 12; m++) await stores.stats.putMonthSystems(year, String(m).padStart(2, '0'));
   const nextYear = new MetricsReader(stores.stats, () => dayStartMs(`${Number(year) + 1}-01-10`));
@@ -458,7 +459,18 @@ async function main(): Promise<void> {
     '',
     '10×: widened (see bench/README.md)',
   );
-  for (const p of ['stats:MIN', 'stats:DAY', 'stats:DAYP', 'stats:SYS', 'stats:SYSM', 'stats:SMIN', 'stats:SDAY', 'stats:DSF', 'stats:SER', 'events:T']) {
+  for (const p of [
+    'stats:MIN',
+    'stats:DAY',
+    'stats:DAYP',
+    'stats:SYS',
+    'stats:SYSM',
+    'stats:SMIN',
+    'stats:SDAY',
+    'stats:DSF',
+    'stats:SER',
+    'events:T',
+  ]) {
     row(`DynamoDB item ≤ 400 KB: ${p}`, kb(largest(one, p)), kb(largest(ten, p)), pct(largest(ten, p), MAX_ITEM_BYTES));
   }
   row(

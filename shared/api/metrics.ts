@@ -9,7 +9,8 @@ import { defaultRegistry, type Registry } from '#shared/registry.ts';
 import { serviceNameOf, type ServiceName } from '#shared/services.ts';
 import { FAILURE_COLUMNS, PeriodStats, type GroupFilter, type PeriodPayload, type Row } from '#shared/stats/period.ts';
 import { SystemsStats, type SystemsPayload, type SystemsRow } from '#shared/stats/systems.ts';
-import { readDayNotRolled, systemsBeyond, type DayNotRolled } from '#shared/day-so-far.ts';
+import { rangesOf, readDayNotRolled, systemsBeyond, type DayNotRolled } from '#shared/day-so-far.ts';
+import { facetPoint, singleFacet, type FacetDimension, type FacetPoint } from '#shared/stats/facets.ts';
 import type { PeriodTotals, StatsStore, StoredPeriod } from '#shared/store/stats.ts';
 import { DAY_MS, MINUTE_MS, dayOf, dayStartMs, daysBetween, minuteKeysBetween, minuteStartMs, periodStartOf, toIct } from '#shared/time.ts';
 import type { BreakdownBy, BreakdownQuery, DaysQuery, MinutesQuery } from './params.ts';
@@ -166,7 +167,11 @@ function fromDayItem(item: StoredPeriod<DayStable | null>, systems?: string[]): 
  * minute item's, or — when the day's fold holds (shared/day-so-far.ts) — the fold's and those of
  * the minutes beyond it.
  */
-function fromMinutes(day: string, minutes: { period: string; transactions: number; succeeded: number }[], payloads: () => PeriodPayload[]): DayView {
+function fromMinutes(
+  day: string,
+  minutes: { period: string; transactions: number; succeeded: number }[],
+  payloads: () => PeriodPayload[],
+): DayView {
   const busy = minutes.filter((m) => m.transactions > 0);
   const cache = new Map<string, PeriodStats>();
   const merged = (filter: GroupFilter): PeriodStats => {
@@ -210,6 +215,15 @@ export function formatInstant(ms: number): string {
   return ms % 1000 === 0 ? periodStartOf(ms) : toIct(ms);
 }
 
+/** A merged period's headline figures. */
+function totalsFromStats(s: PeriodStats): PeriodTotals {
+  const t = s.totals();
+  return { transactions: t.transactions, succeeded: t.succeeded, durationMsP95: t.sketch.quantile(0.95) };
+}
+
+/** A facet's figures as headline totals. */
+const totalsOf = ([transactions, succeeded, durationMsP95]: FacetPoint): PeriodTotals => ({ transactions, succeeded, durationMsP95 });
+
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
@@ -233,27 +247,42 @@ export class MetricsReader {
     const unfiltered = isEmptyFilter(q.filter);
     const byDay = new Map<string, string[]>();
     for (const k of keys) byDay.set(k.slice(0, 10), [...(byDay.get(k.slice(0, 10)) ?? []), k]);
-    const items = new Map<string, Pick<StoredPeriod, 'transactions' | 'succeeded' | 'durationMsP95' | 'payload'>>();
+    const facet = singleFacet(q.filter);
+    /** Figures that are the point already (series points, facets), and minute items whose payload the filter is merged from. */
+    const exact = new Map<string, PeriodTotals>();
+    const items = new Map<string, StoredPeriod>();
     await Promise.all(
       [...byDay].map(async ([day, ks]) => {
-        // Unfiltered: the day's series item (one read) when it exists.
-        const series = unfiltered ? await this.stats.minuteSeries(day) : undefined;
-        if (series) {
-          for (const [hhmm, t] of series)
-            items.set(`${day}T${hhmm.slice(0, 2)}:${hhmm.slice(2)}`, {
-              ...t,
-              payload: () => {
-                throw new Error('series points have no payload');
-              },
-            });
+        const range = [ks[0]!.slice(11), ks[ks.length - 1]!.slice(11)] as const;
+        // Unfiltered: the day's series item (one read) when it exists. One filter: the minutes' facets.
+        const series = unfiltered || facet ? await this.stats.minuteSeries(day) : undefined;
+        if (series && unfiltered) {
+          for (const [hhmm, t] of series) exact.set(`${day}T${hhmm.slice(0, 2)}:${hhmm.slice(2)}`, t);
           return;
         }
-        const range = [ks[0]!.slice(11), ks[ks.length - 1]!.slice(11)] as const;
+        if (series && facet) {
+          const facets = await this.stats.minuteFacets(day, ...range);
+          const missing: string[] = [];
+          for (const k of ks) {
+            if (!series.get(k.slice(11, 13) + k.slice(14, 16))?.transactions) continue;
+            const f = facets.get(k.slice(11));
+            if (!f)
+              missing.push(k.slice(11)); // rolled before facets were kept
+            else exact.set(k, totalsOf(facetPoint(f, ...facet)));
+          }
+          for (const [lo, hi] of rangesOf(missing)) for (const m of await this.stats.minutesOf(day, lo, hi)) items.set(m.period, m);
+          return;
+        }
         for (const m of await this.stats.minutesOf(day, ...range, { payload: !unfiltered })) items.set(m.period, m);
       }),
     );
     const points = keys.map((k): MetricPoint => {
       const periodStart = periodStartOf(minuteStartMs(k));
+      const done = exact.get(k);
+      if (done)
+        return done.transactions
+          ? pointOf(periodStart, done.transactions, done.succeeded, done.durationMsP95)
+          : pointOf(periodStart, 0, 0, null);
       const it = items.get(k);
       if (!it || it.transactions === 0) return pointOf(periodStart, 0, 0, null);
       if (unfiltered) return pointOf(periodStart, it.transactions, it.succeeded, it.durationMsP95);
@@ -284,7 +313,9 @@ export class MetricsReader {
         const hi = to.slice(0, 4) === year ? to.slice(5) : '12-31';
         // Day items carry their summary beside the payload: series and summaries need no payload.
         // Today's day item, if a manual rollup wrote one, is already stale: minutes are the truth.
-        const items = (await this.stats.daysOf<DayStable | null>(year, lo, hi, { payload: needPayload })).filter((it) => it.period !== today);
+        const items = (await this.stats.daysOf<DayStable | null>(year, lo, hi, { payload: needPayload })).filter(
+          (it) => it.period !== today,
+        );
         // Their systems lists are items of their own (and a month's union), read only when a summary needs them.
         const systems = systemsOut
           ? await this.stats.systemsOfDays(
@@ -342,12 +373,58 @@ export class MetricsReader {
     return { granularity: 'day', from: q.from, to: q.to, points };
   }
 
+  /**
+   * Day points of one filter: rolled days from their facets (days rolled before facets were kept:
+   * their payloads), today and yesterday until it rolls through their fold; undefined when a
+   * year has no series item (then the day items are read).
+   */
+  private async daysFromFacets(q: DaysQuery, [dim, value]: [FacetDimension, string]): Promise<SeriesResponse | undefined> {
+    const today = dayOf(this.now());
+    const yesterday = dayOf(dayStartMs(today) - DAY_MS / 2);
+    const totals = new Map<string, PeriodTotals>();
+    const rolled = new Set<string>();
+    for (const year of new Set(daysBetween(q.from, q.to).map((d) => d.slice(0, 4)))) {
+      const lo = q.from.slice(0, 4) === year ? q.from.slice(5) : '01-01';
+      const hi = q.to.slice(0, 4) === year ? q.to.slice(5) : '12-31';
+      const [series, facets] = await Promise.all([this.stats.daySeries(year), this.stats.dayFacets(year, lo, hi)]);
+      if (!series) return undefined;
+      const missing: string[] = [];
+      for (const [mmdd, t] of series) {
+        const d = `${year}-${mmdd.slice(0, 2)}-${mmdd.slice(2)}`;
+        if (d < q.from || d > q.to) continue;
+        rolled.add(d);
+        if (!t.transactions) continue;
+        const f = facets.get(d.slice(5));
+        if (f) totals.set(d, totalsOf(facetPoint(f, dim, value)));
+        else missing.push(d.slice(5));
+      }
+      missing.sort();
+      if (missing.length) {
+        for (const item of await this.stats.daysOf(year, missing[0], missing.at(-1)))
+          if (missing.includes(item.period.slice(5))) totals.set(item.period, totalsFromStats(mergeAll([item.payload()], q.filter)));
+      }
+    }
+    const pending = [yesterday, today].filter((d) => d >= q.from && d <= q.to && (d === today || !rolled.has(d)));
+    for (const d of pending) totals.set(d, totalsFromStats((await this.dayNotRolled(d)).merged(q.filter)));
+    const points = daysBetween(q.from, q.to).map((day): MetricPoint => {
+      const t = totals.get(day);
+      const periodStart = periodStartOf(dayStartMs(day));
+      return t?.transactions ? pointOf(periodStart, t.transactions, t.succeeded, t.durationMsP95) : pointOf(periodStart, 0, 0, null);
+    });
+    return { granularity: 'day', from: q.from, to: q.to, points };
+  }
+
   /** One point per day of `[from, to]` (inclusive), zeros for days with no data. */
   async days(q: DaysQuery): Promise<SeriesResponse> {
     const unfiltered = isEmptyFilter(q.filter);
     if (unfiltered) {
       const fromSeries = await this.daysFromSeries(q);
       if (fromSeries) return fromSeries;
+    }
+    const facet = singleFacet(q.filter);
+    if (facet) {
+      const fromFacets = await this.daysFromFacets(q, facet);
+      if (fromFacets) return fromFacets;
     }
     const views = await this.dayViews(q.from, q.to, !unfiltered);
     const points = daysBetween(q.from, q.to).map((day): MetricPoint => {
@@ -469,7 +546,9 @@ export class MetricsReader {
       incomplete.map(async (d) => {
         const day = new SystemsStats();
         const r = await readDayNotRolled(d, this.stats);
-        const payloads = r ? [r.fold.systems, ...(await systemsBeyond(d, r.beyond, this.stats))] : (await this.stats.minuteSystemsOf(d)).values();
+        const payloads = r
+          ? [r.fold.systems, ...(await systemsBeyond(d, r.beyond, this.stats))]
+          : (await this.stats.minuteSystemsOf(d)).values();
         for (const p of payloads) day.merge(p);
         days.set(d, day.toPayload());
       }),

@@ -18,6 +18,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { conditionHolds } from '#shared/store/conditional.ts';
+import { facetsOf, type Facets } from '#shared/stats/facets.ts';
 import type { PeriodPayload } from '#shared/stats/period.ts';
 import type { SystemsPayload } from '#shared/stats/systems.ts';
 import { shardOf } from '#shared/store/events.ts';
@@ -235,9 +236,13 @@ export class StatsStore {
     return result;
   }
 
-  /** Stores a rolled minute (`YYYY-MM-DDTHH:mm`) under a new token (kept in the item and in its series point). */
+  /**
+   * Stores a rolled minute (`YYYY-MM-DDTHH:mm`) under a new token (kept in the item and in its
+   * series point), after its facets (`MINF#<day>`/`HH:mm`: what filtered minute series read).
+   */
   async putMinute(minute: string, totals: PeriodTotals, payload: PeriodPayload): Promise<void> {
     const token = randomBytes(6).toString('base64url');
+    await this.putBlob(`MINF#${minute.slice(0, 10)}`, minute.slice(11), facetsOf(payload));
     await this.putBlob(`MIN#${minute.slice(0, 10)}`, minute.slice(11), payload, { ...totalsAttributes(totals), v: { S: token } });
     await this.putSeriesPoint(`SER#${minute.slice(0, 10)}`, `m${minute.slice(11, 13)}${minute.slice(14, 16)}`, totals, token);
   }
@@ -291,6 +296,16 @@ export class StatsStore {
     return this.getSeries(`SER#${day}`, 'm');
   }
 
+  /** *1.1* The facets of a day's rolled minutes (optionally `HH:mm` from..to), by `HH:mm` (minutes rolled since facets were kept). */
+  async minuteFacets(day: string, fromHhmm?: string, toHhmm?: string): Promise<Map<string, Facets>> {
+    return this.queryBlobs<Facets>(`MINF#${day}`, fromHhmm, toHhmm);
+  }
+
+  /** *1.1* The facets of a year's rolled days `MM-DD` from..to, by `MM-DD` (days rolled since facets were kept). */
+  async dayFacets(year: string, fromMmdd = '01-01', toMmdd = '12-31'): Promise<Map<string, Facets>> {
+    return this.queryBlobs<Facets>(`DAYF#${year}`, fromMmdd, toMmdd);
+  }
+
   /** *1.1* Stores the fold so far of a day not rolled yet (`DSF#<year>`/`MM-DD`, parts as payloads). */
   async putDaySoFar(day: string, value: DaySoFar): Promise<void> {
     await this.putBlob(`DSF#${day.slice(0, 4)}`, day.slice(5), value);
@@ -327,6 +342,7 @@ export class StatsStore {
     const [year, mmdd] = [day.slice(0, 4), day.slice(5)];
     await this.putDaySystems(day, payload.systems);
     await this.putBlob(`DAYP#${year}`, mmdd, payload);
+    await this.putBlob(`DAYF#${year}`, mmdd, facetsOf(payload));
     const out = await this.ddb.send(
       new PutItemCommand({
         TableName: this.table,
@@ -447,7 +463,9 @@ export class StatsStore {
     const gen = parts > 1 ? randomBytes(4).toString('hex') : undefined;
     const body = (i: number): AttributeValue => ({ B: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES) });
     for (let i = parts - 1; i >= 1; i--) {
-      await this.ddb.send(new PutItemCommand({ TableName: this.table, Item: { pk: { S: pk }, sk: { S: partSk(sk, gen, i) }, z: body(i) } }));
+      await this.ddb.send(
+        new PutItemCommand({ TableName: this.table, Item: { pk: { S: pk }, sk: { S: partSk(sk, gen, i) }, z: body(i) } }),
+      );
     }
     const out = await this.ddb.send(
       new PutItemCommand({
@@ -460,7 +478,12 @@ export class StatsStore {
   }
 
   /** Deletes the parts of a head's former value (`old`, as the head's overwrite returned it) unless they are the new value's. */
-  private async deleteStaleParts(pk: string, sk: string, old: Record<string, AttributeValue> | undefined, gen: string | undefined): Promise<void> {
+  private async deleteStaleParts(
+    pk: string,
+    sk: string,
+    old: Record<string, AttributeValue> | undefined,
+    gen: string | undefined,
+  ): Promise<void> {
     const oldParts = Number(old?.parts?.N ?? 1);
     if (oldParts <= 1 || (gen !== undefined && old?.gen?.S === gen)) return;
     const stale: WriteRequest[] = [];

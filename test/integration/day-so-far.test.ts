@@ -30,7 +30,9 @@ function countReads(ddb: DynamoDBClient): Map<string, number> {
     (next, context) => async (args) => {
       const out = await next(args);
       if (context.commandName === 'QueryCommand') {
-        const pk = String((args.input as { ExpressionAttributeValues?: Record<string, AttributeValue> }).ExpressionAttributeValues?.[':pk']?.S);
+        const pk = String(
+          (args.input as { ExpressionAttributeValues?: Record<string, AttributeValue> }).ExpressionAttributeValues?.[':pk']?.S,
+        );
         const prefix = pk.split('#')[0]!;
         const items = (out.output as { Items?: Record<string, AttributeValue>[] }).Items ?? [];
         read.set(prefix, (read.get(prefix) ?? 0) + items.reduce((n, it) => n + itemSize(it), 0));
@@ -137,7 +139,11 @@ describe('a day not rolled yet, through its fold', () => {
     const ngsp = oracle({ route: 'NGSP' });
     expect([a.day!.transactions, a.day!.succeeded, a.day!.durationMsP95]).toEqual([all.transactions, all.succeeded, all.p95]);
     expect([a.ngsp!.transactions, a.ngsp!.succeeded, a.ngsp!.durationMsP95]).toEqual([ngsp.transactions, ngsp.succeeded, ngsp.p95]);
-    expect([a.summary.transactions, a.summary.ngspTransactions, a.summary.distinctSystems]).toEqual([all.transactions, ngsp.transactions, all.systems]);
+    expect([a.summary.transactions, a.summary.ngspTransactions, a.summary.distinctSystems]).toEqual([
+      all.transactions,
+      ngsp.transactions,
+      all.systems,
+    ]);
     expect(a.summary.reportingPlatforms).toEqual(all.platforms);
     expect([a.breakdown.transactions, a.breakdown.totalRows]).toEqual([all.transactions, all.systemsRows]);
   }
@@ -149,7 +155,11 @@ describe('a day not rolled yet, through its fold', () => {
     stores = makeStores(clients.ddb, clients.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE);
     reads = countReads(clients.ddb);
     const rnd = random(12);
-    for (const m of MINUTES) byMinute.set(m, Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => transaction(m, rnd)));
+    for (const m of MINUTES)
+      byMinute.set(
+        m,
+        Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => transaction(m, rnd)),
+      );
     for (const m of MINUTES) await putMinute(m);
   }, 120_000);
   afterAll(async () => {

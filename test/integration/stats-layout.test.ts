@@ -8,10 +8,12 @@
  * - `/summary` reads a month's systems union instead of its days' lists, and only when the union
  *   was made from exactly the day items read — a stale union (a crash after the day item, or a
  *   read that missed the newest list) falls back to the lists, so the count stays exact;
- * - a value split into parts is rewritten under a new generation and the former parts deleted.
+ * - a value split into parts is rewritten under a new generation and the former parts deleted;
+ * - filtered series read facets (shared/stats/facets.ts), and periods rolled before facets were
+ *   kept read their payloads, with the same points.
  */
 import { randomBytes } from 'node:crypto';
-import { PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE } from '#infra/wiring.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
@@ -30,7 +32,9 @@ function countQueryReads(ddb: DynamoDBClient): Map<string, number> {
     (next, context) => async (args) => {
       const out = await next(args);
       if (context.commandName === 'QueryCommand') {
-        const pk = String((args.input as { ExpressionAttributeValues?: Record<string, AttributeValue> }).ExpressionAttributeValues?.[':pk']?.S);
+        const pk = String(
+          (args.input as { ExpressionAttributeValues?: Record<string, AttributeValue> }).ExpressionAttributeValues?.[':pk']?.S,
+        );
         const items = (out.output as { Items?: Record<string, AttributeValue>[] }).Items ?? [];
         const prefix = pk.split('#')[0]!;
         read.set(prefix, (read.get(prefix) ?? 0) + items.reduce((n, it) => n + itemSize(it), 0));
@@ -75,7 +79,11 @@ describe('the stats store layout of days', () => {
     raw = async (pk) =>
       (
         await clients.ddb.send(
-          new QueryCommand({ TableName: n.tables.Stats, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } }),
+          new QueryCommand({
+            TableName: n.tables.Stats,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: pk } },
+          }),
         )
       ).Items ?? [];
   });
@@ -121,7 +129,13 @@ describe('the stats store layout of days', () => {
         sk: { S: i ? `04-02#${i}` : '04-02' },
         z: { B: gz.subarray(i * PART, (i + 1) * PART) },
       };
-      if (!i) Object.assign(item, { parts: { N: String(parts) }, n: { N: '3' }, ok: { N: '3' }, summary: { S: JSON.stringify({ ...summaryOf('2021-04-02', 3), systems: systems.slice(0, 1000) }) } });
+      if (!i)
+        Object.assign(item, {
+          parts: { N: String(parts) },
+          n: { N: '3' },
+          ok: { N: '3' },
+          summary: { S: JSON.stringify({ ...summaryOf('2021-04-02', 3), systems: systems.slice(0, 1000) }) },
+        });
       await clients.ddb.send(new PutItemCommand({ TableName: table, Item: item }));
     }
 
@@ -194,5 +208,49 @@ describe('the stats store layout of days', () => {
     expect(partsAfter.some((sk) => partsBefore.includes(sk))).toBe(false);
     const [m] = await stores.stats.minutesOf('2021-07-01');
     expect(m!.payload().systems).toEqual([...second].sort());
+  });
+
+  it('given periods rolled before facets were kept (no facet item), then filtered series read their payloads and give the same points', async () => {
+    // Prepare: two days and their minutes, with facets
+    const sketchOf = (ms: number) => {
+      const s = new DurationSketch();
+      s.add(ms);
+      return s.toData();
+    };
+    const payload = (n: number): PeriodPayload => ({
+      groups: [
+        { k: ['NGSP', 'svc.a', '01', '79'], n, ok: n, pair: 0, qb: 0, sb: 0, s: sketchOf(40 * n) },
+        { k: ['LGSP', 'svc.b', '48', '48'], n: 2, ok: 1, pair: 0, qb: 0, sb: 0, s: sketchOf(900) },
+      ],
+      systems: ['A/1'],
+      platforms: ['LGSP-01'],
+    });
+    for (const [i, d] of ['2021-08-01', '2021-08-02'].entries()) {
+      for (const hhmm of ['09:00', '09:01']) await stores.stats.putMinute(`${d}T${hhmm}`, totalsOf(3 + i), payload(1 + i));
+      await stores.stats.putDay(d, totalsOf(6 + i), payload(2 + i), summaryOf(d, 1));
+    }
+    const api = reader();
+    const ask = async () => ({
+      days: await api.days({ from: '2021-08-01', to: '2021-08-02', filter: { province: '48' } }),
+      minutes: await api.minutes({
+        fromMs: Date.parse('2021-08-02T09:00:00+07:00'),
+        toMs: Date.parse('2021-08-02T09:02:00+07:00'),
+        filter: { route: 'NGSP' },
+      }),
+    });
+    const withFacets = await ask();
+
+    // Act: remove one day's and one minute's facets, as for periods rolled before them
+    const table = t.stack.resources.names.tables.Stats;
+    await clients.ddb.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: 'DAYF#2021' }, sk: { S: '08-02' } } }));
+    await clients.ddb.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: 'MINF#2021-08-02' }, sk: { S: '09:01' } } }));
+    reads.clear();
+    const without = await ask();
+
+    // Assess
+    expect(without).toEqual(withFacets);
+    expect(withFacets.days.points.map((p) => p.transactions)).toEqual([2, 2]);
+    expect(withFacets.minutes.points.map((p) => p.transactions)).toEqual([2, 2]);
+    expect(reads.get('DAYP')).toBeGreaterThan(0); // the day without facets read its payload
   });
 });
