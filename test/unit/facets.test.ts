@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ReportFacts, TransactionState } from '#shared/report.ts';
-import { FACET_DIMENSIONS, facetPoint, facetsOf, singleFacet, type FacetPoint } from '#shared/stats/facets.ts';
+import { type FACET_DIMENSIONS, facetPoint, facetsOf, singleFacet, type FacetPoint } from '#shared/stats/facets.ts';
 import { PeriodStats, type GroupFilter, type PeriodPayload } from '#shared/stats/period.ts';
 
 const ROUTES = ['NGSP', 'LGSP'] as const;
