@@ -114,6 +114,8 @@ export function makeHandler(deps: RollupHandlerDeps) {
     // Exchange-health alerts raised by this run (they are also published to the alarm topic).
     if (report.alerts) metrics.addMetric(M.AlertsRaised, MetricUnit.Count, report.alerts.raised);
     if (report.alertsError) logger.error('alerts failed (the rollup did not)', { error: report.alertsError });
+    // Today's fold (shared/day-so-far.ts): readers merge every minute of today until it is written again.
+    if (report.foldError) logger.error("today's fold failed (the rollup did not)", { error: report.foldError });
     // Rollup lag: how far the newest rolled minute is behind now (the alarm watches it).
     metrics.addMetric(
       M.RollupLagSeconds,

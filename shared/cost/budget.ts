@@ -61,8 +61,12 @@ export const BUDGET = {
      * the lateness window is 120 s) and ×1.3 re-rolls after late reports, as for the S3 PUTs.
      */
     rollsPerMinute: 3.3,
-    /** Stats items: one minute item (a few KB) a minute, plus the day item and API reads. */
-    statsWriteUnitsPerMonth: 43_830 * 6,
+    /**
+     * Stats items: a minute item (a few KB) a minute, its facets (issue 12: ~3 KB at the 2021
+     * volume), plus the day items; today's fold is written about once an hour (the day's payload so
+     * far: ≤ ~300 KB at the 2021 volume, 730 writes a month).
+     */
+    statsWriteUnitsPerMonth: 43_830 * 6 + 43_830 * 3 + 730 * 300,
     statsReadUnitsPerMonth: 1_500_000,
     /** Measured: item + its share of journal entries per transaction, with DynamoDB's 100 bytes per item each. */
     bytesPerTransactionStored: 676,

@@ -5,7 +5,6 @@
  * is rolled again (the fold no longer holds and is not used), and after the run folds it again.
  */
 import { randomUUID } from 'node:crypto';
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE } from '#infra/wiring.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
@@ -14,35 +13,14 @@ import type { ReportFacts, TransactionState } from '#shared/report.ts';
 import { PeriodStats } from '#shared/stats/period.ts';
 import { SystemsStats } from '#shared/stats/systems.ts';
 import type { Clients } from '#shared/store/clients.ts';
-import { itemSize } from '#shared/store/item-size.ts';
 import { makeStores, type Stores } from '#shared/store/stores.ts';
 import { makeLocalClients } from '../../local/stack.ts';
+import { countQueryReads } from '../helpers/query-reads.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 const DAY = '2026-03-02';
 const NOW = Date.parse(`${DAY}T13:30:00+07:00`);
 const MINUTES = Array.from({ length: 180 }, (_, i) => `${String(10 + Math.floor(i / 60))}:${String(i % 60).padStart(2, '0')}`);
-
-/** Bytes read by Query from partitions starting `prefix#` (whole items, as DynamoDB charges). */
-function countReads(ddb: DynamoDBClient): Map<string, number> {
-  const read = new Map<string, number>();
-  ddb.middlewareStack.add(
-    (next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName === 'QueryCommand') {
-        const pk = String(
-          (args.input as { ExpressionAttributeValues?: Record<string, AttributeValue> }).ExpressionAttributeValues?.[':pk']?.S,
-        );
-        const prefix = pk.split('#')[0]!;
-        const items = (out.output as { Items?: Record<string, AttributeValue>[] }).Items ?? [];
-        read.set(prefix, (read.get(prefix) ?? 0) + items.reduce((n, it) => n + itemSize(it), 0));
-      }
-      return out;
-    },
-    { step: 'initialize', name: 'countReads' },
-  );
-  return read;
-}
 
 /** A small deterministic generator (mulberry32). */
 function random(seed: number): () => number {
@@ -153,7 +131,7 @@ describe('a day not rolled yet, through its fold', () => {
     clients = makeLocalClients(t.stack.emulators.endpoints, t.stack.region);
     const n = t.stack.resources.names;
     stores = makeStores(clients.ddb, clients.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE);
-    reads = countReads(clients.ddb);
+    reads = countQueryReads(clients.ddb);
     const rnd = random(12);
     for (const m of MINUTES)
       byMinute.set(

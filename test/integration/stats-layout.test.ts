@@ -13,7 +13,7 @@
  *   kept read their payloads, with the same points.
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE } from '#infra/wiring.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
@@ -23,28 +23,8 @@ import type { PeriodPayload } from '#shared/stats/period.ts';
 import { itemSize } from '#shared/store/item-size.ts';
 import { makeStores, type Stores } from '#shared/store/stores.ts';
 import { makeLocalClients } from '../../local/stack.ts';
+import { countQueryReads } from '../helpers/query-reads.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-
-/** Bytes each Query read, by the prefix of its partition key (before the first `#`), as DynamoDB charges: whole items. */
-function countQueryReads(ddb: DynamoDBClient): Map<string, number> {
-  const read = new Map<string, number>();
-  ddb.middlewareStack.add(
-    (next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName === 'QueryCommand') {
-        const pk = String(
-          (args.input as { ExpressionAttributeValues?: Record<string, AttributeValue> }).ExpressionAttributeValues?.[':pk']?.S,
-        );
-        const items = (out.output as { Items?: Record<string, AttributeValue>[] }).Items ?? [];
-        const prefix = pk.split('#')[0]!;
-        read.set(prefix, (read.get(prefix) ?? 0) + items.reduce((n, it) => n + itemSize(it), 0));
-      }
-      return out;
-    },
-    { step: 'initialize', name: 'countQueryReads' },
-  );
-  return read;
-}
 
 /** A payload of `systems` random system codes (incompressible: its gzip needs parts above 300 KB) and one group. */
 function payloadOf(systems: string[], transactions = 1): PeriodPayload {
