@@ -23,12 +23,12 @@ type Series = Map<string, SeriesPoint>;
 const hhmmOf = (seriesKey: string): string => `${seriesKey.slice(0, 2)}:${seriesKey.slice(2)}`;
 
 /** True when every minute the fold merged still has the token it was merged with. */
-export function foldHolds(fold: DaySoFar, series: Series): boolean {
+export function foldHolds(fold: Pick<DaySoFar, 'tokens'>, series: Series): boolean {
   return Object.entries(fold.tokens).every(([hhmm, token]) => series.get(hhmm.replace(':', ''))?.token === token);
 }
 
 /** The day's minutes with transactions that `fold` does not hold (`HH:mm`, sorted), optionally only those before `beforeHhmm`. */
-export function minutesBeyond(fold: DaySoFar | undefined, series: Series, beforeHhmm = '24:00'): string[] {
+export function minutesBeyond(fold: Pick<DaySoFar, 'tokens'> | undefined, series: Series, beforeHhmm = '24:00'): string[] {
   const out: string[] = [];
   for (const [key, p] of series) {
     const hhmm = hhmmOf(key);
@@ -62,26 +62,33 @@ async function readMinutes(day: string, hhmms: string[], stats: StatsStore): Pro
 /** What a reader needs of a day not rolled yet: a fold that holds, and the minutes beyond it. */
 export interface DayNotRolled {
   series: Series;
-  fold: DaySoFar;
+  fold: Pick<DaySoFar, 'tokens' | 'payload'>;
   /** The day's minutes with transactions that the fold does not hold, with their payloads. */
   beyond: StoredPeriod[];
 }
 
 /** Reads a day not rolled yet through its fold; undefined when it has no series item or no fold that holds (then read every minute). */
 export async function readDayNotRolled(day: string, stats: StatsStore): Promise<DayNotRolled | undefined> {
-  const [series, fold] = await Promise.all([stats.minuteSeries(day), stats.daySoFar(day)]);
+  const [series, fold] = await Promise.all([stats.minuteSeries(day), stats.daySoFarPart(day, 'payload')]);
   if (!series || !fold || !foldHolds(fold, series)) return undefined;
   return { series, fold, beyond: await readMinutes(day, minutesBeyond(fold, series), stats) };
 }
 
-/** The systems payloads of the minutes beyond a fold. */
-export async function systemsBeyond(day: string, beyond: readonly StoredPeriod[], stats: StatsStore): Promise<SystemsPayload[]> {
-  const wanted = new Set(beyond.map((m) => m.period.slice(11)));
+/** The systems payloads of a day's minutes `hhmms` (`HH:mm`). */
+async function systemsOfMinutes(day: string, hhmms: Iterable<string>, stats: StatsStore): Promise<SystemsPayload[]> {
+  const wanted = new Set(hhmms);
   const out: SystemsPayload[] = [];
   for (const [lo, hi] of rangesOf([...wanted].sort())) {
     for (const [minute, p] of await stats.minuteSystemsOf(day, lo, hi)) if (wanted.has(minute.slice(11))) out.push(p);
   }
   return out;
+}
+
+/** The systems payloads of a day not rolled yet through its fold (the fold's and those of the minutes beyond it); undefined as for {@link readDayNotRolled}. */
+export async function readSystemsNotRolled(day: string, stats: StatsStore): Promise<SystemsPayload[] | undefined> {
+  const [series, fold] = await Promise.all([stats.minuteSeries(day), stats.daySoFarPart(day, 'systems')]);
+  if (!series || !fold || !foldHolds(fold, series)) return undefined;
+  return [fold.systems, ...(await systemsOfMinutes(day, minutesBeyond(fold, series), stats))];
 }
 
 export type FoldOutcome = 'written' | 'rebuilt' | 'current' | 'no-minutes';
@@ -112,7 +119,12 @@ export async function foldDay(day: string, stats: StatsStore, finalBeforeHhmm = 
     payload.merge(m.payload() as PeriodPayload);
     tokens[m.period.slice(11)] = m.token!;
   }
-  for (const p of await systemsBeyond(day, minutes, stats)) systems.merge(p);
+  for (const p of await systemsOfMinutes(
+    day,
+    minutes.map((m) => m.period.slice(11)),
+    stats,
+  ))
+    systems.merge(p);
   await stats.putDaySoFar(day, { tokens, payload: payload.toPayload(), systems: systems.toPayload() });
   return base ? 'written' : 'rebuilt';
 }

@@ -306,14 +306,30 @@ export class StatsStore {
     return this.queryBlobs<Facets>(`DAYF#${year}`, fromMmdd, toMmdd);
   }
 
-  /** *1.1* Stores the fold so far of a day not rolled yet (`DSF#<year>`/`MM-DD`, parts as payloads). */
+  /**
+   * *1.1* Stores the fold so far of a day not rolled yet: its systems payload (`DSFS#<year>`/`MM-DD`)
+   * and its payload (`DSF#<year>`/`MM-DD`), each with the tokens (parts as payloads). Two values,
+   * so `/days` and `/summary` do not read the systems (at 10× two thirds of the bytes).
+   */
   async putDaySoFar(day: string, value: DaySoFar): Promise<void> {
-    await this.putBlob(`DSF#${day.slice(0, 4)}`, day.slice(5), value);
+    await this.putBlob(`DSFS#${day.slice(0, 4)}`, day.slice(5), { tokens: value.tokens, systems: value.systems });
+    await this.putBlob(`DSF#${day.slice(0, 4)}`, day.slice(5), { tokens: value.tokens, payload: value.payload });
   }
 
-  /** *1.1* The fold so far of a day, if one was stored. */
+  /** *1.1* One part of a day's fold so far, with its tokens, if one was stored. */
+  async daySoFarPart<P extends 'payload' | 'systems'>(
+    day: string,
+    part: P,
+  ): Promise<(Pick<DaySoFar, 'tokens'> & Pick<DaySoFar, P>) | undefined> {
+    const pk = `${part === 'payload' ? 'DSF' : 'DSFS'}#${day.slice(0, 4)}`;
+    return (await this.queryBlobs<Pick<DaySoFar, 'tokens'> & Pick<DaySoFar, P>>(pk, day.slice(5), day.slice(5))).get(day.slice(5));
+  }
+
+  /** *1.1* The fold so far of a day, when both its parts were stored from the same minutes. */
   async daySoFar(day: string): Promise<DaySoFar | undefined> {
-    return (await this.queryBlobs<DaySoFar>(`DSF#${day.slice(0, 4)}`, day.slice(5), day.slice(5))).get(day.slice(5));
+    const [payload, systems] = await Promise.all([this.daySoFarPart(day, 'payload'), this.daySoFarPart(day, 'systems')]);
+    if (!payload || !systems || JSON.stringify(payload.tokens) !== JSON.stringify(systems.tokens)) return undefined;
+    return { tokens: payload.tokens, payload: payload.payload, systems: systems.systems };
   }
 
   /** Headline figures of a year's rolled days by `MMDD`, or undefined when the year has no series item. */

@@ -165,6 +165,10 @@ describe('a day not rolled yet, through its fold', () => {
     expect(reads.get('DSF')).toBeGreaterThan(0);
     expect(reads.get('MIN')).toBeGreaterThan(0);
     expect(reads.get('MIN')).toBeLessThan(fullMinuteBytes / 4);
+    // A day point reads the fold's payload, not its systems (the breakdown reads those)
+    reads.clear();
+    await reader().days({ from: DAY, to: DAY, filter: {} });
+    expect([reads.get('DSF') ?? 0, reads.get('DSFS') ?? 0].map((n) => n > 0)).toEqual([true, false]);
   });
 
   it('given a minute of the fold rolled again with another transaction, then the fold is not used, and the next run folds the day again', async () => {
