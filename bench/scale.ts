@@ -25,7 +25,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PIPELINE, functionDecl } from '#infra/wiring.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
@@ -359,12 +359,21 @@ async function run(base: BaseDay, scale: number, peakTarget: number): Promise<Fi
   for (let t = dayStartMs(`${year}-01-01`); t < dayStartMs(`${Number(year) + 1}-01-01`); t += 86_400_000) {
     const d = minuteKeyOf(t).slice(0, 10);
     if (d === DAY) continue;
-    for (const pk of [`DAY#${year}`, `DAYP#${year}`, `SYS#${year}`])
+    for (const pk of [`DAY#${year}`, `DAYP#${year}`, `DAYF#${year}`, `SYS#${year}`])
       ddb.copyPartition('stats', pk, DAY.slice(5), (p, sk) => [p, d.slice(5) + sk.slice(5)]);
   }
+  // The year's series item: the day's point under every day.
+  const series = (await ddb.send(new GetItemCommand({ TableName: 'stats', Key: { pk: { S: `SER#${year}` }, sk: { S: 'series' } } }))).Item;
+  const point = series[`d${DAY.slice(5, 7)}${DAY.slice(8)}`];
+  for (let t = dayStartMs(`${year}-01-01`); t < dayStartMs(`${Number(year) + 1}-01-01`); t += 86_400_000) {
+    const d = minuteKeyOf(t).slice(0, 10);
+    series[`d${d.slice(5, 7)}${d.slice(8)}`] = point;
+  }
+  ddb.put('stats', series);
   for (let m = 1; m <= 12; m++) await stores.stats.putMonthSystems(year, String(m).padStart(2, '0'));
   const nextYear = new MetricsReader(stores.stats, () => dayStartMs(`${Number(year) + 1}-01-10`));
   await measure('summaryYear', () => nextYear.summary({ from: `${year}-01-01`, to: `${year}-12-31` }));
+  await measure('daysYearFiltered', () => nextYear.days({ from: `${year}-01-01`, to: `${year}-12-31`, filter: { province: '01' } }));
 
   // DuckDB: the same aggregation of the peak minute's reports (dedupe, pairing, groups, percentiles).
   const dir = mkdtempSync(join(tmpdir(), 'ngsp-scale-'));
@@ -583,6 +592,7 @@ async function main(): Promise<void> {
     ['todayDaysFiltered', '/v1/metrics/days today ?route=, through the fold'],
     ['todayBreakdownSystems', '/v1/metrics/breakdown?by=system today, through the fold'],
     ['summaryYear', '/v1/metrics/summary?year= (366 days, 12 month unions)'],
+    ['daysYearFiltered', '/v1/metrics/days a year ?province= (366 days of facets)'],
   ] as const) {
     row(
       `API 29 s, 6 MB: ${what} (read; response; time)`,
@@ -591,14 +601,6 @@ async function main(): Promise<void> {
       `${pct(ten.api[name]!.ms / 1000, API.timeoutSeconds)} of time; ${pct(ten.api[name]!.responseBytes, 6 * 1024 * 1024)} of size`,
     );
   }
-  const yearFiltered = (f: Figures): number => f.api.daysFilteredDay!.bytes * 366;
-  row(
-    "API: /v1/metrics/days?year=&route= (366 × the day's payload reads, estimated)",
-    `${(yearFiltered(one) / 1e6).toFixed(0)} MB read`,
-    `${(yearFiltered(ten) / 1e6).toFixed(0)} MB read`,
-    'at risk at 10× (29 s)',
-    'needs per-filter series items',
-  );
   row(
     'peer: DuckDB, same aggregation of the peak minute (ours ÷ DuckDB)',
     `${one.oursPeakMs.toFixed(0)} / ${one.duckdbMs.toFixed(0)} ms = ${(one.oursPeakMs / one.duckdbMs).toFixed(1)}`,
