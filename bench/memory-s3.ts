@@ -1,12 +1,15 @@
 /**
  * An in-memory S3 for the scale mode: PutObject, GetObject and ListObjectsV2 of the rollup
- * bucket. Objects whose key `keep` refuses are counted (size) but their bodies dropped, so a
- * day at 10× fits in memory; reading one back is an error.
+ * bucket. Objects whose key `keep` refuses are counted (size, lines) but their bodies dropped, so
+ * a day at 10× fits in memory and its files do not count in the roll's RSS; reading one back is
+ * an error.
  */
 export class MemoryS3 {
   readonly objects = new Map<string, Uint8Array | number>();
   /** Largest object put, by the key's first two path segments. */
   readonly largest = new Map<string, number>();
+  /** Lines (newlines) of each object put, counted before a body is dropped. */
+  readonly lines = new Map<string, number>();
   puts = 0;
 
   constructor(private readonly keep: (key: string) => boolean = () => true) {}
@@ -19,6 +22,10 @@ export class MemoryS3 {
         this.puts++;
         const group = String(key).split('/').slice(0, 2).join('/');
         this.largest.set(group, Math.max(this.largest.get(group) ?? 0, bytes.length));
+        const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+        let n = 0;
+        for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+        this.lines.set(key, n);
         this.objects.set(key, this.keep(key) ? bytes : bytes.length);
         return {};
       }

@@ -74,21 +74,31 @@ export async function readDayNotRolled(day: string, stats: StatsStore): Promise<
   return { series, fold, beyond: await readMinutes(day, minutesBeyond(fold, series), stats) };
 }
 
-/** The systems payloads of a day's minutes `hhmms` (`HH:mm`). */
-async function systemsOfMinutes(day: string, hhmms: Iterable<string>, stats: StatsStore): Promise<SystemsPayload[]> {
-  const wanted = new Set(hhmms);
-  const out: SystemsPayload[] = [];
-  for (const [lo, hi] of rangesOf([...wanted].sort())) {
-    for (const [minute, p] of await stats.minuteSystemsOf(day, lo, hi)) if (wanted.has(minute.slice(11))) out.push(p);
+const ALL_HOURS = Array.from({ length: 24 }, (_, h): [string, string] => [
+  `${String(h).padStart(2, '0')}:00`,
+  `${String(h).padStart(2, '0')}:59`,
+]);
+
+/**
+ * Merges the systems payloads of a day's minutes into `into`: every minute, or only `hhmms`
+ * (`HH:mm`). Read range by range (a day: hour by hour) and decoded one at a time, so a 10× day
+ * never holds more than an hour of systems items.
+ */
+export async function mergeMinuteSystems(day: string, stats: StatsStore, into: SystemsStats, hhmms?: Iterable<string>): Promise<void> {
+  const wanted = hhmms && new Set(hhmms);
+  for (const [lo, hi] of wanted ? rangesOf([...wanted].sort()) : ALL_HOURS) {
+    for (const [minute, payload] of await stats.minuteSystemsOf(day, lo, hi))
+      if (!wanted || wanted.has(minute.slice(11))) into.merge(payload());
   }
-  return out;
 }
 
-/** The systems payloads of a day not rolled yet through its fold (the fold's and those of the minutes beyond it); undefined as for {@link readDayNotRolled}. */
-export async function readSystemsNotRolled(day: string, stats: StatsStore): Promise<SystemsPayload[] | undefined> {
+/** Merges into `into` the systems of a day not rolled yet through its fold (the fold's and those of the minutes beyond it); false when it has no fold that holds (as for {@link readDayNotRolled}). */
+export async function mergeSystemsNotRolled(day: string, stats: StatsStore, into: SystemsStats): Promise<boolean> {
   const [series, fold] = await Promise.all([stats.minuteSeries(day), stats.daySoFarPart(day, 'systems')]);
-  if (!series || !fold || !foldHolds(fold, series)) return undefined;
-  return [fold.systems, ...(await systemsOfMinutes(day, minutesBeyond(fold, series), stats))];
+  if (!series || !fold || !foldHolds(fold, series)) return false;
+  into.merge(fold.systems);
+  await mergeMinuteSystems(day, stats, into, minutesBeyond(fold, series));
+  return true;
 }
 
 export type FoldOutcome = 'written' | 'rebuilt' | 'current' | 'no-minutes';
@@ -119,12 +129,12 @@ export async function foldDay(day: string, stats: StatsStore, finalBeforeHhmm = 
     payload.merge(m.payload() as PeriodPayload);
     tokens[m.period.slice(11)] = m.token!;
   }
-  for (const p of await systemsOfMinutes(
+  await mergeMinuteSystems(
     day,
-    minutes.map((m) => m.period.slice(11)),
     stats,
-  ))
-    systems.merge(p);
+    systems,
+    minutes.map((m) => m.period.slice(11)),
+  );
   await stats.putDaySoFar(day, { tokens, payload: payload.toPayload(), systems: systems.toPayload() });
   return base ? 'written' : 'rebuilt';
 }

@@ -448,10 +448,15 @@ export class StatsStore {
     await this.putBlob(`SMIN#${minute.slice(0, 10)}`, minute.slice(11), payload);
   }
 
-  /** *1.1* The systems payloads of a day's rolled minutes (optionally `HH:mm` from..to), by minute key (`YYYY-MM-DDTHH:mm`). */
-  async minuteSystemsOf(day: string, fromHhmm?: string, toHhmm?: string): Promise<Map<string, SystemsPayload>> {
-    const out = new Map<string, SystemsPayload>();
-    for (const [sk, v] of await this.queryBlobs<SystemsPayload>(`SMIN#${day}`, fromHhmm, toHhmm)) out.set(`${day}T${sk}`, v);
+  /**
+   * *1.1* The systems payloads of a day's rolled minutes (optionally `HH:mm` from..to), by minute
+   * key (`YYYY-MM-DDTHH:mm`), each decoded when called: at 10× a minute's systems payload is
+   * megabytes of objects, so a merge decodes one at a time (and reads a day an hour at a time).
+   */
+  async minuteSystemsOf(day: string, fromHhmm?: string, toHhmm?: string): Promise<Map<string, () => SystemsPayload>> {
+    const out = new Map<string, () => SystemsPayload>();
+    for (const [sk, gz] of await this.queryGz(`SMIN#${day}`, fromHhmm, toHhmm))
+      out.set(`${day}T${sk}`, () => gunzipJson<SystemsPayload>(gz));
     return out;
   }
 

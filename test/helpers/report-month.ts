@@ -112,8 +112,12 @@ export async function rollSeededDays(
           };
         }),
     rejectedOn: async () => 0,
-    minuteSystemsOf: async (day: string) =>
-      new Map([...minuteSystems.entries()].filter(([m]) => m.startsWith(day)).map(([m, y]) => [m, y.toPayload()])),
+    minuteSystemsOf: async (day: string, from = '00:00', to = '23:59') =>
+      new Map(
+        [...minuteSystems.entries()]
+          .filter(([m]) => m.startsWith(day) && m.slice(11) >= from && m.slice(11) <= to)
+          .map(([m, y]) => [m, () => y.toPayload()]),
+      ),
     putDaySystemsRows: async () => undefined,
     putDay: async () => undefined,
   };
