@@ -12,7 +12,7 @@
  * day again from its minutes.
  */
 import { PeriodStats, type PeriodPayload } from '#shared/stats/period.ts';
-import { SystemsStats, type SystemsPayload } from '#shared/stats/systems.ts';
+import { SystemsStats } from '#shared/stats/systems.ts';
 import type { DaySoFar, SeriesPoint, StatsStore, StoredPeriod } from '#shared/store/stats.ts';
 
 /** New final minutes a fold waits for before it is written again (one write an hour at a steady pace). */
