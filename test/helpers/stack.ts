@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { LocalStack, type LocalStackOptions } from '../../local/stack.ts';
+import { LocalStack, makeLocalClients, type LocalStackOptions } from '../../local/stack.ts';
+import type { Clients } from '#shared/store/clients.ts';
 import { PIPELINE } from '#infra/wiring.ts';
 import { makeStores, type Stores } from '#shared/store/stores.ts';
 import { queueDepth, sendBatch } from '#shared/store/queue.ts';
@@ -42,6 +43,42 @@ export async function startTestStack(opts: Partial<LocalStackOptions> = {}): Pro
     async stop() {
       await stack.stop();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A store-only stack (no functions) whose stores use clients of their own, for a test to add middleware to (fault, size or read accounting). */
+export interface StoresStack {
+  t: TestStack;
+  clients: Clients;
+  stores: Stores;
+  stop(): Promise<void>;
+}
+
+/** Stores of a running test stack over clients of their own (a test adds middleware to them: faults, sizes, read accounting). */
+export function ownStores(t: TestStack): { clients: Clients; stores: Stores } {
+  const clients = makeLocalClients(t.stack.emulators.endpoints, t.stack.region);
+  const n = t.stack.resources.names;
+  const stores = makeStores(
+    clients.ddb,
+    clients.s3,
+    { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket },
+    PIPELINE,
+  );
+  return { clients, stores };
+}
+
+export async function startStoresStack(): Promise<StoresStack> {
+  const t = await startTestStack({ functions: [] });
+  const { clients, stores } = ownStores(t);
+  return {
+    t,
+    clients,
+    stores,
+    async stop() {
+      clients.ddb.destroy();
+      clients.s3.destroy();
+      await t.stop();
     },
   };
 }

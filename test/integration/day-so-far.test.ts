@@ -6,17 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PIPELINE } from '#infra/wiring.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
 import { foldDay } from '#shared/day-so-far.ts';
 import type { ReportFacts, TransactionState } from '#shared/report.ts';
 import { PeriodStats } from '#shared/stats/period.ts';
 import { SystemsStats } from '#shared/stats/systems.ts';
 import type { Clients } from '#shared/store/clients.ts';
-import { makeStores, type Stores } from '#shared/store/stores.ts';
-import { makeLocalClients } from '../../local/stack.ts';
+import type { Stores } from '#shared/store/stores.ts';
 import { countQueryReads } from '../helpers/query-reads.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startStoresStack, type StoresStack, type TestStack } from '../helpers/stack.ts';
 
 const DAY = '2026-03-02';
 const NOW = Date.parse(`${DAY}T13:30:00+07:00`);
@@ -56,6 +54,7 @@ function transaction(minute: string, rnd: () => number): TransactionState {
 }
 
 describe('a day not rolled yet, through its fold', () => {
+  let s: StoresStack;
   let t: TestStack;
   let clients: Clients;
   let stores: Stores;
@@ -127,10 +126,8 @@ describe('a day not rolled yet, through its fold', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestStack({ functions: [] });
-    clients = makeLocalClients(t.stack.emulators.endpoints, t.stack.region);
-    const n = t.stack.resources.names;
-    stores = makeStores(clients.ddb, clients.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE);
+    s = await startStoresStack();
+    ({ t, clients, stores } = s);
     reads = countQueryReads(clients.ddb);
     const rnd = random(12);
     for (const m of MINUTES)
@@ -141,9 +138,7 @@ describe('a day not rolled yet, through its fold', () => {
     for (const m of MINUTES) await putMinute(m);
   }, 120_000);
   afterAll(async () => {
-    clients?.ddb.destroy();
-    clients?.s3.destroy();
-    await t?.stop();
+    await s?.stop();
   });
 
   it('given no fold, then today is read from every minute and is exact', async () => {

@@ -12,9 +12,6 @@ import {
   type BatchWriteItemCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { PIPELINE } from '#infra/wiring.ts';
-import { makeStores } from '#shared/store/stores.ts';
-import { makeLocalClients } from '../../local/stack.ts';
 import { ingestBatch, type IngestDeps, type IncomingMessage } from '#shared/ingest.ts';
 import type { ExchangeEvent } from '#shared/contract/validate.ts';
 import { toReport, type TransactionState } from '#shared/report.ts';
@@ -22,7 +19,7 @@ import { minuteKeyOf } from '#shared/time.ts';
 import type { EventStore } from '#shared/store/events.ts';
 import { generateStream, oracleTransactions } from '../helpers/stream.ts';
 import { scanAll } from '../helpers/expire.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { ownStores, startTestStack, type TestStack } from '../helpers/stack.ts';
 
 const START = Date.parse('2023-04-05T01:00:00Z');
 const stream = generateStream({ seed: 77, startMs: START, spanMs: 20 * 60_000, transactions: 150, conflictShare: 0 });
@@ -137,15 +134,8 @@ describe('the minute journal', () => {
       transactions: 120,
       conflictShare: 0,
     });
-    const clients = makeLocalClients(t.stack.emulators.endpoints, t.stack.region);
+    const { clients, stores } = ownStores(t);
     const short = shortBatches(clients.ddb);
-    const n = t.stack.resources.names;
-    const stores = makeStores(
-      clients.ddb,
-      clients.s3,
-      { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket },
-      PIPELINE,
-    );
     // Many minutes per message: the journal's BatchWriteItem carries several entries.
     const messages = [
       message('short-a', stream2.valid.slice(0, 60), Date.parse('2023-05-06T02:00:00Z')),

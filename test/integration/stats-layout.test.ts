@@ -15,16 +15,14 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PIPELINE } from '#infra/wiring.ts';
 import { MetricsReader } from '#shared/api/metrics.ts';
 import type { Clients } from '#shared/store/clients.ts';
 import { DurationSketch } from '#shared/stats/sketch.ts';
 import type { PeriodPayload } from '#shared/stats/period.ts';
 import { itemSize } from '#shared/store/item-size.ts';
-import { makeStores, type Stores } from '#shared/store/stores.ts';
-import { makeLocalClients } from '../../local/stack.ts';
+import type { Stores } from '#shared/store/stores.ts';
 import { countQueryReads } from '../helpers/query-reads.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startStoresStack, type StoresStack, type TestStack } from '../helpers/stack.ts';
 
 /** A payload of `systems` random system codes (incompressible: its gzip needs parts above 300 KB) and one group. */
 function payloadOf(systems: string[], transactions = 1): PeriodPayload {
@@ -43,6 +41,7 @@ const totalsOf = (n: number) => ({ transactions: n, succeeded: n, durationMsP95:
 const summaryOf = (date: string, n: number) => ({ date, ngspTransactions: n, reportingPlatforms: ['LGSP-01'], peakMinute: null });
 
 describe('the stats store layout of days', () => {
+  let s: StoresStack;
   let t: TestStack;
   let clients: Clients;
   let stores: Stores;
@@ -51,10 +50,9 @@ describe('the stats store layout of days', () => {
   const reader = (): MetricsReader => new MetricsReader(stores.stats, () => Date.parse('2022-01-15T12:00:00+07:00'));
 
   beforeAll(async () => {
-    t = await startTestStack({ functions: [] });
-    clients = makeLocalClients(t.stack.emulators.endpoints, t.stack.region);
+    s = await startStoresStack();
+    ({ t, clients, stores } = s);
     const n = t.stack.resources.names;
-    stores = makeStores(clients.ddb, clients.s3, { eventsTable: n.tables.Events, statsTable: n.tables.Stats, bucket: n.bucket }, PIPELINE);
     reads = countQueryReads(clients.ddb);
     raw = async (pk) =>
       (
@@ -68,9 +66,7 @@ describe('the stats store layout of days', () => {
       ).Items ?? [];
   });
   afterAll(async () => {
-    clients?.ddb.destroy();
-    clients?.s3.destroy();
-    await t?.stop();
+    await s?.stop();
   });
 
   it('given a day with a payload in parts, then a headline read of its year reads only a small day item, and the payload reads whole', async () => {
