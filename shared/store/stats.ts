@@ -325,6 +325,25 @@ export class StatsStore {
     return (await this.queryBlobs<Pick<DaySoFar, 'tokens'> & Pick<DaySoFar, P>>(pk, day.slice(5), day.slice(5))).get(day.slice(5));
   }
 
+  /** *1.1* Deletes a day's fold (its day is rolled: readers use the day item), parts first, then heads. */
+  async deleteDaySoFar(day: string): Promise<void> {
+    for (const pk of [`DSF#${day.slice(0, 4)}`, `DSFS#${day.slice(0, 4)}`]) {
+      const head = (
+        await this.ddb.send(
+          new GetItemCommand({
+            TableName: this.table,
+            Key: { pk: { S: pk }, sk: { S: day.slice(5) } },
+            ProjectionExpression: '#parts, #gen',
+            ExpressionAttributeNames: { '#parts': 'parts', '#gen': 'gen' },
+          }),
+        )
+      ).Item;
+      if (!head) continue;
+      await this.deleteStaleParts(pk, day.slice(5), head, undefined);
+      await this.ddb.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: { S: pk }, sk: { S: day.slice(5) } } }));
+    }
+  }
+
   /** *1.1* The fold so far of a day, when both its parts were stored from the same minutes. */
   async daySoFar(day: string): Promise<DaySoFar | undefined> {
     const [payload, systems] = await Promise.all([this.daySoFarPart(day, 'payload'), this.daySoFarPart(day, 'systems')]);

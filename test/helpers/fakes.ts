@@ -173,6 +173,7 @@ export class FakeRollupStores {
       minutesOf: async () => [],
       rejectedOn: async () => 0,
       putDay: async () => undefined,
+      deleteDaySoFar: async () => undefined,
       putMinuteSystems: async () => undefined,
       minuteSystemsOf: async () => new Map(),
       putDaySystemsRows: async () => undefined,

@@ -120,6 +120,7 @@ export async function rollSeededDays(
       ),
     putDaySystemsRows: async () => undefined,
     putDay: async () => undefined,
+    deleteDaySoFar: async () => undefined,
   };
   const events = { conflictsOn: async () => 0 };
   for (const day of days) await rollDay(day, { stats, events, bucket, now: () => now } as unknown as Parameters<typeof rollDay>[1]);

@@ -5,9 +5,11 @@
  * is rolled again (the fold no longer holds and is not used), and after the run folds it again.
  */
 import { randomUUID } from 'node:crypto';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsReader } from '#shared/api/metrics.ts';
 import { foldDay } from '#shared/day-so-far.ts';
+import { rollDay } from '#shared/rollup.ts';
 import type { ReportFacts, TransactionState } from '#shared/report.ts';
 import { PeriodStats } from '#shared/stats/period.ts';
 import { SystemsStats } from '#shared/stats/systems.ts';
@@ -189,5 +191,26 @@ describe('a day not rolled yet, through its fold', () => {
     const [point] = (await reader().days({ from: DAY, to: DAY, filter: {} })).points;
     expect(point!.transactions).toBe(oracle().transactions);
     expect(reads.get('MIN') ?? 0).toBe(0); // nothing beyond the fold: no minute item read
+  });
+
+  it('given the day rolled, then both values of its fold are deleted and the day item serves its figures', async () => {
+    // Prepare: the fold the tests above left
+    expect(await stores.stats.daySoFar(DAY)).toBeDefined();
+    const table = t.stack.resources.names.tables.Stats;
+    const partition = async (pk: string) =>
+      (
+        await clients.ddb.send(
+          new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } }),
+        )
+      ).Items ?? [];
+    expect((await partition('DSF#2026')).length).toBeGreaterThan(0);
+
+    // Act
+    await rollDay(DAY, { ...stores, now: () => NOW + 86_400_000 });
+
+    // Assess
+    expect([...(await partition('DSF#2026')), ...(await partition('DSFS#2026'))]).toEqual([]);
+    const [point] = (await new MetricsReader(stores.stats, () => NOW + 2 * 86_400_000).days({ from: DAY, to: DAY, filter: {} })).points;
+    expect([point!.transactions, point!.durationMsP95]).toEqual([oracle().transactions, oracle().p95]);
   });
 });
