@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LocalStack, makeLocalClients, type LocalStackOptions } from '../../local/stack.ts';
 import type { Clients } from '#shared/store/clients.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { PIPELINE } from '#infra/wiring.ts';
 import { makeStores, type Stores } from '#shared/store/stores.ts';
 import { queueDepth, sendBatch } from '#shared/store/queue.ts';
@@ -68,8 +69,13 @@ export function ownStores(t: TestStack): { clients: Clients; stores: Stores } {
   return { clients, stores };
 }
 
-export async function startStoresStack(): Promise<StoresStack> {
-  const t = await startTestStack({ functions: [] });
+/** The DynamoDB a store-only stack runs on: the embedded dynalite, or the official DynamoDB Local (Java; closer to DynamoDB). */
+export type StoreKind = 'dynalite' | 'dynamodb-local';
+export const STORE_KINDS: readonly StoreKind[] = ['dynalite', 'dynamodb-local'];
+
+export async function startStoresStack(kind: StoreKind = 'dynalite'): Promise<StoresStack> {
+  const local = kind === 'dynamodb-local' ? await startDynamoDbLocal() : undefined;
+  const t = await startTestStack({ functions: [], ...(local ? { endpoints: { dynamodb: local.endpoint } } : {}) });
   const { clients, stores } = ownStores(t);
   return {
     t,
@@ -79,6 +85,7 @@ export async function startStoresStack(): Promise<StoresStack> {
       clients.ddb.destroy();
       clients.s3.destroy();
       await t.stop();
+      await local?.stop();
     },
   };
 }

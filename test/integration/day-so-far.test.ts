@@ -3,6 +3,7 @@
  * the minutes beyond it, not through all its minute items — with the same figures as the count
  * of every transaction (an independent oracle), before the fold, with it, after a minute of it
  * is rolled again (the fold no longer holds and is not used), and after the run folds it again.
+ * On dynalite and on the official DynamoDB Local.
  */
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -16,7 +17,7 @@ import { SystemsStats } from '#shared/stats/systems.ts';
 import type { Clients } from '#shared/store/clients.ts';
 import type { Stores } from '#shared/store/stores.ts';
 import { countQueryReads } from '../helpers/query-reads.ts';
-import { startStoresStack, type StoresStack, type TestStack } from '../helpers/stack.ts';
+import { STORE_KINDS, startStoresStack, type StoresStack, type TestStack } from '../helpers/stack.ts';
 
 const DAY = '2026-03-02';
 const NOW = Date.parse(`${DAY}T13:30:00+07:00`);
@@ -55,7 +56,7 @@ function transaction(minute: string, rnd: () => number): TransactionState {
   return { key: facts.eventId, consumer: facts };
 }
 
-describe('a day not rolled yet, through its fold', () => {
+describe.each(STORE_KINDS)('a day not rolled yet, through its fold (%s)', (kind) => {
   let s: StoresStack;
   let t: TestStack;
   let clients: Clients;
@@ -128,7 +129,7 @@ describe('a day not rolled yet, through its fold', () => {
   }
 
   beforeAll(async () => {
-    s = await startStoresStack();
+    s = await startStoresStack(kind);
     ({ t, clients, stores } = s);
     reads = countQueryReads(clients.ddb);
     const rnd = random(12);

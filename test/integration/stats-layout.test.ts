@@ -11,6 +11,8 @@
  * - a value split into parts is rewritten under a new generation and the former parts deleted;
  * - filtered series read facets (shared/stats/facets.ts), and periods rolled before facets were
  *   kept read their payloads, with the same points.
+ * Each runs on dynalite and on the official DynamoDB Local (conditional writes, `ALL_OLD`,
+ * consistent reads as DynamoDB answers them).
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -22,7 +24,7 @@ import type { PeriodPayload } from '#shared/stats/period.ts';
 import { itemSize } from '#shared/store/item-size.ts';
 import type { Stores } from '#shared/store/stores.ts';
 import { countQueryReads } from '../helpers/query-reads.ts';
-import { startStoresStack, type StoresStack, type TestStack } from '../helpers/stack.ts';
+import { STORE_KINDS, startStoresStack, type StoresStack, type TestStack } from '../helpers/stack.ts';
 
 /** A payload of `systems` random system codes (incompressible: its gzip needs parts above 300 KB) and one group. */
 function payloadOf(systems: string[], transactions = 1): PeriodPayload {
@@ -40,7 +42,7 @@ const totalsOf = (n: number) => ({ transactions: n, succeeded: n, durationMsP95:
 /** A day item's summary as rollDay stores it (the fields `/summary` reads). */
 const summaryOf = (date: string, n: number) => ({ date, ngspTransactions: n, reportingPlatforms: ['LGSP-01'], peakMinute: null });
 
-describe('the stats store layout of days', () => {
+describe.each(STORE_KINDS)('the stats store layout of days (%s)', (kind) => {
   let s: StoresStack;
   let t: TestStack;
   let clients: Clients;
@@ -50,7 +52,7 @@ describe('the stats store layout of days', () => {
   const reader = (): MetricsReader => new MetricsReader(stores.stats, () => Date.parse('2022-01-15T12:00:00+07:00'));
 
   beforeAll(async () => {
-    s = await startStoresStack();
+    s = await startStoresStack(kind);
     ({ t, clients, stores } = s);
     const n = t.stack.resources.names;
     reads = countQueryReads(clients.ddb);
@@ -64,7 +66,7 @@ describe('the stats store layout of days', () => {
           }),
         )
       ).Items ?? [];
-  });
+  }, 120_000);
   afterAll(async () => {
     await s?.stop();
   });
