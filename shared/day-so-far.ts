@@ -101,15 +101,25 @@ export async function mergeSystemsNotRolled(day: string, stats: StatsStore, into
   return true;
 }
 
-export type FoldOutcome = 'written' | 'rebuilt' | 'current' | 'no-minutes';
+export type FoldOutcome = 'written' | 'rebuilt' | 'partial' | 'current' | 'no-minutes';
 
 /**
  * Folds a day's final minutes (those before `finalBeforeHhmm`; `24:00` for a whole past day):
  * adds the new ones to the stored fold once `every` of them have gathered, or folds the day again
  * from its minutes when a minute of the fold was rolled again. The minute items are read before
  * their systems items, so a minute rolled in between shows a new token and the fold is not used.
+ *
+ * Within the run's time budget: once `outOfTime()` says so, the minutes merged so far are
+ * written ('partial': a fold of some minutes holds like any other) and the next run goes on from
+ * it — a rebuild at 10× takes about a minute here, and a run must not be killed in the middle.
  */
-export async function foldDay(day: string, stats: StatsStore, finalBeforeHhmm = '24:00', every = FOLD_EVERY_MINUTES): Promise<FoldOutcome> {
+export async function foldDay(
+  day: string,
+  stats: StatsStore,
+  finalBeforeHhmm = '24:00',
+  every = FOLD_EVERY_MINUTES,
+  outOfTime: () => boolean = () => false,
+): Promise<FoldOutcome> {
   const [series, stored] = await Promise.all([stats.minuteSeries(day), stats.daySoFar(day)]);
   if (!series) return 'no-minutes';
   const holds = stored !== undefined && foldHolds(stored, series);
@@ -125,16 +135,15 @@ export async function foldDay(day: string, stats: StatsStore, finalBeforeHhmm = 
     systems.merge(base.systems);
   }
   const tokens: Record<string, string> = { ...base?.tokens };
+  const merged: string[] = [];
   for (const m of minutes) {
+    if (outOfTime()) break;
     payload.merge(m.payload() as PeriodPayload);
     tokens[m.period.slice(11)] = m.token!;
+    merged.push(m.period.slice(11));
   }
-  await mergeMinuteSystems(
-    day,
-    stats,
-    systems,
-    minutes.map((m) => m.period.slice(11)),
-  );
+  if (!merged.length && base) return 'current';
+  await mergeMinuteSystems(day, stats, systems, merged);
   await stats.putDaySoFar(day, { tokens, payload: payload.toPayload(), systems: systems.toPayload() });
-  return base ? 'written' : 'rebuilt';
+  return merged.length < minutes.length ? 'partial' : base ? 'written' : 'rebuilt';
 }

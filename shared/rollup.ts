@@ -12,7 +12,7 @@ import type { Stores } from '#shared/store/stores.ts';
 import type { DirtyMark, Quarantined } from '#shared/store/stats.ts';
 import { keys } from '#shared/store/bucket.ts';
 import { pool } from '#shared/pool.ts';
-import { foldDay, mergeMinuteSystems, type FoldOutcome } from '#shared/day-so-far.ts';
+import { FOLD_EVERY_MINUTES, foldDay, mergeMinuteSystems, type FoldOutcome } from '#shared/day-so-far.ts';
 import { runDueReports } from '#shared/reports/generate.ts';
 import { isTransient, retryTransient } from '#shared/errors.ts';
 import { digestMinute, runAlerts, type AlertDeps, type AlertRunReport, type MinuteDigest } from '#shared/alerts.ts';
@@ -324,7 +324,7 @@ export interface RunReport {
   /** What the alerts did (when enabled and the run had time), or why they failed (the rollup itself did not). */
   alerts?: AlertRunReport;
   alertsError?: string;
-  /** *1.1* Today's fold so far was written (new final minutes added) or rebuilt (a minute of it rolled again), or why it failed. */
+  /** *1.1* Today's fold so far was written (new final minutes added), rebuilt (a minute of it rolled again) or partly done (the time budget: the next run goes on), or why it failed. */
   fold?: FoldOutcome;
   foldError?: string;
 }
@@ -547,7 +547,7 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
   let foldError: string | undefined;
   if (!outOfTime()) {
     try {
-      fold = await foldDay(newNext.slice(0, 10), deps.stats, newNext.slice(11));
+      fold = await foldDay(newNext.slice(0, 10), deps.stats, newNext.slice(11), FOLD_EVERY_MINUTES, outOfTime);
     } catch (err) {
       foldError = errorText(err);
     }
@@ -565,7 +565,7 @@ async function runHoldingLease(given: RollupDeps, owner: string): Promise<RunRep
     ...(reports.written.length || reports.pending.length || reports.error ? { reports } : {}),
     ...(alerts ? { alerts } : {}),
     ...(alertsError ? { alertsError } : {}),
-    ...(fold === 'written' || fold === 'rebuilt' ? { fold } : {}),
+    ...(fold === 'written' || fold === 'rebuilt' || fold === 'partial' ? { fold } : {}),
     ...(foldError ? { foldError } : {}),
   };
 }

@@ -194,6 +194,27 @@ describe.each(STORE_KINDS)('a day not rolled yet, through its fold (%s)', (kind)
     expect(reads.get('MIN') ?? 0).toBe(0); // nothing beyond the fold: no minute item read
   });
 
+  it("given a rebuild cut short by the run's time budget, then the part it folded holds (exact answers) and the next run goes on from it", async () => {
+    // Prepare: late data in 11:30, so the fold no longer holds and the next fold is a rebuild
+    byMinute.get('11:30')!.push(transaction('11:30', random(7)));
+    await putMinute('11:30');
+
+    // Act 1: the budget runs out after 50 minutes
+    let checks = 0;
+    expect(await foldDay(DAY, stores.stats, '13:00', 30, () => ++checks > 50)).toBe('partial');
+
+    // Assess 1
+    expect(Object.keys((await stores.stats.daySoFar(DAY))!.tokens)).toHaveLength(50);
+    expectExact(await answers());
+
+    // Act 2: the next run
+    expect(await foldDay(DAY, stores.stats, '13:00', 30)).toBe('written');
+
+    // Assess 2: every minute before 13:00 (all 180 have transactions)
+    expect(Object.keys((await stores.stats.daySoFar(DAY))!.tokens)).toHaveLength(180);
+    expectExact(await answers());
+  });
+
   it('given the day rolled, then both values of its fold are deleted and the day item serves its figures', async () => {
     // Prepare: the fold the tests above left
     expect(await stores.stats.daySoFar(DAY)).toBeDefined();
