@@ -38,12 +38,13 @@ export function minutesBeyond(fold: Pick<DaySoFar, 'tokens'> | undefined, series
 }
 
 /** Sorted `HH:mm` keys as ranges of nearby minutes (gaps up to `gap` minutes are read through). */
-export function rangesOf(hhmms: string[], gap = 5): [string, string][] {
+export function rangesOf(hhmms: string[], gap = 5, span = 60): [string, string][] {
   const minutes = (h: string): number => Number(h.slice(0, 2)) * 60 + Number(h.slice(3));
   const ranges: [string, string][] = [];
   for (const h of hhmms) {
     const last = ranges.at(-1);
-    if (last && minutes(h) - minutes(last[1]) <= gap) last[1] = h;
+    // A range spans at most `span` minutes: what one read holds at once (an hour of a 10× day's items).
+    if (last && minutes(h) - minutes(last[1]) <= gap && minutes(h) - minutes(last[0]) < span) last[1] = h;
     else ranges.push([h, h]);
   }
   return ranges;
@@ -74,22 +75,29 @@ export async function readDayNotRolled(day: string, stats: StatsStore): Promise<
   return { series, fold, beyond: await readMinutes(day, minutesBeyond(fold, series), stats) };
 }
 
-const ALL_HOURS = Array.from({ length: 24 }, (_, h): [string, string] => [
-  `${String(h).padStart(2, '0')}:00`,
-  `${String(h).padStart(2, '0')}:59`,
-]);
-
 /**
- * Merges the systems payloads of a day's minutes into `into`: every minute, or only `hhmms`
- * (`HH:mm`). Read range by range (a day: hour by hour) and decoded one at a time, so a 10× day
- * never holds more than an hour of systems items.
+ * Merges the systems payloads of a day's minutes `hhmms` (`HH:mm`; the minutes with transactions —
+ * an empty minute's systems are empty) into `into`. Read in ranges of at most an hour and decoded
+ * one at a time, so a 10× day never holds more than an hour of systems items; a quiet day is a
+ * few reads, not one per hour.
  */
-export async function mergeMinuteSystems(day: string, stats: StatsStore, into: SystemsStats, hhmms?: Iterable<string>): Promise<void> {
-  const wanted = hhmms && new Set(hhmms);
-  for (const [lo, hi] of wanted ? rangesOf([...wanted].sort()) : ALL_HOURS) {
-    for (const [minute, payload] of await stats.minuteSystemsOf(day, lo, hi))
-      if (!wanted || wanted.has(minute.slice(11))) into.merge(payload());
+export async function mergeMinuteSystems(day: string, stats: StatsStore, into: SystemsStats, hhmms: Iterable<string>): Promise<void> {
+  const wanted = new Set(hhmms);
+  for (const [lo, hi] of rangesOf([...wanted].sort())) {
+    for (const [minute, payload] of await stats.minuteSystemsOf(day, lo, hi)) if (wanted.has(minute.slice(11))) into.merge(payload());
   }
+}
+
+/** Every `HH:mm` of a day. */
+const ALL_MINUTES = Array.from(
+  { length: 1440 },
+  (_, i) => `${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`,
+);
+
+/** The day's minutes with transactions, by its series item (every minute of the day when it has none). */
+export async function busyMinutes(day: string, stats: StatsStore): Promise<string[]> {
+  const series = await stats.minuteSeries(day);
+  return series ? minutesBeyond(undefined, series) : ALL_MINUTES;
 }
 
 /** Merges into `into` the systems of a day not rolled yet through its fold (the fold's and those of the minutes beyond it); false when it has no fold that holds (as for {@link readDayNotRolled}). */

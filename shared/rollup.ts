@@ -237,9 +237,9 @@ export async function rollMinute(minute: string, deps: MinuteDeps, opts: { final
  * systems.csv and the day's systems item. A phase of its own, before the day rows: at 10× the
  * 2021 volume a day has ~350,000 systems rows, and nothing of them is held once it returns.
  */
-async function rollDaySystems(day: string, deps: Pick<RollupDeps, 'stats' | 'bucket'>): Promise<void> {
+async function rollDaySystems(day: string, busy: string[], deps: Pick<RollupDeps, 'stats' | 'bucket'>): Promise<void> {
   const systems = new SystemsStats();
-  await mergeMinuteSystems(day, deps.stats, systems);
+  await mergeMinuteSystems(day, deps.stats, systems, busy);
   await writeSystemsFiles(day, systems, deps.bucket);
   await deps.stats.putDaySystemsRows(day, systems.toPayload());
 }
@@ -261,11 +261,16 @@ async function writeDayRows(day: string, stats: PeriodStats, bucket: RollupDeps[
 
 /** Rolls one day from its minutes' stats items: rollup.jsonl, rollup.csv, summary.json, systems.jsonl/.csv (1.1) and the day items. */
 export async function rollDay(day: string, deps: Pick<RollupDeps, 'events' | 'stats' | 'bucket' | 'now'>): Promise<DaySummary> {
-  await rollDaySystems(day, deps);
+  // The minute items first (compressed payloads; at 10× ~70 MB): their minutes with transactions are the ones whose systems count.
+  const minutes = (await deps.stats.minutesOf(day)).filter((m) => m.transactions > 0);
+  await rollDaySystems(
+    day,
+    minutes.map((m) => m.period.slice(11)),
+    deps,
+  );
   const stats = new PeriodStats();
   let peak: { minute: string; n: number } | undefined;
-  for (const m of await deps.stats.minutesOf(day)) {
-    if (m.transactions === 0) continue;
+  for (const m of minutes) {
     stats.merge(m.payload());
     if (!peak || m.transactions > peak.n || (m.transactions === peak.n && m.period < peak.minute))
       peak = { minute: m.period, n: m.transactions };

@@ -9,7 +9,14 @@ import { defaultRegistry, type Registry } from '#shared/registry.ts';
 import { serviceNameOf, type ServiceName } from '#shared/services.ts';
 import { FAILURE_COLUMNS, PeriodStats, type GroupFilter, type PeriodPayload, type Row } from '#shared/stats/period.ts';
 import { SystemsStats, type SystemsPayload, type SystemsRow } from '#shared/stats/systems.ts';
-import { mergeMinuteSystems, mergeSystemsNotRolled, rangesOf, readDayNotRolled, type DayNotRolled } from '#shared/day-so-far.ts';
+import {
+  busyMinutes,
+  mergeMinuteSystems,
+  mergeSystemsNotRolled,
+  rangesOf,
+  readDayNotRolled,
+  type DayNotRolled,
+} from '#shared/day-so-far.ts';
 import { facetPoint, singleFacet, type FacetDimension, type FacetPoint } from '#shared/stats/facets.ts';
 import type { PeriodTotals, StatsStore, StoredPeriod } from '#shared/store/stats.ts';
 import { DAY_MS, MINUTE_MS, dayOf, dayStartMs, daysBetween, minuteKeysBetween, minuteStartMs, periodStartOf, toIct } from '#shared/time.ts';
@@ -545,7 +552,8 @@ export class MetricsReader {
     await Promise.all(
       incomplete.map(async (d) => {
         const day = new SystemsStats();
-        if (!(await mergeSystemsNotRolled(d, this.stats, day))) await mergeMinuteSystems(d, this.stats, day);
+        if (!(await mergeSystemsNotRolled(d, this.stats, day)))
+          await mergeMinuteSystems(d, this.stats, day, await busyMinutes(d, this.stats));
         days.set(d, day.toPayload());
       }),
     );
