@@ -153,7 +153,7 @@ for (const [r, rate] of RATES.entries()) {
           // Act
           const t0 = Date.now();
           await sendBodies(t.stack.clients.sqs, t.stack.resources.queueUrl, bodies);
-          await waitForSettled(t.direct.sqs, t.stack.resources.queueUrl, t.stats, FULL ? 1_200_000 : 150_000);
+          await waitForSettled(t.direct.sqs, t.stack.resources.queueUrl, t.stats, FULL ? 1_200_000 : 300_000);
           const ddbStats = t.ddbProxy.set([]);
           const s3Stats = t.s3Proxy.set([]);
           const seconds = (Date.now() - t0) / 1000;
@@ -182,7 +182,7 @@ for (const [r, rate] of RATES.entries()) {
               `messages retried by redelivery ${log.retried - retriedBefore}; settled in ${seconds.toFixed(1)} s`,
           );
         },
-        FULL ? 1_500_000 : 200_000,
+        FULL ? 1_500_000 : 360_000,
       );
     }
 
